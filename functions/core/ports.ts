@@ -1,0 +1,136 @@
+/**
+ * Ports: what the connector core needs from the outside world. `core/` depends only on these
+ * interfaces; `functions/aws/` implements them over S3, DynamoDB and Secrets Manager, and tests may
+ * implement them in memory.
+ */
+import type { Readable } from "node:stream";
+
+export interface PutOptions {
+  contentType?: string;
+  contentEncoding?: string;
+}
+
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag?: string;
+  versionId?: string;
+  lastModified?: Date;
+}
+
+/** One S3 bucket. Keys are full keys (the caller applies its prefix). */
+export interface ObjectStore {
+  readonly bucket: string;
+  /** Write a small object in one request. */
+  put(key: string, body: string | Uint8Array, options?: PutOptions): Promise<{ etag?: string }>;
+  /**
+   * Stream a body of unknown length to `key` (multipart upload with bounded memory). The object
+   * appears whole or not at all; on failure the multipart upload is aborted.
+   */
+  upload(
+    key: string,
+    body: Readable | AsyncIterable<Uint8Array>,
+    options?: PutOptions,
+  ): Promise<{ bytes: number; etag?: string }>;
+  /** Read a small object whole, or undefined when it does not exist. */
+  get(key: string): Promise<Uint8Array | undefined>;
+  /** Stream an object. Throws ConfigurationError naming bucket and key when it does not exist. */
+  stream(key: string): Promise<{ body: Readable; info: ObjectInfo }>;
+  /** Metadata of an object, or undefined when it does not exist. */
+  head(key: string): Promise<ObjectInfo | undefined>;
+  /** Every object under a prefix, in key order, page by page. */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
+}
+
+/** Identifies one stream's state item: a connection and a Salesforce object. */
+export interface StreamKey {
+  connection: string;
+  object: string;
+}
+
+export type RunStatus = "running" | "succeeded" | "failed";
+
+export interface StreamState extends StreamKey {
+  /** End of the last committed window (ISO-8601 UTC), absent before the first commit. */
+  cursor?: string;
+  cursorField?: string;
+  leaseHolder?: string;
+  /** Epoch ms after which the lease may be taken over. */
+  leaseExpiresAt?: number;
+  lastRunId?: string;
+  lastStatus?: RunStatus;
+  lastError?: string;
+  lastManifestKey?: string;
+  lastCommittedAt?: string;
+}
+
+export interface CommitUpdate {
+  runId: string;
+  cursor: string | undefined;
+  cursorField: string | undefined;
+  manifestKey: string;
+  committedAt: string;
+}
+
+/** Identifies one inbound file version for load idempotency. */
+export interface FileKey {
+  bucket: string;
+  key: string;
+  /** S3 versionId when the bucket is versioned, else the ETag. */
+  version: string;
+}
+
+export type FileStatus = "loading" | "succeeded" | "partial" | "failed";
+
+export interface FileClaim extends FileKey {
+  runId: string;
+  status: FileStatus;
+  claimedAt: string;
+  finishedAt?: string;
+  summaryKey?: string;
+}
+
+/** DynamoDB-backed state. Every change is a conditional write. */
+export interface StateStore {
+  get(key: StreamKey): Promise<StreamState | undefined>;
+  list(connection: string): Promise<StreamState[]>;
+  /**
+   * Take the stream's lease for `holder` until `now + leaseMs`. Succeeds when there is no lease, the
+   * lease expired, or `holder` already holds it. Otherwise throws LeaseConflictError naming the holder
+   * and its expiry. Returns the state as it stands after the write.
+   */
+  acquireLease(key: StreamKey, holder: string, leaseMs: number, now: number): Promise<StreamState>;
+  /** Extend a lease `holder` still holds; throws LeaseConflictError when it was lost. */
+  renewLease(key: StreamKey, holder: string, leaseMs: number, now: number): Promise<void>;
+  /**
+   * Advance the cursor and record the run, only while `holder` holds the lease (conditional write),
+   * and release the lease. Throws LeaseConflictError when the lease was lost: nothing is changed.
+   */
+  commit(key: StreamKey, holder: string, update: CommitUpdate): Promise<void>;
+  /** Release a lease `holder` holds, recording a failed run; the cursor is untouched. No-op when not held. */
+  release(key: StreamKey, holder: string, outcome: { status: RunStatus; error?: string }): Promise<void>;
+
+  /**
+   * Claim an inbound file version for `runId`. Returns `{ claimed: true }` for the first claim, or the
+   * existing claim (with the first run's id and status) when the file was claimed before.
+   */
+  claimFile(
+    file: FileKey,
+    runId: string,
+    now: Date,
+  ): Promise<{ claimed: true } | { claimed: false; existing: FileClaim }>;
+  /** Record the outcome of a claimed file's load (conditional on `runId` holding the claim). */
+  finishFile(
+    file: FileKey,
+    runId: string,
+    outcome: { status: FileStatus; summaryKey?: string },
+    now: Date,
+  ): Promise<void>;
+  getFile(file: FileKey): Promise<FileClaim | undefined>;
+}
+
+/** Secrets Manager, or the environment / a file in local mode. Implementations cache warm reads. */
+export interface SecretSource {
+  /** The secret's string value. Throws ConfigurationError naming the secret id (never its value). */
+  getSecretString(secretId: string): Promise<string>;
+}
