@@ -134,3 +134,11 @@ export interface SecretSource {
   /** The secret's string value. Throws ConfigurationError naming the secret id (never its value). */
   getSecretString(secretId: string): Promise<string>;
 }
+
+/** Structured logging (Powertools Logger in Lambdas). Never pass secret values. */
+export interface Log {
+  debug(message: string, extra?: Record<string, unknown>): void;
+  info(message: string, extra?: Record<string, unknown>): void;
+  warn(message: string, extra?: Record<string, unknown>): void;
+  error(message: string, extra?: Record<string, unknown>): void;
+}

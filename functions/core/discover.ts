@@ -1,0 +1,245 @@
+import type { SalesforceClient } from "../salesforce/client";
+import { type DescribeFailure, describeGlobal, describeMany, describeObject } from "../salesforce/describe";
+import {
+  buildStream,
+  type CatalogChanges,
+  type CatalogStream,
+  diffStream,
+  hasChanges,
+  type SyncMode,
+} from "./catalog";
+import { ConfigurationError } from "./errors";
+import type { Layout } from "./layout";
+import { ObjectFilter } from "./patterns";
+import type { Log, ObjectStore } from "./ports";
+
+export interface CatalogIndexEntry {
+  version: number;
+  key: string;
+  /** Copied from the stream so a sync can choose modes without reading every stream. */
+  cursorField: string | null;
+}
+
+export interface CatalogIndex {
+  connection: string;
+  apiVersion: string;
+  /** Increases whenever any stream changes, appears or disappears. */
+  version: number;
+  discoveredAt: string;
+  streams: Record<string, CatalogIndexEntry>;
+}
+
+export interface DiscoverDeps {
+  salesforce: SalesforceClient;
+  store: ObjectStore;
+  layout: Layout;
+  connection: string;
+  log: Log;
+}
+
+export interface DiscoverSettings {
+  include: string[];
+  exclude: string[];
+}
+
+export interface DiscoverResult {
+  index: CatalogIndex;
+  changes: CatalogChanges;
+  /** Objects whose describe failed: they keep their previous catalog version, and are reported. */
+  failed: DescribeFailure[];
+}
+
+const encoder = new TextEncoder();
+
+function json(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
+  const bytes = await store.get(key);
+  if (!bytes) return undefined;
+  return JSON.parse(new TextDecoder().decode(bytes)) as T;
+}
+
+export async function readCatalogIndex(
+  store: ObjectStore,
+  layout: Layout,
+): Promise<CatalogIndex | undefined> {
+  return readJson<CatalogIndex>(store, layout.catalogIndex());
+}
+
+export async function readStream(store: ObjectStore, key: string): Promise<CatalogStream> {
+  const stream = await readJson<CatalogStream>(store, key);
+  if (!stream) {
+    throw new ConfigurationError(`The catalog file ${key} does not exist: run discover first.`);
+  }
+  return stream;
+}
+
+function sameStream(a: CatalogStream, b: CatalogStream): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Discover: list the org's queryable objects, keep those the patterns select, describe them in
+ * batches of 25, and write each stream whose description changed as a new catalog version, with the
+ * changes recorded. Unchanged streams keep their version, so the catalog only grows when the org does.
+ */
+export async function discover(
+  deps: DiscoverDeps,
+  settings: DiscoverSettings,
+  now: Date,
+): Promise<DiscoverResult> {
+  const { salesforce, store, layout, log } = deps;
+  const filter = new ObjectFilter(settings.include, settings.exclude);
+  const globals = await describeGlobal(salesforce);
+  const selected = globals
+    .filter((object) => object.queryable && filter.matches(object.name))
+    .map((o) => o.name);
+  log.info("discover: objects selected", { available: globals.length, selected: selected.length });
+
+  const { described, failed } = await describeMany(salesforce, selected);
+  for (const failure of failed) log.warn("discover: describe failed", { ...failure });
+
+  const previous = await readCatalogIndex(store, layout);
+  const index: CatalogIndex = {
+    connection: deps.connection,
+    apiVersion: salesforce.apiVersion,
+    version: previous?.version ?? 0,
+    discoveredAt: now.toISOString(),
+    streams: {},
+  };
+  const changes: CatalogChanges = { objectsAdded: [], objectsRemoved: [], streams: [] };
+  const failedNames = new Set(failed.map((failure) => failure.object));
+
+  for (const describe of described) {
+    const stream = buildStream(describe);
+    const before = previous?.streams[stream.object];
+    if (before) {
+      const old = await readStream(store, before.key);
+      if (sameStream(old, stream)) {
+        index.streams[stream.object] = before;
+        continue;
+      }
+      const diff = diffStream(old, stream);
+      if (hasChanges(diff)) changes.streams.push(diff);
+    } else {
+      changes.objectsAdded.push(stream.object);
+    }
+    const version = (before?.version ?? 0) + 1;
+    const key = layout.catalogStream(stream.object, version);
+    await store.put(key, encoder.encode(json(stream)), { contentType: "application/json" });
+    index.streams[stream.object] = { version, key, cursorField: stream.cursorField };
+  }
+  // An object whose describe failed this time keeps its last good version.
+  for (const name of failedNames) {
+    const before = previous?.streams[name];
+    if (before) index.streams[name] = before;
+  }
+  for (const name of Object.keys(previous?.streams ?? {})) {
+    if (!index.streams[name]) changes.objectsRemoved.push(name);
+  }
+
+  const changed =
+    !previous ||
+    changes.objectsAdded.length + changes.objectsRemoved.length > 0 ||
+    Object.entries(index.streams).some(([name, entry]) => previous.streams[name]?.version !== entry.version);
+  if (changed) {
+    index.version += 1;
+    await store.put(
+      layout.catalogChanges(index.version),
+      encoder.encode(json({ version: index.version, ...changes })),
+      {
+        contentType: "application/json",
+      },
+    );
+    log.info("discover: catalog changed", {
+      version: index.version,
+      added: changes.objectsAdded.length,
+      removed: changes.objectsRemoved.length,
+      changedStreams: changes.streams.length,
+    });
+  }
+  await store.put(layout.catalogIndex(), encoder.encode(json(index)), { contentType: "application/json" });
+  return { index, changes, failed };
+}
+
+/**
+ * Re-describe one object and save its stream as a new version when it changed (extract calls this
+ * when a field it selects has disappeared, so a removed field does not fail the sync).
+ */
+export async function refreshStream(
+  deps: DiscoverDeps,
+  object: string,
+): Promise<{ stream: CatalogStream; key: string; version: number }> {
+  const { salesforce, store, layout } = deps;
+  const stream = buildStream(await describeObject(salesforce, object));
+  const index = await readCatalogIndex(store, layout);
+  const before = index?.streams[object];
+  if (before) {
+    const old = await readStream(store, before.key);
+    if (sameStream(old, stream)) return { stream, key: before.key, version: before.version };
+  }
+  const version = (before?.version ?? 0) + 1;
+  const key = layout.catalogStream(object, version);
+  await store.put(key, encoder.encode(json(stream)), { contentType: "application/json" });
+  if (index) {
+    index.streams[object] = { version, key, cursorField: stream.cursorField };
+    index.version += 1;
+    await store.put(layout.catalogIndex(), encoder.encode(json(index)), { contentType: "application/json" });
+  }
+  return { stream, key, version };
+}
+
+export interface StreamSelection {
+  /** Objects (names or patterns) to sync; default: every stream in the catalog. */
+  objects?: string[];
+  /** Mode per object name or pattern; otherwise `defaultMode`. */
+  modes?: Record<string, SyncMode>;
+  defaultMode?: SyncMode;
+}
+
+export interface ExtractTask {
+  object: string;
+  mode: SyncMode;
+  catalogKey: string;
+}
+
+/**
+ * Which streams a sync extracts, in which mode. Incremental needs a cursor field: objects without
+ * one run as full refresh (said in the log), never silently skipped.
+ */
+export function selectTasks(index: CatalogIndex, selection: StreamSelection, log: Log): ExtractTask[] {
+  const names = Object.keys(index.streams).sort();
+  let chosen = names;
+  if (selection.objects && selection.objects.length > 0) {
+    const unknown = selection.objects.filter(
+      (pattern) => !names.some((name) => new ObjectFilter([pattern]).matches(name)),
+    );
+    if (unknown.length > 0) {
+      throw new ConfigurationError(
+        `Unknown object${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}: not in the catalog (check the spelling, that the integration user can query it, and that the discover include/exclude patterns select it).`,
+        { object: unknown[0] },
+      );
+    }
+    const filter = new ObjectFilter(selection.objects);
+    chosen = names.filter((name) => filter.matches(name));
+  }
+  const modeRules = Object.entries(selection.modes ?? {}).map(([pattern, mode]) => ({
+    filter: new ObjectFilter([pattern]),
+    mode,
+  }));
+  const tasks: ExtractTask[] = [];
+  for (const object of chosen) {
+    const entry = index.streams[object];
+    if (!entry) continue;
+    let mode =
+      modeRules.find((rule) => rule.filter.matches(object))?.mode ?? selection.defaultMode ?? "incremental";
+    if (mode === "incremental" && !entry.cursorField) {
+      log.info("sync: no cursor field, using full refresh", { object });
+      mode = "full_refresh";
+    }
+    tasks.push({ object, mode, catalogKey: entry.key });
+  }
+  return tasks;
+}

@@ -1,0 +1,107 @@
+import { ConfigurationError } from "./errors";
+
+export const INBOUND_OPERATIONS = ["insert", "update", "upsert", "delete", "hardDelete"] as const;
+export type InboundOperation = (typeof INBOUND_OPERATIONS)[number];
+
+export interface InboundTarget {
+  object: string;
+  operation: InboundOperation;
+  externalIdField?: string;
+  /** The file name under the operation folder. */
+  file: string;
+}
+
+const RUN_ID = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$/;
+
+export function assertRunId(runId: string): string {
+  if (!RUN_ID.test(runId)) {
+    throw new ConfigurationError(
+      `Run id ${JSON.stringify(runId.slice(0, 90))} is not usable in S3 keys: use letters, digits, '-', '_', '.', ':' (at most 80).`,
+    );
+  }
+  return runId;
+}
+
+function pad(index: number): string {
+  return String(index).padStart(5, "0");
+}
+
+/**
+ * Where everything lives in the bucket (one prefix per connection):
+ * `catalog/`, `data/<Object>/dt=<date>/run=<runId>/`, `inbound/<Object>/<operation>/…`,
+ * `results/<inbound key>/`. Keys are deterministic so a retry overwrites rather than duplicates.
+ */
+export class Layout {
+  readonly prefix: string;
+
+  constructor(prefix = "") {
+    const trimmed = prefix.replace(/^\/+|\/+$/g, "");
+    this.prefix = trimmed ? `${trimmed}/` : "";
+  }
+
+  catalogIndex(): string {
+    return `${this.prefix}catalog/index.json`;
+  }
+
+  catalogStream(object: string, version: number): string {
+    return `${this.prefix}catalog/${object}/v${version}.json`;
+  }
+
+  catalogChanges(version: number): string {
+    return `${this.prefix}catalog/changes/v${version}.json`;
+  }
+
+  runFolder(object: string, runDate: string, runId: string): string {
+    return `${this.prefix}data/${object}/dt=${runDate}/run=${runId}/`;
+  }
+
+  /** A part's key: the job (or REST attempt) tag and page index make it deterministic. */
+  part(object: string, runDate: string, runId: string, jobTag: string, index: number): string {
+    return `${this.runFolder(object, runDate, runId)}part-${jobTag}-${pad(index)}.jsonl.gz`;
+  }
+
+  manifest(object: string, runDate: string, runId: string): string {
+    return `${this.runFolder(object, runDate, runId)}_manifest.json`;
+  }
+
+  inboundPrefix(): string {
+    return `${this.prefix}inbound/`;
+  }
+
+  /** `results/<inbound key relative to the prefix>/` */
+  resultsFolder(inboundKey: string): string {
+    const relative = inboundKey.startsWith(this.prefix) ? inboundKey.slice(this.prefix.length) : inboundKey;
+    return `${this.prefix}results/${relative}/`;
+  }
+
+  /**
+   * Read object, operation and (for upsert) external id field from an inbound key:
+   * `inbound/<Object>/<operation>[/<ExternalIdField>]/<file>`.
+   */
+  parseInbound(key: string): InboundTarget {
+    const inbound = this.inboundPrefix();
+    const usage = `Put files under ${inbound}<Object>/<operation>/<file> (operation: ${INBOUND_OPERATIONS.join(", ")}; upsert as ${inbound}<Object>/upsert/<ExternalIdField>/<file>).`;
+    if (!key.startsWith(inbound)) {
+      throw new ConfigurationError(`${key} is not under ${inbound}. ${usage}`);
+    }
+    const parts = key.slice(inbound.length).split("/");
+    const [object, operation, ...rest] = parts;
+    const known = INBOUND_OPERATIONS.find((op) => op.toLowerCase() === operation?.toLowerCase());
+    if (!object || !operation || !known) {
+      throw new ConfigurationError(
+        `${key}: ${operation ? `"${operation}" is not an operation` : "the operation folder is missing"}. ${usage}`,
+      );
+    }
+    if (known === "upsert") {
+      const [externalIdField, ...fileParts] = rest;
+      if (!externalIdField || fileParts.length === 0) {
+        throw new ConfigurationError(`${key}: an upsert needs the external id field folder. ${usage}`);
+      }
+      return { object, operation: known, externalIdField, file: fileParts.join("/") };
+    }
+    if (rest.length === 0 || rest.join("/") === "") {
+      throw new ConfigurationError(`${key}: the file name is missing. ${usage}`);
+    }
+    return { object, operation: known, file: rest.join("/") };
+  }
+}

@@ -1,0 +1,97 @@
+import { z } from "zod";
+import { ConfigurationError } from "../core/errors";
+
+export const DEFAULT_LOGIN_URL = "https://login.salesforce.com";
+
+const nonEmpty = z.string().trim().min(1);
+
+const loginUrl = z
+  .string()
+  .trim()
+  .url()
+  .refine((value) => /^https?:\/\//.test(value), "must start with https://")
+  .transform((value) => value.replace(/\/+$/, ""));
+
+const base = {
+  clientId: nonEmpty,
+  loginUrl: loginUrl.default(DEFAULT_LOGIN_URL),
+};
+
+/**
+ * The credentials secret (Secrets Manager, a local file, or the environment). One JSON object; the
+ * `authFlow` picks which of the three OAuth 2.0 flows Salesforce supports without a browser.
+ */
+export const SalesforceCredentialsSchema = z.discriminatedUnion("authFlow", [
+  z.object({
+    ...base,
+    authFlow: z.literal("password"),
+    clientSecret: nonEmpty,
+    username: nonEmpty,
+    password: nonEmpty,
+    securityToken: z.string().trim().optional(),
+  }),
+  z.object({
+    ...base,
+    authFlow: z.literal("client_credentials"),
+    clientSecret: nonEmpty,
+  }),
+  z.object({
+    ...base,
+    authFlow: z.literal("jwt"),
+    username: nonEmpty,
+    /** PEM of the RSA private key whose certificate is uploaded to the connected app. */
+    privateKey: nonEmpty,
+  }),
+]);
+
+export type SalesforceCredentials = z.infer<typeof SalesforceCredentialsSchema>;
+
+/**
+ * Parse a credentials document. Errors name the fields that are missing or malformed and what to do —
+ * never their values, which are secrets.
+ */
+export function parseCredentials(input: unknown, source: string): SalesforceCredentials {
+  let document = input;
+  if (typeof input === "string") {
+    try {
+      document = JSON.parse(input);
+    } catch {
+      throw new ConfigurationError(
+        `The Salesforce credentials in ${source} are not valid JSON. Store one JSON object with clientId, clientSecret, username, password, securityToken (optional), loginUrl (optional) and authFlow (optional).`,
+      );
+    }
+  }
+  if (typeof document !== "object" || document === null || Array.isArray(document)) {
+    throw new ConfigurationError(`The Salesforce credentials in ${source} must be one JSON object.`);
+  }
+  const withFlow = { authFlow: "password", ...(document as Record<string, unknown>) };
+  const parsed = SalesforceCredentialsSchema.safeParse(withFlow);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const field = issue.path.join(".") || "(document)";
+    if (field === "authFlow") return `authFlow must be one of "password", "client_credentials", "jwt"`;
+    if (issue.code === "invalid_type" && /undefined|required/i.test(issue.message))
+      return `${field} is missing`;
+    if (field === "loginUrl")
+      return "loginUrl must be a URL such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL";
+    return `${field} is invalid (${issue.message})`;
+  });
+  throw new ConfigurationError(
+    `The Salesforce credentials in ${source} are incomplete: ${[...new Set(problems)].join("; ")}.`,
+    { field: String(parsed.error.issues[0]?.path.join(".") ?? "") },
+  );
+}
+
+/** Secret values of a credentials document, so tests and log scrubbing can look for them. */
+export function secretValuesOf(credentials: SalesforceCredentials): string[] {
+  switch (credentials.authFlow) {
+    case "password":
+      return [credentials.clientSecret, credentials.password, credentials.securityToken ?? ""].filter(
+        Boolean,
+      );
+    case "client_credentials":
+      return [credentials.clientSecret];
+    case "jwt":
+      return [credentials.privateKey];
+  }
+}
