@@ -1,0 +1,461 @@
+/**
+ * `StateStore` over one DynamoDB table keyed by `pk` alone. Two kinds of items live in it:
+ * - stream items, `pk = "<connection>#<Object>"`: cursor, lease, last run;
+ * - file claims, `pk = "load#<bucket>/<key>#<version>"`: which run loads an inbound file version.
+ * Every change is a conditional write, so two runs can never both think they own a stream or a file.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from "@aws-sdk/client-dynamodb";
+import { ConfigurationError, LeaseConflictError, TransientError } from "../core/errors";
+import type {
+  CommitUpdate,
+  FileClaim,
+  FileKey,
+  FileStatus,
+  RunStatus,
+  StateStore,
+  StreamKey,
+  StreamState,
+} from "../core/ports";
+import { errorName, isAccessDenied, transientOr } from "./aws-errors";
+
+export const STATE_TABLE_PARTITION_KEY = "pk";
+/**
+ * The table's TTL attribute (epoch seconds). Nothing this store writes sets it: stream items hold cursors
+ * and file claims keep a file from being loaded twice, so both must persist. It is there so that
+ * short-lived items added later (run scratch, say) can expire without a sweeper.
+ */
+export const STATE_TABLE_TTL_ATTRIBUTE = "expiresAt";
+
+const FILE_PREFIX = "load#";
+/** Keeps an item far below DynamoDB's 400 KB limit whatever a run's error says. */
+const MAX_ERROR_LENGTH = 2000;
+
+type Item = Record<string, AttributeValue>;
+
+export interface DynamoStateStoreOptions {
+  /** Items per Scan page for `list` (DynamoDB's 1 MB page when absent). */
+  scanPageSize?: number;
+}
+
+export class DynamoStateStore implements StateStore {
+  constructor(
+    private readonly client: DynamoDBClient,
+    readonly tableName: string,
+    private readonly options: DynamoStateStoreOptions = {},
+  ) {}
+
+  async get(key: StreamKey): Promise<StreamState | undefined> {
+    const item = await this.read(streamPk(key));
+    return item === undefined ? undefined : toStreamState(key, item);
+  }
+
+  async list(connection: string): Promise<StreamState[]> {
+    checkName("connection", connection);
+    const states: StreamState[] = [];
+    let startKey: Item | undefined;
+    do {
+      const output = await this.call("Scan", `${connection}#*`, () =>
+        this.client.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            ConsistentRead: true,
+            // The prefix narrows the scan; the attribute check keeps another connection's items out.
+            FilterExpression: "begins_with(#pk, :prefix) AND #connection = :connection",
+            ExpressionAttributeNames: { "#pk": STATE_TABLE_PARTITION_KEY, "#connection": "connection" },
+            ExpressionAttributeValues: { ":prefix": s(`${connection}#`), ":connection": s(connection) },
+            ...(this.options.scanPageSize === undefined ? {} : { Limit: this.options.scanPageSize }),
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      for (const item of output.Items ?? []) {
+        const object = str(item.object);
+        if (object !== undefined) states.push(toStreamState({ connection, object }, item));
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return states.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+  }
+
+  async acquireLease(key: StreamKey, holder: string, leaseMs: number, now: number): Promise<StreamState> {
+    const pk = streamPk(key);
+    try {
+      const output = await this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set: {
+              connection: s(key.connection),
+              object: s(key.object),
+              leaseHolder: s(holder),
+              leaseExpiresAt: n(now + leaseMs),
+              lastRunId: s(holder),
+              lastStatus: s("running" satisfies RunStatus),
+            },
+            condition:
+              "attribute_not_exists(#leaseHolder) OR #leaseExpiresAt < :now OR #leaseHolder = :leaseHolder",
+            values: { ":now": n(now) },
+            returnNew: true,
+          }),
+        ),
+      );
+      return toStreamState(key, output.Attributes ?? {});
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      const current = await this.read(pk);
+      const currentHolder = str(current?.leaseHolder);
+      const until = num(current?.leaseExpiresAt);
+      if (currentHolder === undefined || until === undefined) {
+        throw new LeaseConflictError(
+          `${key.object}: the lease changed while run ${holder} was taking it; start the run again`,
+          { object: key.object, cause: error },
+        );
+      }
+      throw new LeaseConflictError(
+        `${key.object} is being synced by run ${currentHolder} (lease until ${iso(until)}); ` +
+          "wait for it to finish or for the lease to expire",
+        { object: key.object, cause: error },
+      );
+    }
+  }
+
+  async renewLease(key: StreamKey, holder: string, leaseMs: number, now: number): Promise<void> {
+    const pk = streamPk(key);
+    await this.whileHolding(key, holder, "the lease was not renewed", () =>
+      this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set: { leaseExpiresAt: n(now + leaseMs) },
+            condition: "#leaseHolder = :holder",
+            values: { ":holder": s(holder) },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async commit(key: StreamKey, holder: string, change: CommitUpdate): Promise<void> {
+    const pk = streamPk(key);
+    const set: Item = {
+      lastRunId: s(change.runId),
+      lastStatus: s("succeeded" satisfies RunStatus),
+      lastManifestKey: s(change.manifestKey),
+      lastCommittedAt: s(change.committedAt),
+    };
+    const remove = ["leaseHolder", "leaseExpiresAt", "lastError"];
+    // A full refresh commits no cursor: none must be left from an earlier incremental run.
+    if (change.cursor === undefined) remove.push("cursor");
+    else set.cursor = s(change.cursor);
+    if (change.cursorField === undefined) remove.push("cursorField");
+    else set.cursorField = s(change.cursorField);
+    await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
+      this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set,
+            remove,
+            condition: "#leaseHolder = :holder",
+            values: { ":holder": s(holder) },
+          }),
+        ),
+      ),
+    );
+  }
+
+  async release(
+    key: StreamKey,
+    holder: string,
+    outcome: { status: RunStatus; error?: string },
+  ): Promise<void> {
+    const pk = streamPk(key);
+    const set: Item = { lastStatus: s(outcome.status), lastRunId: s(holder) };
+    const remove = ["leaseHolder", "leaseExpiresAt"];
+    if (outcome.error === undefined) remove.push("lastError");
+    else set.lastError = s(outcome.error.slice(0, MAX_ERROR_LENGTH));
+    try {
+      await this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set,
+            remove,
+            condition: "#leaseHolder = :holder",
+            values: { ":holder": s(holder) },
+          }),
+        ),
+      );
+    } catch (error) {
+      // Not holding the lease (it expired and was taken, or was never taken) leaves nothing to release,
+      // and the new holder's state must not be overwritten.
+      if (error instanceof ConditionalCheckFailedException) return;
+      throw this.translate(error, "UpdateItem", pk);
+    }
+  }
+
+  async claimFile(
+    file: FileKey,
+    runId: string,
+    now: Date,
+  ): Promise<{ claimed: true } | { claimed: false; existing: FileClaim }> {
+    const pk = filePk(file);
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.tableName,
+          Item: {
+            [STATE_TABLE_PARTITION_KEY]: s(pk),
+            bucket: s(file.bucket),
+            key: s(file.key),
+            version: s(file.version),
+            runId: s(runId),
+            status: s("loading" satisfies FileStatus),
+            claimedAt: s(now.toISOString()),
+          },
+          ConditionExpression: "attribute_not_exists(#pk)",
+          ExpressionAttributeNames: { "#pk": STATE_TABLE_PARTITION_KEY },
+        }),
+      );
+      return { claimed: true };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "PutItem", pk);
+      const existing = await this.getFile(file);
+      if (existing === undefined) {
+        throw new TransientError(
+          `The claim on ${describeFile(file)} vanished while run ${runId} read it; retry`,
+          {
+            cause: error,
+          },
+        );
+      }
+      return { claimed: false, existing };
+    }
+  }
+
+  async finishFile(
+    file: FileKey,
+    runId: string,
+    outcome: { status: FileStatus; summaryKey?: string },
+    now: Date,
+  ): Promise<void> {
+    const pk = filePk(file);
+    const set: Item = { status: s(outcome.status), finishedAt: s(now.toISOString()) };
+    if (outcome.summaryKey !== undefined) set.summaryKey = s(outcome.summaryKey);
+    try {
+      await this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, { set, condition: "#runId = :runId", values: { ":runId": s(runId) } }),
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      const existing = await this.getFile(file);
+      throw new LeaseConflictError(
+        existing === undefined
+          ? `${describeFile(file)} was never claimed, so run ${runId} cannot record its outcome; claim it first`
+          : `${describeFile(file)} is claimed by run ${existing.runId}, not run ${runId}; its outcome was not recorded`,
+        { cause: error },
+      );
+    }
+  }
+
+  async getFile(file: FileKey): Promise<FileClaim | undefined> {
+    const item = await this.read(filePk(file));
+    if (item === undefined) return undefined;
+    const claim: FileClaim = {
+      bucket: file.bucket,
+      key: file.key,
+      version: file.version,
+      runId: str(item.runId) ?? "",
+      status: (str(item.status) ?? "loading") as FileStatus,
+      claimedAt: str(item.claimedAt) ?? "",
+    };
+    const finishedAt = str(item.finishedAt);
+    if (finishedAt !== undefined) claim.finishedAt = finishedAt;
+    const summaryKey = str(item.summaryKey);
+    if (summaryKey !== undefined) claim.summaryKey = summaryKey;
+    return claim;
+  }
+
+  /** Runs a write conditional on `holder` holding the lease; a lost condition names who holds it now. */
+  private async whileHolding(
+    key: StreamKey,
+    holder: string,
+    consequence: string,
+    write: () => Promise<unknown>,
+  ): Promise<void> {
+    const pk = streamPk(key);
+    try {
+      await write();
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      const current = await this.read(pk);
+      const currentHolder = str(current?.leaseHolder);
+      const until = num(current?.leaseExpiresAt);
+      const now =
+        currentHolder === undefined
+          ? "no run holds it now"
+          : `run ${currentHolder} holds it (lease until ${until === undefined ? "unknown" : iso(until)})`;
+      throw new LeaseConflictError(`Run ${holder} lost the lease on ${key.object}: ${now}; ${consequence}`, {
+        object: key.object,
+        cause: error,
+      });
+    }
+  }
+
+  private async read(pk: string): Promise<Item | undefined> {
+    const output = await this.call("GetItem", pk, () =>
+      this.client.send(
+        new GetItemCommand({
+          TableName: this.tableName,
+          Key: { [STATE_TABLE_PARTITION_KEY]: s(pk) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item;
+  }
+
+  private async call<T>(action: string, what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw this.translate(error, action, what);
+    }
+  }
+
+  private update(
+    pk: string,
+    change: { set?: Item; remove?: string[]; condition: string; values?: Item; returnNew?: boolean },
+  ): UpdateItemCommandInput {
+    return buildUpdate(this.tableName, pk, change);
+  }
+
+  private translate(error: unknown, action: string, what: string): unknown {
+    const name = errorName(error);
+    if (name === "ResourceNotFoundException") {
+      return new ConfigurationError(
+        `DynamoDB table ${this.tableName} does not exist (${action} ${what}): check the state table name`,
+        { code: name, cause: error },
+      );
+    }
+    if (isAccessDenied(error)) {
+      return new ConfigurationError(
+        `${action} ${what} on DynamoDB table ${this.tableName} was refused (${name}): check the role's permissions`,
+        { code: name, cause: error },
+      );
+    }
+    return transientOr(error, `DynamoDB ${action} ${what} on ${this.tableName}`);
+  }
+}
+
+interface UpdateChange {
+  set?: Item;
+  remove?: string[];
+  condition: string;
+  values?: Item;
+  returnNew?: boolean;
+}
+
+/** Every attribute goes through a `#name` placeholder, since several (object, cursor, key…) are reserved words. */
+function buildUpdate(tableName: string, pk: string, change: UpdateChange): UpdateItemCommandInput {
+  const names: Record<string, string> = {};
+  const values: Item = { ...change.values };
+  const sets = Object.entries(change.set ?? {}).map(([attribute, value]) => {
+    names[`#${attribute}`] = attribute;
+    values[`:${attribute}`] = value;
+    return `#${attribute} = :${attribute}`;
+  });
+  const removes = (change.remove ?? []).map((attribute) => {
+    names[`#${attribute}`] = attribute;
+    return `#${attribute}`;
+  });
+  for (const [placeholder, attribute = ""] of change.condition.matchAll(/#(\w+)/g))
+    names[placeholder] = attribute;
+  const clauses = [];
+  if (sets.length > 0) clauses.push(`SET ${sets.join(", ")}`);
+  if (removes.length > 0) clauses.push(`REMOVE ${removes.join(", ")}`);
+  return {
+    TableName: tableName,
+    Key: { [STATE_TABLE_PARTITION_KEY]: s(pk) },
+    UpdateExpression: clauses.join(" "),
+    ConditionExpression: change.condition,
+    ExpressionAttributeNames: names,
+    ...(Object.keys(values).length === 0 ? {} : { ExpressionAttributeValues: values }),
+    ReturnValues: change.returnNew === true ? "ALL_NEW" : "NONE",
+  };
+}
+
+function streamPk(key: StreamKey): string {
+  checkName("connection", key.connection);
+  checkName("object", key.object);
+  return `${key.connection}#${key.object}`;
+}
+
+function filePk(file: FileKey): string {
+  return `${FILE_PREFIX}${file.bucket}/${file.key}#${file.version}`;
+}
+
+/** "#" separates the parts of a key; inside a name it would let two streams share an item. */
+function checkName(kind: "connection" | "object", name: string): void {
+  if (name === "" || name.includes("#")) {
+    throw new ConfigurationError(
+      `Invalid ${kind} name "${name}": it must be non-empty and must not contain "#"`,
+      {
+        ...(kind === "object" ? { object: name } : {}),
+      },
+    );
+  }
+}
+
+function toStreamState(key: StreamKey, item: Item): StreamState {
+  const state: StreamState = { connection: key.connection, object: key.object };
+  const strings = [
+    "cursor",
+    "cursorField",
+    "leaseHolder",
+    "lastRunId",
+    "lastError",
+    "lastManifestKey",
+    "lastCommittedAt",
+  ] as const;
+  for (const field of strings) {
+    const value = str(item[field]);
+    if (value !== undefined) state[field] = value;
+  }
+  const leaseExpiresAt = num(item.leaseExpiresAt);
+  if (leaseExpiresAt !== undefined) state.leaseExpiresAt = leaseExpiresAt;
+  const lastStatus = str(item.lastStatus);
+  if (lastStatus !== undefined) state.lastStatus = lastStatus as RunStatus;
+  return state;
+}
+
+function describeFile(file: FileKey): string {
+  return `s3://${file.bucket}/${file.key} (version ${file.version})`;
+}
+
+function s(value: string): AttributeValue {
+  return { S: value };
+}
+
+function n(value: number): AttributeValue {
+  return { N: String(value) };
+}
+
+function str(value: AttributeValue | undefined): string | undefined {
+  return value?.S;
+}
+
+function num(value: AttributeValue | undefined): number | undefined {
+  return value?.N === undefined ? undefined : Number(value.N);
+}
+
+function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString();
+}
