@@ -1,0 +1,66 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import middy from "@middy/core";
+import type { Context } from "aws-lambda";
+import type { z } from "zod";
+import { ConfigurationError, describeError } from "../core/errors";
+import { createLogger, createRuntime, type Runtime, readRuntimeConfig } from "./runtime";
+
+/** What a handler body gets besides its parsed input. */
+export interface Invocation {
+  runtime: Runtime;
+  /** Milliseconds left before the Lambda times out. */
+  remainingMs: () => number;
+}
+
+export type HandlerBody<I, O> = (input: I, invocation: Invocation) => Promise<O>;
+
+/** Turn a schema failure into a configuration error that names each bad field. */
+export function parseInput<T>(schema: z.ZodType<T>, event: unknown, what: string): T {
+  const parsed = schema.safeParse(event);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues
+    .slice(0, 8)
+    .map((issue) => `${issue.path.join(".") || "(input)"}: ${issue.message}`);
+  throw new ConfigurationError(`Invalid ${what} input: ${problems.join("; ")}.`);
+}
+
+const powertools = new Logger({ serviceName: "saddledata" });
+let defaultRuntime: Runtime | undefined;
+
+/** Built on the first invocation of a cold Lambda, from its environment; reused while warm. */
+function lambdaRuntime(): Runtime {
+  defaultRuntime ??= createRuntime(readRuntimeConfig(), { log: createLogger(powertools) });
+  return defaultRuntime;
+}
+
+/**
+ * One Lambda entry point: middy with the Powertools logger's Lambda context, the input parsed by its
+ * schema, the body run against the runtime. Errors keep their `name` (Step Functions matches on it)
+ * and are logged once, without secrets.
+ */
+export function defineHandler<I, O>(what: string, schema: z.ZodType<I>, body: HandlerBody<I, O>) {
+  const run = async (
+    event: unknown,
+    context: Pick<Context, "getRemainingTimeInMillis">,
+    runtime: Runtime,
+  ) => {
+    try {
+      const input = parseInput(schema, event, what);
+      return await body(input, { runtime, remainingMs: () => context.getRemainingTimeInMillis() });
+    } catch (error) {
+      runtime.log.error(`${what} failed`, { error: describeError(error) });
+      throw error;
+    }
+  };
+  const handler = middy<unknown, O>()
+    .use(injectLambdaContext(powertools))
+    .handler((event, context) => run(event, context, lambdaRuntime()));
+  return {
+    /** The deployed entry point. */
+    handler,
+    /** The same body against a given runtime (local mode and tests). */
+    invoke: (event: unknown, runtime: Runtime, remainingMs: () => number = () => 900_000) =>
+      run(event, { getRemainingTimeInMillis: remainingMs }, runtime) as Promise<O>,
+  };
+}

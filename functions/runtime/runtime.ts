@@ -1,0 +1,135 @@
+import { createHash } from "node:crypto";
+import { Logger } from "@aws-lambda-powertools/logger";
+import { type AwsClients, createAwsClients } from "../aws/clients";
+import { DynamoStateStore } from "../aws/dynamo-state-store";
+import { S3ObjectStore } from "../aws/s3-object-store";
+import { SecretsManagerSecretSource } from "../aws/secrets-manager-secret-source";
+import { ConfigurationError } from "../core/errors";
+import { Layout } from "../core/layout";
+import type { Log, ObjectStore, SecretSource, StateStore } from "../core/ports";
+import { type ConnectorSettings, parseSettings } from "../core/settings";
+import { DEFAULT_API_VERSION, SalesforceClient } from "../salesforce/client";
+import { parseCredentials, secretValuesOf } from "../salesforce/credentials";
+import { RedactingLog } from "./redacting-log";
+
+/** What every Lambda needs to know, from its environment (set by the CDK stack). */
+export interface RuntimeConfig {
+  connection: string;
+  bucket: string;
+  prefix: string;
+  table: string;
+  secretId: string;
+  apiVersion: string;
+  settings: ConnectorSettings;
+}
+
+export const ENV = {
+  connection: "SADDLEDATA_CONNECTION",
+  bucket: "SADDLEDATA_BUCKET",
+  prefix: "SADDLEDATA_PREFIX",
+  table: "SADDLEDATA_TABLE",
+  secretId: "SADDLEDATA_SECRET_ID",
+  apiVersion: "SADDLEDATA_API_VERSION",
+  settings: "SADDLEDATA_SETTINGS",
+} as const;
+
+export function readRuntimeConfig(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): RuntimeConfig {
+  const missing = (["connection", "bucket", "table", "secretId"] as const).filter((name) => !env[ENV[name]]);
+  if (missing.length > 0) {
+    throw new ConfigurationError(
+      `The function's environment lacks ${missing.map((name) => ENV[name]).join(", ")}: deploy it with the SaddleData CDK stack, or set them for local runs.`,
+    );
+  }
+  let settings: unknown = {};
+  const raw = env[ENV.settings];
+  if (raw) {
+    try {
+      settings = JSON.parse(raw);
+    } catch {
+      throw new ConfigurationError(`${ENV.settings} is not valid JSON.`);
+    }
+  }
+  return {
+    connection: env[ENV.connection] as string,
+    bucket: env[ENV.bucket] as string,
+    prefix: env[ENV.prefix] ?? "",
+    table: env[ENV.table] as string,
+    secretId: env[ENV.secretId] as string,
+    apiVersion: env[ENV.apiVersion] || DEFAULT_API_VERSION,
+    settings: parseSettings(settings, ENV.settings),
+  };
+}
+
+/** The adapters a handler works with, built once per cold start (or once per local run). */
+export interface Runtime {
+  readonly config: RuntimeConfig;
+  readonly layout: Layout;
+  readonly store: ObjectStore;
+  readonly state: StateStore;
+  readonly log: Log;
+  /** The Salesforce client for the connection's credentials (re-read when the secret changes). */
+  salesforce(): Promise<SalesforceClient>;
+  /** Any bucket (a load may be started for a file in another bucket). */
+  storeFor(bucket: string): ObjectStore;
+}
+
+export interface RuntimeOptions {
+  clients?: AwsClients;
+  secrets?: SecretSource;
+  log?: Log;
+}
+
+/** The Lambda logger: Powertools JSON lines (level from POWERTOOLS_LOG_LEVEL / LOG_LEVEL). */
+export function createLogger(logger: Logger = new Logger({ serviceName: "saddledata" })): Log {
+  const write =
+    (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) => {
+      if (extra) logger[level]({ message, ...extra });
+      else logger[level](message);
+    };
+  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
+}
+
+export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Runtime {
+  const clients = options.clients ?? createAwsClients();
+  const secrets = options.secrets ?? new SecretsManagerSecretSource(clients.secretsManager);
+  const log = new RedactingLog(options.log ?? createLogger());
+  const stores = new Map<string, ObjectStore>();
+  const storeFor = (bucket: string) => {
+    let store = stores.get(bucket);
+    if (!store) {
+      store = new S3ObjectStore(clients.s3, bucket);
+      stores.set(bucket, store);
+    }
+    return store;
+  };
+  let cached: { fingerprint: string; client: SalesforceClient } | undefined;
+  return {
+    config,
+    layout: new Layout(config.prefix),
+    store: storeFor(config.bucket),
+    state: new DynamoStateStore(clients.dynamodb, config.table),
+    log,
+    storeFor,
+    async salesforce() {
+      const text = await secrets.getSecretString(config.secretId);
+      const fingerprint = createHash("sha256").update(text).digest("hex");
+      if (cached?.fingerprint !== fingerprint) {
+        const credentials = parseCredentials(text, `secret ${config.secretId}`);
+        log.addSecrets(text, ...secretValuesOf(credentials));
+        cached = {
+          fingerprint,
+          client: new SalesforceClient({ credentials, apiVersion: config.apiVersion }),
+        };
+        const client = cached.client;
+        // The access token is a secret too: scrub it from logs once known.
+        void client.session().then(
+          (session) => log.addSecrets(session.accessToken),
+          () => undefined,
+        );
+      }
+      return cached.client;
+    },
+  };
+}
