@@ -1,0 +1,315 @@
+/**
+ * The org: schema, rows, clock, DML and SOQL behind the `Org` contract. Everything is in memory and
+ * deterministic for a given seed (Ids, generated data); only the clock follows real time unless set.
+ */
+import { runQuery } from "../soql/engine";
+import type { QueryRow, QuerySource } from "../soql/source";
+import { createClock } from "./clock";
+import {
+  type DmlContext,
+  deleteRecord,
+  hardDeleteRecord,
+  insertRecord,
+  updateRecord,
+  upsertRecord,
+} from "./dml";
+import { buildGenerators } from "./generate";
+import { encodeBase62, makeId, normalizeId } from "./ids";
+import { ObjectState } from "./object-state";
+import { hash32, hashString } from "./random";
+import {
+  field as buildField,
+  object as buildObject,
+  cloneField,
+  name as nameField,
+  systemFields,
+} from "./schema";
+import { userObject } from "./standard-objects";
+import type {
+  DmlInput,
+  DmlResult,
+  FieldType,
+  GenerateOptions,
+  InputFormat,
+  ObjectDef,
+  Org,
+  QueryOptions,
+  QueryResult,
+  Value,
+} from "./types";
+import { OrgError } from "./types";
+
+export interface CreateOrgOptions {
+  /** Seed for Ids and generated values (default 1). */
+  seed?: number;
+  /** The clock's start (epoch ms); default: real time. */
+  now?: number;
+  /** Start with the clock frozen at `now`. */
+  frozen?: boolean;
+  /** The org's objects; a standard User object is added when missing (audit fields point to it). */
+  objects?: ObjectDef[];
+}
+
+/** The emulator's Org, with a few extras the demo and tests use. */
+export interface EmulatorOrg extends Org {
+  readonly userId: string;
+  readonly seed: number;
+  /** Insert a row without validation or stamping (seeding read-only objects such as histories). */
+  seedRow(objectName: string, values: Record<string, Value>): string;
+}
+
+const NOT_FOUND_MESSAGE = "The requested resource does not exist";
+
+function cloneObject(def: ObjectDef): ObjectDef {
+  return { ...structuredClone({ ...def, fields: [] }), fields: def.fields.map(cloneField) };
+}
+
+function publicCopy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
+  const seed = options.seed ?? 1;
+  const clock = createClock(options.now, { frozen: options.frozen });
+  const pod = encodeBase62(hash32(seed, 0x90d) % 3844, 2);
+  const orgId = makeId("00D", pod, 100_000_000 + (hash32(seed, 0x0d) % 900_000_000));
+  const objects = new Map<string, ObjectState>();
+  const byPrefix = new Map<string, ObjectState>();
+  const locks = new Map<string, number>();
+  let userId = "";
+  let customPrefixes = 0;
+
+  function register(def: ObjectDef): ObjectState {
+    const lower = def.name.toLowerCase();
+    if (objects.has(lower))
+      throw new OrgError("DUPLICATE_DEVELOPER_NAME", `Object ${def.name} already exists`);
+    if (byPrefix.has(def.keyPrefix)) {
+      throw new OrgError("DUPLICATE_VALUE", `Key prefix ${def.keyPrefix} is already used by another object`);
+    }
+    const counterBase = 100_000_000 + (hash32(seed, hashString(def.keyPrefix)) % 900_000_000);
+    const state = new ObjectState(def, pod, counterBase, () => clock.now());
+    objects.set(lower, state);
+    byPrefix.set(def.keyPrefix, state);
+    return state;
+  }
+
+  function state(objectName: string): ObjectState {
+    const found = objects.get(objectName.toLowerCase());
+    if (!found) throw new OrgError("NOT_FOUND", NOT_FOUND_MESSAGE);
+    return found;
+  }
+
+  for (const def of options.objects ?? []) register(cloneObject(def));
+  if (!objects.has("user")) register(userObject());
+
+  const users = state("User");
+  {
+    const now = clock.now();
+    const values: Record<string, Value> = {};
+    for (const name of users.storedFields) values[name] = null;
+    const firstId = users.table.idFor(users.table.highWater + 1);
+    Object.assign(values, {
+      Username: `admin@${orgId.slice(0, 15).toLowerCase()}.example.com`,
+      LastName: "Admin",
+      FirstName: "Integration",
+      Email: "admin@example.com",
+      Alias: "admin",
+      IsActive: true,
+      TimeZoneSidKey: "America/Los_Angeles",
+      LocaleSidKey: "en_US",
+      LanguageLocaleKey: "en_US",
+      CreatedDate: now,
+      LastModifiedDate: now,
+      SystemModstamp: now,
+      CreatedById: firstId,
+      LastModifiedById: firstId,
+    });
+    for (const key of Object.keys(values)) if (!users.has(key)) delete values[key];
+    userId = users.table.insert(values).id;
+  }
+
+  const dml: DmlContext = {
+    objectByPrefix: (prefix) => byPrefix.get(prefix),
+    objectByName: (name) => objects.get(name.toLowerCase()),
+    now: () => clock.now(),
+    userId: () => userId,
+    locks,
+  };
+
+  const source: QuerySource = {
+    findObject: (name) => objects.get(name.toLowerCase())?.def,
+    open(objectName, includeDeleted) {
+      const table = state(objectName).table;
+      const highWater = table.highWater;
+      return () => table.scan(includeDeleted, highWater);
+    },
+    findRow(id18): QueryRow | undefined {
+      const owner = byPrefix.get(id18.slice(0, 3));
+      const row = owner?.table.find(id18);
+      return row && row.get("IsDeleted") !== true ? row : undefined;
+    },
+  };
+
+  function findRowAnywhere(objectName: string, id: string) {
+    const owner = state(objectName);
+    const canonical = normalizeId(id);
+    return canonical ? { owner, row: owner.table.find(canonical) } : { owner, row: undefined };
+  }
+
+  const org: EmulatorOrg = {
+    orgId,
+    clock,
+    seed,
+    get userId() {
+      return userId;
+    },
+
+    listObjects: () => [...objects.values()].map((s) => publicCopy(s.def)),
+    describe: (objectName) => publicCopy(state(objectName).def),
+
+    addObject(partial) {
+      if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(partial.name)) {
+        throw new OrgError("INVALID_TYPE", `Invalid object name: ${partial.name}`);
+      }
+      let keyPrefix = partial.keyPrefix;
+      while (!keyPrefix || byPrefix.has(keyPrefix)) {
+        keyPrefix = `a${encodeBase62(62 * 10 + customPrefixes++, 2)}`;
+      }
+      const label = partial.label ?? partial.name.replace(/__c$/i, "").replace(/_/g, " ");
+      const given = (partial.fields ?? []).map((f) => buildField(f.type, f.name, f));
+      const system = systemFields(label, { owner: true }).filter(
+        (f) => !given.some((g) => g.name.toLowerCase() === f.name.toLowerCase()),
+      );
+      const hasName = given.some((f) => f.name.toLowerCase() === "name");
+      const fields = [...system, ...(hasName ? [] : [nameField(`${label} Name`)]), ...given];
+      const { fields: _ignored, ...rest } = partial;
+      const def = buildObject(partial.name, keyPrefix, fields, { ...rest, label });
+      register(def);
+      return publicCopy(def);
+    },
+
+    addField(objectName, partial) {
+      const target = state(objectName);
+      if (target.has(partial.name)) {
+        throw new OrgError(
+          "DUPLICATE_DEVELOPER_NAME",
+          `Field ${partial.name} already exists on ${target.def.name}`,
+        );
+      }
+      const def = buildField(partial.type as FieldType, partial.name, partial);
+      target.def.fields.push(def);
+      target.table.dropField(def.name);
+      target.reindex();
+      return publicCopy(def);
+    },
+
+    removeField(objectName, fieldName) {
+      const target = state(objectName);
+      const def = target.field(fieldName);
+      if (!def) throw new OrgError("NOT_FOUND", NOT_FOUND_MESSAGE);
+      if (def.name === "Id") throw new OrgError("INVALID_OPERATION", "The Id field cannot be removed");
+      const removed = new Set([
+        def.name,
+        ...target.def.fields.filter((f) => f.compoundFieldName === def.name).map((f) => f.name),
+      ]);
+      target.def.fields = target.def.fields.filter((f) => !removed.has(f.name));
+      for (const name of removed) target.table.dropField(name);
+      target.reindex();
+    },
+
+    query: (soql: string, queryOptions: QueryOptions): QueryResult => runQuery(source, soql, queryOptions),
+
+    get(objectName, id, getOptions = {}) {
+      const { owner, row } = findRowAnywhere(objectName, id);
+      if (!row) return undefined;
+      if (!getOptions.includeDeleted && row.get("IsDeleted") === true) return undefined;
+      const record: Record<string, Value> = {};
+      for (const f of owner.def.fields) {
+        if (f.type !== "address" && f.type !== "location") record[f.name] = row.get(f.name);
+      }
+      return record;
+    },
+
+    count: (objectName, countOptions = {}) =>
+      state(objectName).table.count(countOptions.includeDeleted ?? false),
+
+    insert: (objectName: string, input: DmlInput, format: InputFormat): DmlResult =>
+      insertRecord(dml, state(objectName), input, format),
+    update: (objectName, input, format) => updateRecord(dml, state(objectName), input, format),
+    upsert: (objectName, externalIdField, input, format) =>
+      upsertRecord(dml, state(objectName), externalIdField, input, format),
+    delete: (objectName, id) => deleteRecord(dml, state(objectName), id),
+    hardDelete: (objectName, id) => hardDeleteRecord(dml, state(objectName), id),
+
+    generate(objectName, count, generateOptions: GenerateOptions = {}) {
+      if (!Number.isInteger(count) || count < 0)
+        throw new RangeError(`generate needs a count >= 0, got ${count}`);
+      const target = state(objectName);
+      const now = clock.now();
+      const to = generateOptions.to ?? now;
+      const from = generateOptions.from ?? to - 365 * 86_400_000;
+      const generators = buildGenerators({
+        state: target,
+        seed: generateOptions.seed ?? seed,
+        from,
+        to,
+        userIds: sampleIds(users, 200),
+        referencePool: (name) => sampleIds(state(name), 1000),
+        firstCounter: target.table.highWater + 1,
+        count,
+      });
+      target.table.generate(count, generators);
+    },
+
+    touch(objectName, ids, touchOptions = {}) {
+      const target = state(objectName);
+      const at = touchOptions.at ?? clock.now();
+      for (const id of ids) {
+        const canonical = normalizeId(id);
+        const row = canonical ? target.table.find(canonical) : undefined;
+        if (!row) throw new OrgError("NOT_FOUND", `No ${target.def.name} with Id ${id}`);
+        const stored = target.table.materialize(row, target.storedFields);
+        const stamps: Record<string, Value> = {};
+        for (const name of ["LastModifiedDate", "SystemModstamp"]) if (target.has(name)) stamps[name] = at;
+        target.table.write(stored, stamps);
+      }
+    },
+
+    lockRows(ids, times = 1) {
+      for (const id of ids) {
+        const canonical = normalizeId(id);
+        if (!canonical) throw new OrgError("MALFORMED_ID", `malformed id ${id}`);
+        locks.set(canonical, (locks.get(canonical) ?? 0) + times);
+      }
+    },
+
+    seedRow(objectName, values) {
+      const target = state(objectName);
+      const row: Record<string, Value> = {};
+      for (const name of target.storedFields) row[name] = null;
+      for (const [key, value] of Object.entries(values)) {
+        const def = target.field(key);
+        if (!def)
+          throw new OrgError(
+            "INVALID_FIELD",
+            `No such column '${key}' on sobject of type ${target.def.name}`,
+          );
+        row[def.name] = value;
+      }
+      if (target.has("IsDeleted") && row.IsDeleted === null) row.IsDeleted = false;
+      Object.assign(row, target.autoNumberValues(target.table.highWater + 1));
+      return target.table.insert(row).id;
+    },
+  };
+  return org;
+}
+
+/** Up to `limit` live Ids of an object, spread over its rows, for generated lookups. */
+function sampleIds(target: ObjectState, limit: number): string[] {
+  const ids: string[] = [];
+  for (const row of target.table.scan(false)) {
+    ids.push(row.id);
+    if (ids.length >= limit) break;
+  }
+  return ids;
+}
