@@ -47,6 +47,7 @@ export interface LocalS3 {
 interface KoaContext {
   method: string;
   path: string;
+  headers: Record<string, string | string[] | undefined>;
   query: Record<string, string | string[] | undefined>;
   status: number;
   body: unknown;
@@ -71,7 +72,6 @@ interface S3rverStore {
   ): Promise<S3rverListing>;
   getResourcePath(bucket: string, key: string | undefined, resource: string): string;
   getBucket(bucket: string): Promise<unknown>;
-  getMetadata(bucket: string, key: string): Promise<Record<string, string | number | undefined>>;
 }
 
 interface S3rverInstance {
@@ -105,24 +105,25 @@ export async function startS3(options: StartS3Options = {}): Promise<LocalS3> {
     configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
   });
 
-  // Requests for "<bucket>/<key>" currently completing a multipart upload, so that s3rver's event
-  // (which calls them "Post") can report the reason S3 gives.
-  const completing = new Map<string, number>();
-  insertBeforeRouter(server, multipartMiddleware(server.store, completing));
-
   const listeners = new Set<ObjectCreatedListener>();
+  const announce = (event: ObjectCreatedEvent): void => {
+    // Later, as S3 notifications are; a listener that throws surfaces as an uncaught exception.
+    setImmediate(() => {
+      for (const listener of listeners) listener(event);
+    });
+  };
+  // Object writes in flight by "<bucket>/<key>": s3rver emits its event in the middle of the request,
+  // without the reason S3 gives or (for copies) the ETag, which the middleware adds once it is done.
+  const writes = new Map<string, ObjectWrite>();
   server.on("event", (event) => {
     for (const record of event.Records) {
       if (!record.eventName.startsWith("ObjectCreated:")) continue;
-      void toObjectCreated(server.store, record, completing).then(
-        (created) => {
-          for (const listener of listeners) listener(created);
-        },
-        // The object can vanish between its creation and this lookup; there is nothing to announce then.
-        () => undefined,
-      );
+      const write = writes.get(`${record.s3.bucket.name}/${record.s3.object.key}`);
+      if (write === undefined) announce(toObjectCreated(record, "PostObject", undefined));
+      else write.record = record;
     }
   });
+  insertBeforeRouter(server, extraMiddleware(server.store, writes, announce));
 
   let address: AddressInfo;
   try {
@@ -159,43 +160,38 @@ function insertBeforeRouter(server: S3rverInstance, middleware: KoaMiddleware): 
   server.middleware.splice(server.middleware.length - 1, 0, middleware);
 }
 
-async function toObjectCreated(
-  store: S3rverStore,
+interface ObjectWrite {
+  reason: ObjectCreatedReason;
+  record?: S3rverRecord;
+}
+
+function toObjectCreated(
   record: S3rverRecord,
-  completing: Map<string, number>,
-): Promise<ObjectCreatedEvent> {
-  const bucket = record.s3.bucket.name;
-  const { key, sequencer } = record.s3.object;
-  let { size, eTag } = record.s3.object;
-  // s3rver leaves the ETag out of copy events.
-  if (size === undefined || eTag === undefined) {
-    const metadata = await store.getMetadata(bucket, key);
-    size = Number(metadata["content-length"]);
-    eTag = String(metadata.etag).replaceAll('"', "");
-  }
-  return {
-    bucket,
-    key,
-    size: Number(size),
-    eTag,
-    reason: reasonOf(record.eventName, bucket, key, completing),
-    sequencer,
-  };
+  reason: ObjectCreatedReason,
+  responseBody: unknown,
+): ObjectCreatedEvent {
+  const { key, size = 0, sequencer } = record.s3.object;
+  const copyEtag = (responseBody as { CopyObjectResult?: { ETag?: string } } | undefined)?.CopyObjectResult
+    ?.ETag;
+  const eTag = (record.s3.object.eTag ?? copyEtag ?? "").replaceAll('"', "");
+  return { bucket: record.s3.bucket.name, key, size, eTag, reason, sequencer };
 }
 
-function reasonOf(
-  eventName: string,
-  bucket: string,
-  key: string,
-  completing: Map<string, number>,
-): ObjectCreatedReason {
-  if (eventName === "ObjectCreated:Copy") return "CopyObject";
-  if (eventName === "ObjectCreated:Put") return "PutObject";
-  return completing.has(`${bucket}/${key}`) ? "CompleteMultipartUpload" : "PostObject";
+function writeReason(ctx: KoaContext, key: string | undefined): ObjectCreatedReason | undefined {
+  if (key === undefined) return undefined;
+  if (ctx.method === "POST" && "uploadId" in ctx.query) return "CompleteMultipartUpload";
+  if (ctx.method !== "PUT") return undefined;
+  // Parts, tags and ACLs are PUTs too, but create nothing.
+  if (["uploadId", "tagging", "acl"].some((param) => param in ctx.query)) return undefined;
+  return "x-amz-copy-source" in ctx.headers ? "CopyObject" : "PutObject";
 }
 
-/** The calls s3rver lacks or fails at (see the top of the file). */
-function multipartMiddleware(store: S3rverStore, completing: Map<string, number>): KoaMiddleware {
+/** The calls s3rver lacks or fails at (see the top of the file), and completing its object-created events. */
+function extraMiddleware(
+  store: S3rverStore,
+  writes: Map<string, ObjectWrite>,
+  announce: (event: ObjectCreatedEvent) => void,
+): KoaMiddleware {
   return async (ctx, next) => {
     const [bucket, key] = splitPath(ctx.path);
     const uploadId = typeof ctx.query.uploadId === "string" ? ctx.query.uploadId : undefined;
@@ -214,19 +210,17 @@ function multipartMiddleware(store: S3rverStore, completing: Map<string, number>
       ctx.body = await listUploads(store, bucket, stringParam(ctx.query.prefix) ?? "");
       return;
     }
-    if (ctx.method === "POST" && key !== undefined && uploadId !== undefined) {
-      const id = `${bucket}/${key}`;
-      completing.set(id, (completing.get(id) ?? 0) + 1);
-      try {
-        await next();
-      } finally {
-        const left = (completing.get(id) ?? 1) - 1;
-        if (left === 0) completing.delete(id);
-        else completing.set(id, left);
-      }
-      return;
+    const reason = writeReason(ctx, key);
+    if (reason === undefined) return await next();
+    const id = `${bucket}/${key}`;
+    const write: ObjectWrite = { reason };
+    writes.set(id, write);
+    try {
+      await next();
+    } finally {
+      if (writes.get(id) === write) writes.delete(id);
     }
-    await next();
+    if (write.record !== undefined) announce(toObjectCreated(write.record, reason, ctx.body));
   };
 }
 

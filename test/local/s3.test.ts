@@ -121,12 +121,14 @@ describe("local S3 (s3rver)", () => {
     const part = Buffer.alloc(5 * 1024 * 1024, 7);
 
     // Act
-    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "inbound/put.csv", Body: "Name\nAcme\n" }));
+    await client.send(
+      new PutObjectCommand({ Bucket: BUCKET, Key: "inbound/put file é.csv", Body: "Name\nAcme\n" }),
+    );
     await client.send(
       new CopyObjectCommand({
         Bucket: BUCKET,
         Key: "inbound/copy.csv",
-        CopySource: `${BUCKET}/inbound/put.csv`,
+        CopySource: encodeURI(`${BUCKET}/inbound/put file é.csv`),
       }),
     );
     const { UploadId } = await client.send(
@@ -158,10 +160,10 @@ describe("local S3 (s3rver)", () => {
 
     // Assess
     const byKey = Object.fromEntries(events.map((event) => [event.key, event]));
-    expect(byKey["inbound/put.csv"]).toMatchObject({ bucket: BUCKET, size: 10, reason: "PutObject" });
+    expect(byKey["inbound/put file é.csv"]).toMatchObject({ bucket: BUCKET, size: 10, reason: "PutObject" });
     expect(byKey["inbound/copy.csv"]).toMatchObject({
       size: 10,
-      eTag: byKey["inbound/put.csv"]?.eTag,
+      eTag: byKey["inbound/put file é.csv"]?.eTag,
       reason: "CopyObject",
     });
     expect(byKey["inbound/multi.csv"]).toMatchObject({
