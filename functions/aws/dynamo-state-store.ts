@@ -6,7 +6,6 @@
  */
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -68,7 +67,7 @@ export class DynamoStateStore implements StateStore {
           new ScanCommand({
             TableName: this.tableName,
             ConsistentRead: true,
-            // The prefix narrows the scan; the attribute check keeps another connection's items out.
+            // The attribute check keeps file claims out when a connection is named "load".
             FilterExpression: "begins_with(#pk, :prefix) AND #connection = :connection",
             ExpressionAttributeNames: { "#pk": STATE_TABLE_PARTITION_KEY, "#connection": "connection" },
             ExpressionAttributeValues: { ":prefix": s(`${connection}#`), ":connection": s(connection) },
@@ -109,7 +108,7 @@ export class DynamoStateStore implements StateStore {
       );
       return toStreamState(key, output.Attributes ?? {});
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
       const current = await this.read(pk);
       const currentHolder = str(current?.leaseHolder);
       const until = num(current?.leaseExpiresAt);
@@ -194,7 +193,7 @@ export class DynamoStateStore implements StateStore {
     } catch (error) {
       // Not holding the lease (it expired and was taken, or was never taken) leaves nothing to release,
       // and the new holder's state must not be overwritten.
-      if (error instanceof ConditionalCheckFailedException) return;
+      if (isConditionFailed(error)) return;
       throw this.translate(error, "UpdateItem", pk);
     }
   }
@@ -224,7 +223,7 @@ export class DynamoStateStore implements StateStore {
       );
       return { claimed: true };
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "PutItem", pk);
+      if (!isConditionFailed(error)) throw this.translate(error, "PutItem", pk);
       const existing = await this.getFile(file);
       if (existing === undefined) {
         throw new TransientError(
@@ -254,7 +253,7 @@ export class DynamoStateStore implements StateStore {
         ),
       );
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
       const existing = await this.getFile(file);
       throw new LeaseConflictError(
         existing === undefined
@@ -294,7 +293,7 @@ export class DynamoStateStore implements StateStore {
     try {
       await write();
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw this.translate(error, "UpdateItem", pk);
+      if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
       const current = await this.read(pk);
       const currentHolder = str(current?.leaseHolder);
       const until = num(current?.leaseExpiresAt);
@@ -390,6 +389,11 @@ function buildUpdate(tableName: string, pk: string, change: UpdateChange): Updat
     ...(Object.keys(values).length === 0 ? {} : { ExpressionAttributeValues: values }),
     ReturnValues: change.returnNew === true ? "ALL_NEW" : "NONE",
   };
+}
+
+/** By name: `instanceof` fails when two copies of the SDK are bundled. */
+function isConditionFailed(error: unknown): boolean {
+  return errorName(error) === "ConditionalCheckFailedException";
 }
 
 function streamPk(key: StreamKey): string {
