@@ -128,6 +128,20 @@ describe("SecretsManagerSecretSource", () => {
     expect(String((error as Error).message)).not.toContain("s3cr3t-value");
   });
 
+  it("refuses a binary secret with a ConfigurationError saying how to store it", async () => {
+    // Prepare
+    const secretId = "saddledata/binary";
+    await client.send(new CreateSecretCommand({ Name: secretId, SecretBinary: Buffer.from(VALUE) }));
+    const source = new SecretsManagerSecretSource(client);
+
+    // Act
+    const read = source.getSecretString(secretId);
+
+    // Assess
+    await expect(read).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(read).rejects.toThrow("Secret saddledata/binary holds a binary value, not a string");
+  });
+
   describe("when Secrets Manager refuses access", () => {
     let denying: Server;
     let denyingClient: SecretsManagerClient;
