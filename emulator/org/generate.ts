@@ -253,11 +253,11 @@ function valueGenerator(
       };
     }
     case "reference":
-    case "id":
-      return (i) => {
-        const pool = poolFor(field);
-        return pool.length > 0 ? (pool[h(i) % pool.length] as string) : null;
-      };
+    case "id": {
+      // Sampled now: rows added later (even other generated ones) must not become parents.
+      const pool = poolFor(field);
+      return (i) => (pool.length > 0 ? (pool[h(i) % pool.length] as string) : null);
+    }
     default:
       return (i) => textValue(field, h(i), i) as Value;
   }
