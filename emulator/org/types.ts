@@ -209,6 +209,12 @@ export interface GenerateOptions {
 export interface Org {
   readonly orgId: string;
   readonly clock: Clock;
+  /**
+   * Added by the org implementation: the running (integration) user's Id, which DML stamps in
+   * CreatedById / LastModifiedById and defaults OwnerId to. The HTTP layer can name it in the OAuth
+   * identity URL so both agree.
+   */
+  readonly userId?: string;
 
   // --- schema --------------------------------------------------------------------------------
   /** All objects, in a stable order (describeGlobal). */
