@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerEmulatorCommand } from "../emulator/command";
 
 const program = new Command()
   .name("saddledata")
@@ -6,5 +7,7 @@ const program = new Command()
     "SaddleData Salesforce connector: sync Salesforce objects to S3 and load S3 files into Salesforce.",
   )
   .showHelpAfterError();
+
+registerEmulatorCommand(program);
 
 await program.parseAsync(process.argv);

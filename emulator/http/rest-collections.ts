@@ -62,18 +62,23 @@ export class RestCollections {
     return this.services.org;
   }
 
-  private typed(record: Record<string, unknown>): ObjectDef | DmlResult {
-    const type = recordType(record);
-    if (type === undefined) return failure("INVALID_TYPE", "Must send a concrete entity type.");
-    const wanted = type.toLowerCase();
-    const def = this.org.listObjects().find((o) => o.name.toLowerCase() === wanted);
-    return def ?? failure("INVALID_TYPE", `sObject type '${type}' is not supported.`);
+  /** Resolves each record's `attributes.type`, describing the org once per request. */
+  private typer(): (record: Record<string, unknown>) => ObjectDef | DmlResult {
+    const byName = new Map(this.org.listObjects().map((o) => [o.name.toLowerCase(), o] as const));
+    return (record) => {
+      const type = recordType(record);
+      if (type === undefined) return failure("INVALID_TYPE", "Must send a concrete entity type.");
+      return (
+        byName.get(type.toLowerCase()) ?? failure("INVALID_TYPE", `sObject type '${type}' is not supported.`)
+      );
+    };
   }
 
   async create(ctx: RequestContext): Promise<Reply> {
     const body = await collectionBody(ctx);
+    const typed = this.typer();
     const results = this.apply(body, (record) => {
-      const def = this.typed(record);
+      const def = typed(record);
       if ("success" in def) return { result: def };
       const input = dmlInput(record);
       if ("Id" in input || "id" in input) {
@@ -91,8 +96,9 @@ export class RestCollections {
 
   async update(ctx: RequestContext): Promise<Reply> {
     const body = await collectionBody(ctx);
+    const typed = this.typer();
     const results = this.apply(body, (record) => {
-      const def = this.typed(record);
+      const def = typed(record);
       if ("success" in def) return { result: def };
       const { id: lowerId, Id: upperId, ...fields } = dmlInput(record);
       const id = typeof upperId === "string" ? upperId : typeof lowerId === "string" ? lowerId : undefined;
@@ -142,8 +148,8 @@ export class RestCollections {
     const ids = (ctx.query.get("ids") ?? "").split(",").filter((id) => id !== "");
     if (ids.length > MAX_RECORDS) throw tooMany();
     const allOrNone = ctx.query.get("allOrNone") === "true";
-    const objectOf = (id: string): ObjectDef | undefined =>
-      this.org.listObjects().find((o) => o.keyPrefix === id.slice(0, 3));
+    const byPrefix = new Map(this.org.listObjects().map((o) => [o.keyPrefix, o] as const));
+    const objectOf = (id: string): ObjectDef | undefined => byPrefix.get(id.slice(0, 3));
     const precheck = (id: string): DmlResult | undefined => {
       if (!looksLikeId(id)) return failure("MALFORMED_ID", `malformed id ${id}`, []);
       const def = objectOf(id);

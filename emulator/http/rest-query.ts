@@ -77,7 +77,7 @@ export class RestQueries {
     if (offset !== cursor.position) this.rewind(cursor, offset);
     const records: JsonRecord[] = [];
     while (records.length < cursor.batchSize) {
-      const row = this.read(cursor);
+      const row = orgCall(() => this.read(cursor));
       if (row === undefined) break;
       records.push(orgCall(() => cursor.format(row)));
     }
@@ -87,12 +87,9 @@ export class RestQueries {
     }
     const done = cursor.lookahead === undefined;
     const body: Record<string, unknown> = { totalSize: cursor.result.totalSize, done, records };
-    if (done) {
-      this.cursors.delete(cursorId);
-    } else {
-      body.nextRecordsUrl = `/services/data/v${ctx.version}/query/${cursorId}-${cursor.position}`;
-      this.keep(cursorId, cursor);
-    }
+    // The cursor stays open after the last page so that any page can be read again.
+    if (!done) body.nextRecordsUrl = `/services/data/v${ctx.version}/query/${cursorId}-${cursor.position}`;
+    this.keep(cursorId, cursor);
     return json(200, body);
   }
 

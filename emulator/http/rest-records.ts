@@ -30,6 +30,10 @@ export function restValue(
   if (value === undefined || value === null) return null;
   if (field.type === "datetime" && typeof value === "number") return restDateTime(value);
   if (field.type === "base64") return `${recordUrl(owner.version, owner.objectName, owner.id)}/${field.name}`;
+  if (typeof value === "object") {
+    // Salesforce lists compound components alphabetically (city, country, geocodeAccuracy, …).
+    return Object.fromEntries(Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
   return value;
 }
 

@@ -235,11 +235,11 @@ export class EmulatorServer {
 
   /** A composite/batch sub-request: routed like a request, but not counted, faulted or charged. */
   private async subRequest(method: string, path: string, body: unknown, session: Session): Promise<Reply> {
-    const resolved = this.resolve(method, path.replace(/\/+$/, ""));
+    const [pathOnly, queryString] = splitQuery(path);
+    const resolved = this.resolve(method, pathOnly.replace(/\/+$/, ""));
     if ("special" in resolved) return errorReply(notFound());
     if ("error" in resolved) return errorReply(resolved.error);
     const raw = body === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(body), "utf8");
-    const [pathOnly, queryString] = splitQuery(path);
     const ctx: RequestContext = {
       method,
       path: pathOnly,
