@@ -241,7 +241,13 @@ export function insertRecord(
   format: InputFormat,
 ): DmlResult {
   if (!state.def.createable) {
-    return failure([{ statusCode: "INVALID_TYPE", message: `Cannot create ${state.def.name}`, fields: [] }]);
+    return failure([
+      {
+        statusCode: "INVALID_TYPE",
+        message: `entity type cannot be inserted: ${state.def.label}`,
+        fields: [],
+      },
+    ]);
   }
   const { changes, errors } = collect(ctx, state, input, format, "insert");
   if (errors.length > 0) return failure(errors);

@@ -8,7 +8,7 @@ import type { ObjectState } from "./object-state";
 import { hash32, hashString, unit } from "./random";
 import type { ValueGenerator } from "./table";
 import { dateOf } from "./temporal";
-import type { FieldDef, Value } from "./types";
+import type { FieldDef } from "./types";
 
 export interface GeneratorInput {
   state: ObjectState;
@@ -188,7 +188,7 @@ export function buildGenerators(input: GeneratorInput): Map<string, ValueGenerat
     if (!generator && state.hasAutoNumber(name)) {
       generator = (i) => state.autoNumberValues(firstCounter + i)[name] ?? null;
     }
-    if (!generator) generator = valueGenerator(field, seed, stream, from, span, poolFor);
+    if (!generator) generator = valueGenerator(field, seed, stream, from, span, poolFor, firstCounter);
     const base = generator;
     generators.set(name, nullable && !isSystem(name) ? (i) => (isNull(i) ? null : base(i)) : base);
   }
@@ -214,8 +214,11 @@ function valueGenerator(
   from: number,
   span: number,
   poolFor: (field: FieldDef) => string[],
+  firstCounter: number,
 ): ValueGenerator {
   const h = (i: number) => hash32(seed, stream, i);
+  // Text embeds the row's org-wide counter, so unique values stay unique across generate calls.
+  const text = (i: number) => textValue(field, h(i), firstCounter + i);
   switch (field.type) {
     case "boolean":
       return (i) => (h(i) & 1) === 1;
@@ -240,7 +243,7 @@ function valueGenerator(
     case "picklist":
     case "combobox": {
       const values = field.picklistValues.filter((p) => p.active).map((p) => p.value);
-      if (values.length === 0) return (i) => textValue(field, h(i), i);
+      if (values.length === 0) return text;
       return (i) => pick(values, h(i));
     }
     case "multipicklist": {
@@ -259,6 +262,6 @@ function valueGenerator(
       return (i) => (pool.length > 0 ? (pool[h(i) % pool.length] as string) : null);
     }
     default:
-      return (i) => textValue(field, h(i), i) as Value;
+      return text;
   }
 }

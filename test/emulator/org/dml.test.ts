@@ -530,3 +530,28 @@ describe("touch", () => {
     });
   });
 });
+
+describe("REST specifics", () => {
+  it("ignores the attributes property that REST records carry", () => {
+    const org = emptyDemoSchemaOrg();
+
+    const result = org.insert(
+      "Account",
+      { attributes: { type: "Account" }, Name: "With attributes" },
+      "json",
+    );
+
+    expect(result.success).toBe(true);
+  });
+
+  it("refuses writes to read-only objects", () => {
+    const org = emptyDemoSchemaOrg();
+
+    const result = org.insert("AccountHistory", { Field: "Name" }, "json");
+
+    expect(result.errors[0]).toMatchObject({
+      statusCode: "INVALID_TYPE",
+      message: "entity type cannot be inserted: Account History",
+    });
+  });
+});

@@ -174,3 +174,20 @@ describe("generated rows", () => {
     expect([...found.rows()].map((r) => r.id)).toEqual([id]);
   });
 });
+
+describe("generating twice", () => {
+  it("keeps unique values unique across generate calls with the same seed", () => {
+    const org = createOrg({ seed: 8, now: T0, frozen: true, objects: demoObjects() });
+    org.generate("Invoice__c", 200);
+    org.generate("Invoice__c", 200);
+
+    const keys = [
+      ...org
+        .query("SELECT ERP_Id__c FROM Invoice__c WHERE ERP_Id__c != null", { includeDeleted: false })
+        .rows(),
+    ];
+
+    expect(keys.length).toBeGreaterThan(300);
+    expect(new Set(keys.map((r) => r.values[0])).size).toBe(keys.length);
+  });
+});
