@@ -143,6 +143,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       const highWater = table.highWater;
       return () => table.scan(includeDeleted, highWater);
     },
+    now: () => clock.now(),
     findRow(id18): QueryRow | undefined {
       const owner = byPrefix.get(id18.slice(0, 3));
       const row = owner?.table.find(id18);

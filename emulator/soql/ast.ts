@@ -12,7 +12,9 @@ export type Literal =
   | { kind: "boolean"; value: boolean; offset: number }
   | { kind: "null"; offset: number }
   | { kind: "date"; value: string; offset: number }
-  | { kind: "datetime"; value: number; offset: number };
+  | { kind: "datetime"; value: number; offset: number }
+  /** TODAY, YESTERDAY, TOMORROW, LAST_N_DAYS:n, NEXT_N_DAYS:n, N_DAYS_AGO:n: a range of whole days. */
+  | { kind: "relative"; name: string; count: number; offset: number };
 
 export type ComparisonOperator = "=" | "!=" | "<" | "<=" | ">" | ">=";
 

@@ -101,6 +101,54 @@ export function resolveField(
 
 type Key = string | number | boolean;
 
+const DAY = 86_400_000;
+
+/** The whole-day range [start, end) a relative date literal covers, as epoch ms (UTC days). */
+function relativeRange(name: string, count: number, now: number): [number, number] {
+  const today = Math.floor(now / DAY) * DAY;
+  switch (name) {
+    case "YESTERDAY":
+      return [today - DAY, today];
+    case "TOMORROW":
+      return [today + DAY, today + 2 * DAY];
+    case "LAST_N_DAYS":
+      return [today - count * DAY, today + DAY];
+    case "NEXT_N_DAYS":
+      return [today + DAY, today + (count + 1) * DAY];
+    case "N_DAYS_AGO":
+      return [today - count * DAY, today - count * DAY + DAY];
+    default:
+      return [today, today + DAY];
+  }
+}
+
+/**
+ * A relative date literal as bounds in the field's key space: epoch ms for datetimes, `YYYY-MM-DD`
+ * for dates (which order correctly as text).
+ */
+function relativeBounds(
+  query: string,
+  resolved: ResolvedField,
+  literal: Extract<Literal, { kind: "relative" }>,
+  now: number,
+): [Key, Key] {
+  const [start, end] = relativeRange(literal.name, literal.count, now);
+  if (resolved.field.type === "datetime") return [start, end];
+  if (resolved.field.type === "date") {
+    return [new Date(start).toISOString().slice(0, 10), new Date(end).toISOString().slice(0, 10)];
+  }
+  throw queryError(
+    "INVALID_FIELD",
+    query,
+    literal.offset,
+    `value of filter criterion for field '${resolved.path.join(".")}' must be of type ${describeType(resolved.field)} and should ${TEXT_TYPES.has(resolved.field.type) || resolved.field.type === "id" || resolved.field.type === "reference" ? "be" : "not be"} enclosed in quotes`,
+  );
+}
+
+function inRange(key: Key | null, [start, end]: [Key, Key]): boolean {
+  return key !== null && key >= start && key < end;
+}
+
 /** The comparable key of a stored value for a field's type (strings fold case). */
 function keyOf(field: FieldDef, value: Value | CompoundValue): Key | null {
   if (value === null || typeof value === "object") return null;
@@ -226,6 +274,26 @@ export function compileCondition(
     case "compare": {
       const resolved = resolveField(source, query, root, condition.field);
       requireFilterable(query, condition.field, resolved);
+      if (condition.value.kind === "relative") {
+        const bounds = relativeBounds(query, resolved, condition.value, source.now());
+        const [start, end] = bounds;
+        const { read, field } = resolved;
+        const key = (row: QueryRow) => keyOf(field, read(row));
+        switch (condition.operator) {
+          case "=":
+            return (row) => inRange(key(row), bounds);
+          case "!=":
+            return (row) => !inRange(key(row), bounds);
+          case "<":
+            return (row) => ((k) => k !== null && k < start)(key(row));
+          case "<=":
+            return (row) => ((k) => k !== null && k < end)(key(row));
+          case ">":
+            return (row) => ((k) => k !== null && k >= end)(key(row));
+          case ">=":
+            return (row) => ((k) => k !== null && k >= start)(key(row));
+        }
+      }
       const literal = literalKey(query, resolved, condition.value);
       const { read, field } = resolved;
       switch (condition.operator) {
@@ -277,11 +345,19 @@ export function compileCondition(
     case "in": {
       const resolved = resolveField(source, query, root, condition.field);
       requireFilterable(query, condition.field, resolved);
-      const keys = new Set(condition.values.map((v) => literalKey(query, resolved, v)));
+      const now = source.now();
+      const ranges = condition.values.flatMap((v) =>
+        v.kind === "relative" ? [relativeBounds(query, resolved, v, now)] : [],
+      );
+      const keys = new Set(
+        condition.values.filter((v) => v.kind !== "relative").map((v) => literalKey(query, resolved, v)),
+      );
       const { field, read } = resolved;
-      return condition.negated
-        ? (row) => !keys.has(keyOf(field, read(row)))
-        : (row) => keys.has(keyOf(field, read(row)));
+      const member = (row: QueryRow): boolean => {
+        const key = keyOf(field, read(row));
+        return keys.has(key) || ranges.some((range) => inRange(key, range));
+      };
+      return condition.negated ? (row) => !member(row) : member;
     }
     case "includes": {
       const resolved = resolveField(source, query, root, condition.field);

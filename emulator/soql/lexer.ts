@@ -108,8 +108,10 @@ export function tokenize(source: string): Token[] {
     }
     const ident = matchAt(IDENT, source, i);
     if (ident) {
-      tokens.push({ kind: "ident", text: ident, offset });
-      i += ident.length;
+      // Date literals with a count, e.g. LAST_N_DAYS:30, are one token.
+      const count = /^:\d+/.exec(source.slice(i + ident.length))?.[0] ?? "";
+      tokens.push({ kind: "ident", text: ident + count, offset });
+      i += ident.length + count.length;
       continue;
     }
     const two = source.slice(i, i + 2);

@@ -36,6 +36,8 @@ const KEYWORDS = new Set([
   "TYPEOF",
 ]);
 
+const RELATIVE_DATE = /^(TODAY|YESTERDAY|TOMORROW|LAST_N_DAYS|NEXT_N_DAYS|N_DAYS_AGO)(?::(\d+))?$/;
+
 class Parser {
   private position = 0;
 
@@ -234,6 +236,13 @@ class Parser {
           return { kind: "boolean", value: upper === "TRUE", offset: token.offset };
         }
         if (upper === "NULL") return { kind: "null", offset: token.offset };
+        const relative = RELATIVE_DATE.exec(upper);
+        if (relative) {
+          const name = relative[1] ?? upper;
+          const counted = name.includes("_N_") || name.startsWith("N_");
+          if (counted !== (relative[2] !== undefined)) this.unexpected(token);
+          return { kind: "relative", name, count: Number(relative[2] ?? 0), offset: token.offset };
+        }
         return this.unexpected(token);
       }
       default:

@@ -17,4 +17,6 @@ export interface QuerySource {
   open(objectName: string, includeDeleted: boolean): () => Iterable<QueryRow>;
   /** A live row of any object by canonical Id (for relationship paths). */
   findRow(id18: string): QueryRow | undefined;
+  /** The org's current time (epoch ms), for TODAY and the other relative date literals. */
+  now(): number;
 }
