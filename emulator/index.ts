@@ -82,8 +82,7 @@ export const DEMO_CREDENTIALS = {
 
 /** The user tokens run as: the org's running user when it has one, else its first User row. */
 function runningUserId(org: Org): string {
-  const candidate = (org as Partial<{ userId: string }>).userId;
-  if (typeof candidate === "string" && candidate !== "") return candidate;
+  if (org.userId !== undefined && org.userId !== "") return org.userId;
   const first = org.query("SELECT Id FROM User", { includeDeleted: false }).rows()[Symbol.iterator]().next();
   if (first.done) throw new Error("The org has no User to run API sessions as.");
   return first.value.id;
