@@ -236,7 +236,10 @@ describe("Bulk API 2.0 ingest jobs", () => {
       pollTimeout: 20_000,
     });
     // Assess
-    expect(outcome.successfulResults.map((r) => (r as Record<string, unknown>).ERP_Id__c).sort()).toEqual(["JS-A", "JS-B"]);
+    expect(outcome.successfulResults.map((r) => (r as Record<string, unknown>).ERP_Id__c).sort()).toEqual([
+      "JS-A",
+      "JS-B",
+    ]);
     expect(outcome.failedResults).toHaveLength(1);
     expect(outcome.failedResults[0]?.sf__Error).toMatch(/^REQUIRED_FIELD_MISSING:/);
     expect(outcome.unprocessedRecords).toEqual([]);
