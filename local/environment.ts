@@ -10,7 +10,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { type AwsClients, createAwsClients } from "../functions/aws/clients";
-import type { Log } from "../functions/core/ports";
+import type { Log, SecretSource } from "../functions/core/ports";
 import { parseSettings } from "../functions/core/settings";
 import { createRuntime, type Runtime, type RuntimeConfig } from "../functions/runtime/runtime";
 import { DEFAULT_API_VERSION } from "../functions/salesforce/client";
@@ -26,6 +26,11 @@ export interface LocalEnvironmentOptions {
   credentials?: Record<string, unknown>;
   /** Use this existing secret instead (with real AWS, a Secrets Manager secret id or ARN). */
   secretId?: string;
+  /**
+   * Read the secret from here instead of Secrets Manager: credentials the command line took from the
+   * environment or a file, which must not be written to a secret (least of all in a real account).
+   */
+  secrets?: SecretSource;
   /** Real AWS instead of the embedded services: the standard credential chain and endpoint variables. */
   aws?: { bucket: string; table: string; region?: string };
   prefix?: string;
@@ -90,7 +95,11 @@ export async function startLocalEnvironment(
       apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
       settings,
     };
-    const runtime = createRuntime(config, { clients, ...(options.log ? { log: options.log } : {}) });
+    const runtime = createRuntime(config, {
+      clients,
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.secrets ? { secrets: options.secrets } : {}),
+    });
     return {
       runtime,
       clients,

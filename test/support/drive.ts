@@ -1,0 +1,83 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { describeError } from "../../functions/core/errors";
+import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
+import { discoverHandler } from "../../functions/discover/handler";
+import { extractHandler } from "../../functions/extract/handler";
+import type { Runtime } from "../../functions/runtime/runtime";
+
+export interface DriveOptions {
+  /** Time left in each invocation (the extract stops early and continues when short). */
+  remainingMs?: () => number;
+  /** Called before each action; throwing simulates a crash at that step boundary. */
+  beforeAction?: (action: string, state: unknown) => void;
+}
+
+/**
+ * Drive one object's extract through its actions as the sync state machine does (start, poll until
+ * ready, fetch until done, commit), calling the real handler. On error it runs the abort action, as
+ * the state machine's Catch does, then rethrows.
+ */
+export async function driveExtract(
+  runtime: Runtime,
+  task: ExtractTask,
+  options: DriveOptions = {},
+): Promise<ExtractSummary> {
+  const remainingMs = options.remainingMs ?? (() => 900_000);
+  const invoke = async (event: { action: string } & Record<string, unknown>) => {
+    options.beforeAction?.(event.action, event);
+    return extractHandler.invoke(event, runtime, remainingMs);
+  };
+  let state: ExtractState | undefined;
+  try {
+    state = (await invoke({ action: "start", task })) as ExtractState;
+    for (let steps = 0; steps < 10_000; steps++) {
+      if (state.status === "polling") {
+        await sleep(Math.min(50, state.waitSeconds * 10));
+        state = (await invoke({ action: "poll", state })) as ExtractState;
+      } else if (state.status === "fetching") {
+        state = (await invoke({ action: "fetch", state })) as ExtractState;
+      } else {
+        return (await invoke({ action: "commit", state })) as ExtractSummary;
+      }
+    }
+    throw new Error("extract did not finish in 10,000 steps");
+  } catch (error) {
+    const caught = {
+      Error: (error as Error).name,
+      Cause: JSON.stringify({ errorMessage: describeError(error).message }),
+    };
+    await extractHandler
+      .invoke({ action: "abort", state: state ?? task, error: caught }, runtime, remainingMs)
+      .catch(() => undefined);
+    throw error;
+  }
+}
+
+export interface DiscoverOutput {
+  runId: string;
+  catalogVersion: number;
+  changes: { objectsAdded: string[]; objectsRemoved: string[]; streamsChanged: string[] };
+  tasks: ExtractTask[];
+  failed: Array<{ object: string; status: "failed"; error: { name: string; message: string } }>;
+}
+
+export async function driveDiscover(
+  runtime: Runtime,
+  runId: string,
+  request: Record<string, unknown> = {},
+): Promise<DiscoverOutput> {
+  return (await discoverHandler.invoke({ runId, request }, runtime)) as DiscoverOutput;
+}
+
+/** Discover then extract every selected object in turn; returns the summaries by object. */
+export async function driveSync(
+  runtime: Runtime,
+  runId: string,
+  request: Record<string, unknown> = {},
+  options: DriveOptions = {},
+): Promise<Map<string, ExtractSummary>> {
+  const discovered = await driveDiscover(runtime, runId, request);
+  const out = new Map<string, ExtractSummary>();
+  for (const task of discovered.tasks) out.set(task.object, await driveExtract(runtime, task, options));
+  return out;
+}

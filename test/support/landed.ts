@@ -1,0 +1,36 @@
+import { gunzipSync } from "node:zlib";
+import type { Manifest } from "../../functions/core/extract";
+import type { ObjectStore } from "../../functions/core/ports";
+
+const decoder = new TextDecoder();
+
+export async function readManifests(store: ObjectStore, prefix: string, object: string): Promise<Manifest[]> {
+  const manifests: Manifest[] = [];
+  for await (const info of store.list(`${prefix}data/${object}/`)) {
+    if (!info.key.endsWith("/_manifest.json")) continue;
+    const bytes = await store.get(info.key);
+    if (bytes) manifests.push(JSON.parse(decoder.decode(bytes)) as Manifest);
+  }
+  return manifests.sort((a, b) => a.committedAt.localeCompare(b.committedAt));
+}
+
+/** Every record a manifest's parts hold, in part order; each part must gunzip and parse. */
+export async function readManifestRecords(
+  store: ObjectStore,
+  manifest: Manifest,
+): Promise<Array<Record<string, unknown>>> {
+  const records: Array<Record<string, unknown>> = [];
+  for (const part of manifest.parts) {
+    const bytes = await store.get(part.key);
+    if (!bytes) throw new Error(`part ${part.key} named by the manifest is missing`);
+    const lines = decoder
+      .decode(gunzipSync(bytes))
+      .split("\n")
+      .filter((line) => line.length > 0);
+    if (lines.length !== part.records) {
+      throw new Error(`part ${part.key} holds ${lines.length} records, the manifest says ${part.records}`);
+    }
+    for (const line of lines) records.push(JSON.parse(line) as Record<string, unknown>);
+  }
+  return records;
+}
