@@ -1,0 +1,167 @@
+import type { InboundOperation } from "../layout";
+
+/**
+ * The load state: what every action of the load state machine returns and the next one takes. It
+ * holds keys, counters, job ids and positions — never rows — so it stays small enough for a Step
+ * Functions payload. The same object is checkpointed to S3 (see journal.ts) so that an action that
+ * dies half-way is resumed from its last checkpoint instead of repeating what it already sent.
+ */
+
+export type LoadStatus = "duplicate" | "submitting" | "polling" | "collecting" | "retrying" | "finishing";
+
+/** What a submit invocation is doing: reading the whole file once before sending anything, then sending. */
+export type SubmitPhase = "validate" | "send";
+
+export type LoadApi = "collections" | "bulk";
+
+export type IngestJobState = "Open" | "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";
+
+export interface LoadTarget {
+  object: string;
+  operation: InboundOperation;
+  externalIdField?: string;
+}
+
+/** The inbound file and the claim that holds it. */
+export interface LoadFile {
+  bucket: string;
+  key: string;
+  /** versionId, else the ETag: what identifies this version of the file. */
+  version: string;
+  /** The version string of the claim item this run holds (differs from `version` for a retry run). */
+  claimVersion: string;
+  size?: number;
+}
+
+export interface LoadJob {
+  id: string;
+  /** 0 for the file itself, n for the n-th retry round. */
+  round: number;
+  /** Rows uploaded into the job. */
+  rows: number;
+  state: IngestJobState;
+  errorMessage?: string;
+  /** Its results have been streamed into result parts. */
+  collected: boolean;
+}
+
+/** Rows by outcome. `read` counts data rows of the file; retried rows are counted once, by final outcome. */
+export interface LoadCounts {
+  read: number;
+  rejected: number;
+  succeeded: number;
+  created: number;
+  failed: number;
+  unprocessed: number;
+}
+
+/** Result part kinds: each becomes one final file, except `retry` (the next round's input). */
+export type PartKind = "success" | "failed" | "unprocessed" | "rejected" | "retry";
+
+/** A side effect in progress when the last checkpoint was written (see journal.ts). */
+export type Inflight =
+  | {
+      kind: "collections";
+      /** Source position before and after the chunk. */
+      from: number;
+      to: number;
+      /** The chunk's rows in Salesforce CSV form, kept in the checkpoint object only (never in the payload). */
+      rowsKey: string;
+      rows: number;
+    }
+  | {
+      kind: "job";
+      jobId: string;
+      from: number;
+      /** Set once the upload was answered 201: then the job holds rows [from, to). */
+      to?: number;
+      rows?: number;
+    };
+
+export interface LoadTimings {
+  claimedAt: string;
+  validatedAt?: string;
+  submittedAt?: string;
+  finishedAt?: string;
+}
+
+export interface LoadState {
+  status: LoadStatus;
+  runId: string;
+  file: LoadFile;
+  target: LoadTarget;
+  resultsFolder: string;
+  /** Increases with every checkpoint; the newer of payload and checkpoint wins. */
+  seq: number;
+  phase: SubmitPhase;
+  api?: LoadApi;
+  /** 0: the file; n ≥ 1: the n-th retry round, reading the rows staged by round n − 1. */
+  round: number;
+  /** Rows of the current round's source consumed so far (valid and invalid). */
+  position: number;
+  /** Rows the current round's source holds, once known. */
+  sourceRows?: number;
+  /** Valid rows of the current round, once known. */
+  validRows?: number;
+  /** Retry parts the current round reads (staged by the previous round; `parts.retry` counts the next one's). */
+  sourceParts: number;
+  /** Rows staged for the next round. */
+  retryRows: number;
+  jobs: LoadJob[];
+  counts: LoadCounts;
+  /** Final failures by Salesforce error code. */
+  errorCodes: Record<string, number>;
+  /** Transient failures that were resubmitted, by code. */
+  retriedCodes: Record<string, number>;
+  /** Parts written so far, per kind (keys are deterministic: see result-parts.ts). */
+  parts: Record<PartKind, number>;
+  inflight?: Inflight;
+  /** Consecutive pauses without progress (a limit, an unavailable server); bounded. */
+  stalls: number;
+  /** Set when the whole file was rejected: summary.json says why. */
+  rejected?: boolean;
+  apiCalls: number;
+  polls: number;
+  waitSeconds: number;
+  timings: LoadTimings;
+}
+
+export interface LoadSummary {
+  status: "finished";
+  outcome: "succeeded" | "partial" | "rejected" | "failed";
+  message: string;
+  runId: string;
+  bucket: string;
+  key: string;
+  version: string;
+  object: string;
+  operation: InboundOperation;
+  externalIdField?: string;
+  api?: LoadApi;
+  counts: LoadCounts;
+  /** Rows resubmitted after a transient failure (each counted once per round it was retried). */
+  retried: number;
+  errorCodes: Record<string, number>;
+  retriedCodes: Record<string, number>;
+  jobIds: string[];
+  rounds: number;
+  apiCalls: number;
+  timings: LoadTimings & { seconds?: number };
+  resultsFolder: string;
+  files: Record<"summary" | "success" | "failed" | "unprocessed" | "rejected", string>;
+  error?: Record<string, string | number>;
+  /** For a rejected file: where the problem is and what to do. */
+  problem?: { message: string; line?: number; column?: number | string; fix: string };
+}
+
+export function emptyCounts(): LoadCounts {
+  return { read: 0, rejected: 0, succeeded: 0, created: 0, failed: 0, unprocessed: 0 };
+}
+
+export function emptyParts(): Record<PartKind, number> {
+  return { success: 0, failed: 0, unprocessed: 0, rejected: 0, retry: 0 };
+}
+
+export function addCode(codes: Record<string, number>, code: string, count = 1): void {
+  codes[code] = (codes[code] ?? 0) + count;
+}

@@ -1,0 +1,41 @@
+import type { LoadState, PartKind } from "./load-state";
+
+/**
+ * Where a run keeps its working files: `results/<inbound key>/_run/<runId>/`. Every key is
+ * deterministic, so an action that is repeated overwrites what its first attempt wrote instead of
+ * adding to it. The final result files sit one level up, beside `_run/`.
+ */
+
+type RunRef = Pick<LoadState, "resultsFolder" | "runId">;
+
+const pad = (index: number) => String(index).padStart(5, "0");
+
+export function runFolder(state: RunRef): string {
+  return `${state.resultsFolder}_run/${state.runId}/`;
+}
+
+export function checkpointKey(state: RunRef): string {
+  return `${runFolder(state)}checkpoint.json`;
+}
+
+export function planKey(state: RunRef): string {
+  return `${runFolder(state)}plan.json`;
+}
+
+/** The rows of a collections call in flight (written before the call, read only after a crash). */
+export function inflightRowsKey(state: RunRef, seq: number): string {
+  return `${runFolder(state)}inflight-${pad(seq)}.csv`;
+}
+
+/** A result part. Retry parts also carry the round they feed. */
+export function partKey(state: RunRef, kind: PartKind, index: number, round = 0): string {
+  const name = kind === "retry" ? `retry-r${round}` : kind;
+  return `${runFolder(state)}parts/${name}-${pad(index)}.csv`;
+}
+
+export const RESULT_FILES = ["success", "failed", "unprocessed", "rejected"] as const;
+export type ResultFile = (typeof RESULT_FILES)[number];
+
+export function resultFileKey(state: Pick<LoadState, "resultsFolder">, file: ResultFile | "summary"): string {
+  return `${state.resultsFolder}${file === "summary" ? "summary.json" : `${file}.csv`}`;
+}
