@@ -66,6 +66,8 @@ export interface ExtractState extends ExtractTask {
   startedAt: string;
   window: { field: string | null; start?: string; end?: string };
   cursorBefore?: string;
+  /** Things the consumer should know about this run's data (also in the manifest). */
+  warnings?: string[];
   soql: string;
   operation: "query" | "queryAll";
   jobId?: string;
@@ -108,6 +110,7 @@ export interface Manifest {
   window: ExtractState["window"];
   cursorBefore?: string;
   cursorAfter?: string;
+  warnings?: string[];
   parts: Array<{ key: string; records: number; bytes: number }>;
   totals: { records: number; bytes: number; parts: number };
   salesforceJobIds: string[];
@@ -115,6 +118,9 @@ export interface Manifest {
   startedAt: string;
   committedAt: string;
 }
+
+/** Salesforce keeps deleted rows in the recycle bin for 15 days; warn a day early. */
+const RECYCLE_BIN_MS = 14 * 86_400_000;
 
 const floorToSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -179,6 +185,14 @@ export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promis
         window = { field, start, end };
       }
       const operation = task.mode === "incremental" && stream.hasIsDeleted ? "queryAll" : "query";
+      const warnings: string[] = [];
+      if (operation === "queryAll" && lease.cursor && serverNow - Date.parse(lease.cursor) > RECYCLE_BIN_MS) {
+        // queryAll sees a deleted row only while it sits in the recycle bin.
+        warnings.push(
+          `The last sync of ${task.object} was more than 14 days ago: rows deleted since then may have left the recycle bin, so some deletes may be missing. Run a full_refresh to reconcile.`,
+        );
+        deps.log.warn("extract: deletes may be incomplete", { object: task.object, cursor: lease.cursor });
+      }
       const startedAt = iso(now());
       const state: ExtractState = {
         ...task,
@@ -195,6 +209,7 @@ export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promis
           end: window ? iso(window.end) : undefined,
         },
         cursorBefore: lease.cursor,
+        ...(warnings.length > 0 ? { warnings } : {}),
         soql: buildSelect(task.object, stream.selectFields, window),
         operation,
         jobIds: [],
@@ -497,6 +512,7 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
     window: state.window,
     cursorBefore: state.cursorBefore,
     cursorAfter,
+    ...(state.warnings ? { warnings: state.warnings } : {}),
     parts: state.parts.map(([index, records, bytes]) => ({
       key: deps.layout.part(state.object, state.runDate, state.runId, state.jobTag, index),
       records,

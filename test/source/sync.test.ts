@@ -205,6 +205,20 @@ describe("sync: incremental", () => {
     const runs = await landed(h, "Lead");
     expect((runs[1] ?? []).map((record) => record.Id)).toContain(late);
   });
+  it("warns in the manifest when the gap since the last sync outlives the recycle bin", async () => {
+    // Prepare
+    const h = await start();
+    await driveSync(h.runtime, "gap-1", { objects: ["Case"] });
+    h.emulator.org.clock.set(T0 + 20 * 86_400_000, { frozen: true });
+
+    // Act
+    await driveSync(h.runtime, "gap-2", { objects: ["Case"] });
+
+    // Assess
+    const [first, second] = await readManifests(h.runtime.store, "", "Case");
+    expect(first?.warnings).toBeUndefined();
+    expect(second?.warnings?.[0]).toMatch(/deletes may be missing\. Run a full_refresh/);
+  });
 });
 
 describe("sync: continuation and crashes", () => {
