@@ -137,6 +137,21 @@ export async function buildLoadPlan(
     }
     externalIdField = field.name;
   }
+  const hint = delimiterHint(header);
+  if (hint) throw rejectFile(`The header is not a list of ${describe.name} fields.${hint}`, 1);
+  const names = header.map((name) => name.trim().split(".")[0]?.toLowerCase() ?? "");
+  const relationships = new Set(object.fields.map((field) => field.relationshipName?.toLowerCase()));
+  if (header.length > 0 && !names.some((name) => fields.has(name) || relationships.has(name))) {
+    throw rejectFile(
+      `The first line (${header.map((name) => `'${name}'`).join(", ")}) names no field of ${describe.name}: the file seems to have no header. Add a first line naming the fields of each column, e.g. ${object.fields
+        .filter((field) => canWrite(field, operation))
+        .slice(0, 3)
+        .map((field) => field.name)
+        .join(",")}.`,
+      undefined,
+      "MISSING_HEADER",
+    );
+  }
   for (const [index, raw] of header.entries()) {
     const column = index + 1;
     const headerName = raw.trim();
