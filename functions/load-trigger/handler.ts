@@ -1,0 +1,118 @@
+import { Logger } from "@aws-lambda-powertools/logger";
+import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
+import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import middy from "@middy/core";
+import { z } from "zod";
+import { ConfigurationError } from "../core/errors";
+import { Layout } from "../core/layout";
+import type { Log } from "../core/ports";
+import type { ENV } from "../runtime/runtime";
+import { loadExecutionName } from "./execution-name";
+
+/**
+ * The load trigger's environment. The prefix is the runtime's own variable (checked by the type);
+ * importing the runtime itself would pull the Salesforce client into this small function.
+ */
+export const LOAD_TRIGGER_ENV = {
+  stateMachineArn: "SADDLEDATA_LOAD_STATE_MACHINE_ARN",
+  prefix: "SADDLEDATA_PREFIX" satisfies (typeof ENV)["prefix"],
+} as const;
+
+/** The fields of S3's EventBridge "Object Created" event the trigger reads; the rest is passed on as is. */
+const ObjectCreatedEvent = z
+  .object({
+    source: z.literal("aws.s3"),
+    "detail-type": z.literal("Object Created"),
+    detail: z
+      .object({
+        bucket: z.object({ name: z.string().min(1) }).passthrough(),
+        object: z
+          .object({
+            key: z.string().min(1),
+            etag: z.string().optional(),
+            "version-id": z.string().optional(),
+          })
+          .passthrough(),
+      })
+      .passthrough(),
+  })
+  .passthrough();
+
+export type LoadTriggerResult =
+  | { status: "started"; executionName: string; executionArn: string }
+  | { status: "duplicate"; executionName: string };
+
+export interface LoadTriggerDeps {
+  sfn: SFNClient;
+  stateMachineArn: string;
+  layout: Layout;
+  log: Log;
+}
+
+/**
+ * Start the load state machine for one S3 event, named after the file version. A second delivery of the
+ * same event finds the name taken: that is logged and answered as a duplicate, not retried.
+ */
+export function createLoadTrigger(deps: LoadTriggerDeps): (event: unknown) => Promise<LoadTriggerResult> {
+  return async (event) => {
+    const parsed = ObjectCreatedEvent.safeParse(event);
+    if (!parsed.success) {
+      const problems = parsed.error.issues.map(
+        (issue) => `${issue.path.join(".") || "(event)"}: ${issue.message}`,
+      );
+      throw new ConfigurationError(
+        `The load trigger expects S3's EventBridge "Object Created" event: ${problems.slice(0, 5).join("; ")}.`,
+      );
+    }
+    const { bucket, object } = parsed.data.detail;
+    const version = object["version-id"] ?? object.etag;
+    const executionName = loadExecutionName({ bucket: bucket.name, key: object.key, version }, deps.layout);
+    const file = { bucket: bucket.name, key: object.key, version };
+    try {
+      const started = await deps.sfn.send(
+        new StartExecutionCommand({
+          stateMachineArn: deps.stateMachineArn,
+          name: executionName,
+          input: JSON.stringify(event),
+        }),
+      );
+      deps.log.info("load started", { ...file, executionName, executionArn: started.executionArn });
+      return { status: "started", executionName, executionArn: started.executionArn ?? "" };
+    } catch (error) {
+      if (!(error instanceof ExecutionAlreadyExists)) throw error;
+      deps.log.warn("load not started again: this file version already has an execution (duplicate event)", {
+        ...file,
+        executionName,
+      });
+      return { status: "duplicate", executionName };
+    }
+  };
+}
+
+const powertools = new Logger({ serviceName: "saddledata" });
+let trigger: ((event: unknown) => Promise<LoadTriggerResult>) | undefined;
+
+function lambdaTrigger(): (event: unknown) => Promise<LoadTriggerResult> {
+  if (!trigger) {
+    const stateMachineArn = process.env[LOAD_TRIGGER_ENV.stateMachineArn];
+    if (!stateMachineArn) {
+      throw new ConfigurationError(
+        `The function's environment lacks ${LOAD_TRIGGER_ENV.stateMachineArn}: deploy it with the SaddleData CDK stack.`,
+      );
+    }
+    const write =
+      (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) =>
+        powertools[level]({ message, ...extra });
+    trigger = createLoadTrigger({
+      sfn: new SFNClient({}),
+      stateMachineArn,
+      layout: new Layout(process.env[LOAD_TRIGGER_ENV.prefix] ?? ""),
+      log: { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") },
+    });
+  }
+  return trigger;
+}
+
+export const handler = middy<unknown, LoadTriggerResult>()
+  .use(injectLambdaContext(powertools))
+  .handler((event) => lambdaTrigger()(event));

@@ -1,0 +1,152 @@
+/**
+ * The deployment configuration: which Salesforce connections to deploy, each as its own stack. Read from
+ * a JSON file named by the CDK context (`-c config=saddledata.config.json`); see
+ * `lib/saddledata.config.example.json`. Connection settings go through the same schema the Lambdas
+ * parse them with, so a typo fails `cdk synth` in the words the runtime would use.
+ */
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { ConfigurationError } from "../functions/core/errors";
+import { Layout } from "../functions/core/layout";
+import { ConnectorSettingsSchema } from "../functions/core/settings";
+
+/** Lambda environment variables may hold 4 KB in all; the settings JSON must leave room for the rest. */
+export const MAX_SETTINGS_JSON_BYTES = 3000;
+
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 3653,
+] as const;
+
+const logRetentionDays = z
+  .number()
+  .int()
+  .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+    message: `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
+  });
+
+export const ConnectionConfigSchema = z
+  .object({
+    /** Names the stack, the state machines and the connection's items in the state table. */
+    name: z
+      .string()
+      .regex(
+        /^[A-Za-z][A-Za-z0-9-]{0,31}$/,
+        "must start with a letter and hold at most 32 letters, digits or '-'",
+      ),
+    /**
+     * An existing Secrets Manager secret holding the Salesforce credentials JSON: its name or ARN. When
+     * absent the stack creates an empty secret whose description says what to put in it.
+     */
+    secret: z.string().trim().min(1).optional(),
+    /** The customer-managed KMS key that encrypts an existing secret, if it is not the default key. */
+    secretKmsKeyArn: z.string().startsWith("arn:").optional(),
+    /** Connection settings: the schema in functions/core/settings.ts. */
+    settings: z.record(z.string(), z.unknown()).default({}),
+    /** EventBridge Scheduler expression that starts a sync (`rate(1 hour)`, `cron(0 2 * * ? *)`); none: manual runs only. */
+    schedule: z
+      .string()
+      .regex(
+        /^(rate|cron|at)\(.+\)$/,
+        "must be an EventBridge Scheduler expression: rate(...), cron(...) or at(...)",
+      )
+      .optional(),
+    /** IANA time zone for a cron schedule (default UTC). */
+    scheduleTimeZone: z.string().min(1).optional(),
+    /** Objects extracted at once (the sync Map's MaxConcurrency). */
+    mapConcurrency: z.number().int().min(1).max(40).default(4),
+    /** Key prefix of everything the connection writes and reads in its bucket. */
+    prefix: z
+      .string()
+      .regex(/^[A-Za-z0-9!_.'()/-]*$/, "may hold letters, digits and ! _ . ' ( ) / - only")
+      .default(""),
+    /** Salesforce REST API version (default: the connector's). */
+    apiVersion: z
+      .string()
+      .regex(/^\d{2,3}\.0$/, "must look like 62.0")
+      .optional(),
+    logRetentionDays: logRetentionDays.default(90),
+    /** Days `results/` reports of loads are kept. */
+    resultsRetentionDays: z.number().int().min(1).default(90),
+    /** Days an overwritten or deleted object's previous version is kept. */
+    noncurrentVersionRetentionDays: z.number().int().min(1).default(30),
+    /** SNS topic the failure alarms notify. */
+    alarmTopicArn: z.string().startsWith("arn:").optional(),
+  })
+  .strict();
+
+export const DeploymentConfigSchema = z
+  .object({
+    connections: z.array(ConnectionConfigSchema).min(1, "list at least one connection"),
+  })
+  .strict()
+  .superRefine((config, context) => {
+    const seen = new Set<string>();
+    for (const [index, connection] of config.connections.entries()) {
+      const key = connection.name.toLowerCase();
+      if (seen.has(key)) {
+        context.addIssue({
+          code: "custom",
+          path: ["connections", index, "name"],
+          message: `${connection.name} is used twice`,
+        });
+      }
+      seen.add(key);
+    }
+  });
+
+export type ConnectionConfig = z.infer<typeof ConnectionConfigSchema>;
+export type DeploymentConfig = z.infer<typeof DeploymentConfigSchema>;
+
+function describeIssues(issues: z.ZodError["issues"]): string {
+  return issues
+    .slice(0, 10)
+    .map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`)
+    .join("; ");
+}
+
+/**
+ * Validate a deployment configuration: the structure, then each connection's settings with
+ * `ConnectorSettingsSchema`. The prefix comes back normalised the way the runtime's `Layout` reads it.
+ */
+export function parseDeploymentConfig(input: unknown, source: string): DeploymentConfig {
+  const parsed = DeploymentConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    throw new ConfigurationError(
+      `Invalid SaddleData configuration in ${source}: ${describeIssues(parsed.error.issues)}.`,
+    );
+  }
+  for (const connection of parsed.data.connections) {
+    const settings = ConnectorSettingsSchema.safeParse(connection.settings);
+    if (!settings.success) {
+      throw new ConfigurationError(
+        `Invalid settings of connection ${connection.name} in ${source}: ${describeIssues(settings.error.issues)}.`,
+      );
+    }
+    const bytes = Buffer.byteLength(JSON.stringify(connection.settings));
+    if (bytes > MAX_SETTINGS_JSON_BYTES) {
+      throw new ConfigurationError(
+        `The settings of connection ${connection.name} in ${source} take ${bytes} bytes as JSON; Lambda environment variables hold 4 KB in all, so keep them under ${MAX_SETTINGS_JSON_BYTES} (use globs instead of long object lists).`,
+      );
+    }
+    connection.prefix = new Layout(connection.prefix).prefix;
+  }
+  return parsed.data;
+}
+
+export function readDeploymentConfig(path: string): DeploymentConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigurationError(
+      `Cannot read the SaddleData configuration ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): copy lib/saddledata.config.example.json and pass it with -c config=<file>.`,
+    );
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigurationError(`${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseDeploymentConfig(json, path);
+}

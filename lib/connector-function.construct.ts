@@ -1,0 +1,262 @@
+/**
+ * Every SaddleData Lambda, one runtime policy: Node 22 on ARM64, bundled and minified by esbuild with
+ * source maps, its own log group with retention, JSON logs, X-Ray tracing, and a role that holds only
+ * what the grant methods below add. Each grant sets the environment variable that tells the handler
+ * where the granted resource is, so a function never has a permission without knowing its target or
+ * the reverse.
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
+import type { ITable } from "aws-cdk-lib/aws-dynamodb";
+import * as iam from "aws-cdk-lib/aws-iam";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import {
+  type BundlingOptions,
+  NodejsFunction,
+  type NodejsFunctionProps,
+  OutputFormat,
+  SourceMapMode,
+} from "aws-cdk-lib/aws-lambda-nodejs";
+import * as logs from "aws-cdk-lib/aws-logs";
+import type { IBucket } from "aws-cdk-lib/aws-s3";
+import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
+import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
+import type { Construct } from "constructs";
+import { ENV } from "../functions/runtime/runtime";
+import { acknowledge } from "./nag";
+
+/** The repository root: entries, the lock file and tsconfig.json are found from here. */
+export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+export type ConnectorFunctionName = "discover" | "extract" | "load" | "load-trigger";
+
+interface FunctionSpec {
+  description: string;
+  memorySize: number;
+  timeout: Duration;
+}
+
+/** 1769 MB is where Lambda gives a function one full vCPU: extract and load convert and compress streams. */
+export const FUNCTION_SPECS: Record<ConnectorFunctionName, FunctionSpec> = {
+  discover: {
+    description: "SaddleData discover: refresh the Salesforce catalog and list the objects to extract",
+    memorySize: 512,
+    timeout: Duration.minutes(5),
+  },
+  extract: {
+    description: "SaddleData extract: one step of one object's Bulk/REST extract into S3",
+    memorySize: 1769,
+    timeout: Duration.minutes(15),
+  },
+  load: {
+    description: "SaddleData load: one step of loading an inbound S3 file into Salesforce",
+    memorySize: 1769,
+    timeout: Duration.minutes(15),
+  },
+  "load-trigger": {
+    description: "SaddleData load trigger: start the load state machine for a file landed under inbound/",
+    memorySize: 256,
+    timeout: Duration.seconds(30),
+  },
+};
+
+/** The entry esbuild bundles for a function: `functions/<name>/handler.ts`, exporting `handler`. */
+export function handlerEntry(name: ConnectorFunctionName): string {
+  return join(PROJECT_ROOT, "functions", name, "handler.ts");
+}
+
+/**
+ * ESM output needs `require` for the CommonJS dependencies esbuild inlines (they call it for Node
+ * built-ins); the alias keeps the banner's import from clashing with a bundled module's names.
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire as __saddledataCreateRequire } from 'node:module'; const require = __saddledataCreateRequire(import.meta.url);";
+
+/**
+ * One set of esbuild settings for every function. The AWS SDK is bundled rather than taken from the
+ * runtime, so the deployed code runs exactly the SDK versions the tests ran.
+ */
+export const CONNECTOR_BUNDLING: BundlingOptions = {
+  format: OutputFormat.ESM,
+  target: "node22",
+  mainFields: ["module", "main"],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  sourceMapMode: SourceMapMode.DEFAULT,
+  sourcesContent: false,
+  bundleAwsSDK: true,
+  tsconfig: join(PROJECT_ROOT, "tsconfig.json"),
+};
+
+/** Folders under the connection's prefix (see functions/core/layout.ts). */
+export type BucketFolder = "catalog" | "data" | "inbound" | "results";
+
+/**
+ * `read`: GetObject (HeadObject included). `readVersions`: GetObjectVersion, for a load that reads the exact
+ * version its event names. `write`: PutObject, for small objects written in one request. `upload`: also
+ * AbortMultipartUpload, for streams uploaded in parts that abort a failed upload rather than leave it to
+ * the lifecycle rule.
+ */
+export type BucketAccess = "read" | "readVersions" | "write" | "upload";
+
+const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
+  read: ["s3:GetObject"],
+  readVersions: ["s3:GetObjectVersion"],
+  write: ["s3:PutObject"],
+  upload: ["s3:PutObject", "s3:AbortMultipartUpload"],
+};
+
+/** What DynamoStateStore calls: leases, cursors and file claims are single-item conditional writes. */
+export const STATE_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
+
+export interface ConnectorFunctionProps
+  extends Omit<NodejsFunctionProps, "entry" | "handler" | "runtime" | "architecture" | "logGroup" | "role"> {
+  function: ConnectorFunctionName;
+  logRetention: logs.RetentionDays;
+}
+
+export class ConnectorFunction extends NodejsFunction {
+  readonly connectorFunction: ConnectorFunctionName;
+  private readonly variables = new Map<string, string>();
+
+  constructor(scope: Construct, id: string, props: ConnectorFunctionProps) {
+    const { function: name, logRetention, environment, bundling, ...rest } = props;
+    const spec = FUNCTION_SPECS[name];
+    const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logRetention });
+    // An own role instead of the managed AWSLambdaBasicExecutionRole: it may write only to its log group.
+    const role = new iam.Role(scope, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
+      description: `${spec.description} (function role)`,
+    });
+    const defaults = { NODE_OPTIONS: "--enable-source-maps", POWERTOOLS_SERVICE_NAME: "saddledata" };
+    const merged = { ...defaults, ...environment };
+    super(scope, id, {
+      description: spec.description,
+      memorySize: spec.memorySize,
+      timeout: spec.timeout,
+      ...rest,
+      entry: handlerEntry(name),
+      handler: "handler",
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, "package-lock.json"),
+      bundling: { ...CONNECTOR_BUNDLING, ...bundling },
+      environment: merged,
+      logGroup,
+      role,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
+      tracing: lambda.Tracing.ACTIVE,
+    });
+    this.connectorFunction = name;
+    for (const [key, value] of Object.entries(merged)) this.variables.set(key, value);
+    logGroup.grantWrite(role);
+    acknowledge(
+      role,
+      "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.",
+      "AwsSolutions-IAM5[Resource::*]",
+    );
+    acknowledge(
+      this,
+      "Node.js 22 is the runtime the project pins and tests (package.json engines and the `node` dev dependency).",
+      "AwsSolutions-L1",
+    );
+  }
+
+  /** Set an environment variable the grants depend on; a second, different value is a bug, not an override. */
+  private setEnvironment(key: string, value: string): this {
+    const current = this.variables.get(key);
+    if (current !== undefined && current !== value) {
+      throw new Error(
+        `${this.node.path}: ${key} is already set to another value; a function serves one connection.`,
+      );
+    }
+    if (current === undefined) {
+      this.variables.set(key, value);
+      this.addEnvironment(key, value);
+    }
+    return this;
+  }
+
+  /** Plain configuration (connection name, settings, API version): no permission comes with it. */
+  configure(values: Partial<Record<keyof typeof ENV, string>>): this {
+    for (const [key, value] of Object.entries(values)) {
+      if (value !== undefined) this.setEnvironment(ENV[key as keyof typeof ENV], value);
+    }
+    return this;
+  }
+
+  /**
+   * Read the connection's credentials secret, and decrypt it with its customer-managed key when it has
+   * one (only through Secrets Manager).
+   */
+  readSecret(secret: ISecret, secretId: string, kmsKeyArn?: string): this {
+    secret.grantRead(this);
+    if (kmsKeyArn) {
+      this.addToRolePolicy(
+        new iam.PolicyStatement({
+          actions: ["kms:Decrypt"],
+          resources: [kmsKeyArn],
+          conditions: {
+            StringEquals: { "kms:ViaService": `secretsmanager.${Stack.of(this).region}.amazonaws.com` },
+          },
+        }),
+      );
+    }
+    return this.setEnvironment(ENV.secretId, secretId);
+  }
+
+  /**
+   * Objects under `<prefix><folder>/`, per folder. Also s3:ListBucket on the bucket: without it S3 answers
+   * a read of a missing key with 403 instead of 404, and the first discover (no catalog yet) would fail.
+   * It reveals key names, not contents.
+   */
+  useBucket(bucket: IBucket, prefix: string, folders: Partial<Record<BucketFolder, BucketAccess[]>>): this {
+    const byActions = new Map<string, string[]>();
+    for (const [folder, accesses] of Object.entries(folders)) {
+      const actions = [...new Set(accesses.flatMap((access) => BUCKET_ACTIONS[access]))].sort();
+      const key = actions.join(",");
+      byActions.set(key, [...(byActions.get(key) ?? []), bucket.arnForObjects(`${prefix}${folder}/*`)]);
+    }
+    for (const [actions, resources] of byActions) {
+      this.addToRolePolicy(new iam.PolicyStatement({ actions: actions.split(","), resources }));
+    }
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["s3:ListBucket"], resources: [bucket.bucketArn] }),
+    );
+    const bucketId = Stack.of(bucket).getLogicalId(bucket.node.defaultChild as CfnElement);
+    for (const folder of Object.keys(folders)) {
+      acknowledge(
+        this.role as iam.Role,
+        `Objects are scoped to the connection's ${prefix}${folder}/ key prefix; their keys are only known at run time.`,
+        `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${prefix}${folder}/*]`,
+      );
+    }
+    this.setEnvironment(ENV.bucket, bucket.bucketName);
+    return this.setEnvironment(ENV.prefix, prefix);
+  }
+
+  /** Cursors, leases and load claims. */
+  useStateTable(table: ITable): this {
+    table.grant(this, ...STATE_TABLE_ACTIONS);
+    return this.setEnvironment(ENV.table, table.tableName);
+  }
+
+  /**
+   * The table's name without access: the runtime builds its state store at start-up for every handler,
+   * so discover needs the name although it never touches the table.
+   */
+  nameStateTable(table: ITable): this {
+    return this.setEnvironment(ENV.table, table.tableName);
+  }
+
+  /** Start executions of one state machine, named by `variable`. */
+  startExecutions(stateMachine: IStateMachine, variable: string): this {
+    stateMachine.grantStartExecution(this);
+    return this.setEnvironment(variable, stateMachine.stateMachineArn);
+  }
+}

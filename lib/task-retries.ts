@@ -1,0 +1,61 @@
+/**
+ * The retry policy every Lambda task of the state machines shares. Errors are matched by the `name` the
+ * handlers throw (functions/core/errors.ts); LambdaInvoke itself adds the retry for Lambda's service
+ * errors (ServiceException, AWSLambdaException, SdkClientException, ClientExecutionTimeoutException).
+ */
+import { Duration } from "aws-cdk-lib";
+import * as sfn from "aws-cdk-lib/aws-stepfunctions";
+import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
+import type { RETRYABLE_ERROR_NAMES } from "../functions/core/errors";
+import type { ConnectorFunction } from "./connector-function.construct";
+
+type RetryableName = (typeof RETRYABLE_ERROR_NAMES)[number];
+
+const TRANSIENT: RetryableName = "TransientError";
+const RATE_LIMIT: RetryableName = "RateLimitError";
+
+export function addConnectorRetries(task: sfn.TaskStateBase): void {
+  task.addRetry({ errors: [TRANSIENT], interval: Duration.seconds(5), backoffRate: 2, maxAttempts: 5 });
+  // A Salesforce limit recovers in minutes, not seconds.
+  task.addRetry({ errors: [RATE_LIMIT], interval: Duration.seconds(60), backoffRate: 2, maxAttempts: 3 });
+  // Lambda concurrency throttling: not in LambdaInvoke's own list, and the next attempt usually succeeds.
+  task.addRetry({
+    errors: ["Lambda.TooManyRequestsException"],
+    interval: Duration.seconds(2),
+    backoffRate: 2,
+    maxAttempts: 6,
+  });
+}
+
+export interface ConnectorTaskProps {
+  payload: Record<string, unknown>;
+  /**
+   * Where the handler's answer goes. Absent: it replaces the state (`outputPath: "$.Payload"`). Given: the
+   * task returns the bare payload (no invoke envelope) and it is placed at this path of the input.
+   */
+  resultPath?: string;
+}
+
+/**
+ * A LambdaInvoke of one handler action with the shared retries. The task times out a minute after the
+ * function would, so a Lambda timeout surfaces as the function's own error first.
+ */
+export function connectorTask(
+  scope: Parameters<typeof tasks.LambdaInvoke.jsonPath>[0],
+  name: string,
+  fn: ConnectorFunction,
+  props: ConnectorTaskProps,
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, name, {
+    lambdaFunction: fn,
+    payload: sfn.TaskInput.fromObject(props.payload),
+    ...(props.resultPath === undefined
+      ? { outputPath: "$.Payload" }
+      : { payloadResponseOnly: true, resultPath: props.resultPath }),
+    taskTimeout: sfn.Timeout.duration(
+      fn.timeout ? fn.timeout.plus(Duration.minutes(1)) : Duration.minutes(16),
+    ),
+  });
+  addConnectorRetries(task);
+  return task;
+}

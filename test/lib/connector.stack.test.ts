@@ -1,0 +1,478 @@
+import { Match } from "aws-cdk-lib/assertions";
+import { beforeAll, describe, expect, it } from "vitest";
+import { ENV, readRuntimeConfig } from "../../functions/runtime/runtime";
+import type { ConnectorStack } from "../../lib/connector.stack";
+import { type SynthesizedConnector, synthConnector, TEST_CONNECTION } from "./synth";
+
+type Json = unknown;
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+
+/** Names for the stack's resources, so policies read as `<DataBucket>/…/catalog/*`. */
+function friendlyNames(stack: ConnectorStack): Map<string, string> {
+  const names = new Map<string, string>();
+  const add = (construct: { node: { defaultChild?: unknown } }, name: string) =>
+    names.set(stack.getLogicalId(construct.node.defaultChild as never), name);
+  add(stack.bucket, "DataBucket");
+  add(stack.table, "StateTable");
+  add(stack.syncStateMachine, "SyncStateMachine");
+  add(stack.loadStateMachine, "LoadStateMachine");
+  for (const [key, fn] of Object.entries(stack.functions)) {
+    add(fn, `${key}Function`);
+    names.set(stack.getLogicalId(fn.logGroup.node.defaultChild as never), `${key}Logs`);
+  }
+  const secret = stack.node.tryFindChild("CredentialsSecret");
+  if (secret?.node.defaultChild) names.set(stack.getLogicalId(secret.node.defaultChild as never), "Secret");
+  return names;
+}
+
+function flatten(value: Json, names: Map<string, string>): string {
+  if (typeof value === "string") return value;
+  const object = value as Record<string, Json>;
+  if ("Ref" in object) {
+    const ref = String(object.Ref);
+    return `<${names.get(ref) ?? ref}>`;
+  }
+  if ("Fn::GetAtt" in object) {
+    const [id, attribute] = object["Fn::GetAtt"] as [string, string];
+    return `<${names.get(id) ?? id}${attribute === "Arn" ? "" : `.${attribute}`}>`;
+  }
+  if ("Fn::Join" in object) {
+    const [separator, parts] = object["Fn::Join"] as [string, Json[]];
+    return parts.map((part) => flatten(part, names)).join(separator);
+  }
+  return JSON.stringify(value);
+}
+
+/** Every Allow statement of a role's policies, as sorted actions on one readable resource each. */
+function permissionsOf(synth: SynthesizedConnector, roleLogicalId: string): string[] {
+  const names = friendlyNames(synth.stack);
+  const policies = synth.template.findResources("AWS::IAM::Policy", {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleLogicalId }]) },
+  });
+  const lines: string[] = [];
+  for (const policy of Object.values(policies)) {
+    for (const statement of (policy.Properties.PolicyDocument.Statement as Statement[]) ?? []) {
+      expect(statement.Effect).toBe("Allow");
+      const actions = [statement.Action].flat().sort().join(",");
+      for (const resource of [statement.Resource].flat()) {
+        lines.push(`${actions} ${flatten(resource, names)}${statement.Condition ? " (conditional)" : ""}`);
+      }
+    }
+  }
+  return lines.sort();
+}
+
+function roleOf(synth: SynthesizedConnector, fn: keyof ConnectorStack["functions"]): string {
+  const role = synth.stack.functions[fn].role;
+  return synth.stack.getLogicalId(role?.node.defaultChild as never);
+}
+
+const XRAY = "xray:PutTelemetryRecords,xray:PutTraceSegments *";
+const prefix = "salesforce/acme/";
+
+describe("ConnectorStack", () => {
+  let synth: SynthesizedConnector;
+  beforeAll(() => {
+    synth = synthConnector();
+  });
+
+  it("keeps the data bucket encrypted, private, TLS-only, versioned, logged and on EventBridge", () => {
+    // Assess
+    const { template, stack } = synth;
+    const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as never);
+    template.hasResource("AWS::S3::Bucket", {
+      Properties: Match.objectLike({
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }],
+        },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        VersioningConfiguration: { Status: "Enabled" },
+        LoggingConfiguration: Match.objectLike({ DestinationBucketName: Match.anyValue() }),
+        LifecycleConfiguration: {
+          Rules: Match.arrayWith([
+            Match.objectLike({ Prefix: `${prefix}results/`, ExpirationInDays: 90, Status: "Enabled" }),
+            Match.objectLike({
+              NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+            }),
+          ]),
+        },
+      }),
+      DeletionPolicy: "Retain",
+    });
+    template.hasResourceProperties("AWS::S3::BucketPolicy", {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: "Deny",
+            Action: "s3:*",
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          }),
+        ]),
+      },
+    });
+    template.hasResourceProperties("Custom::S3BucketNotifications", {
+      BucketName: { Ref: bucketId },
+      NotificationConfiguration: { EventBridgeConfiguration: {} },
+    });
+  });
+
+  it("keeps the access log bucket encrypted, private and TLS-only too", () => {
+    // Assess
+    const buckets = synth.template.findResources("AWS::S3::Bucket");
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.BucketEncryption).toBeDefined();
+      expect(bucket.Properties.PublicAccessBlockConfiguration.BlockPublicAcls).toBe(true);
+    }
+    const policies = synth.template.findResources("AWS::S3::BucketPolicy");
+    expect(Object.keys(policies)).toHaveLength(2);
+    for (const policy of Object.values(policies)) {
+      expect(JSON.stringify(policy.Properties.PolicyDocument)).toContain('"aws:SecureTransport":"false"');
+    }
+  });
+
+  it("defines the state table with pk, on-demand billing, PITR, encryption and TTL on expiresAt", () => {
+    // Assess
+    synth.template.hasResource("AWS::DynamoDB::Table", {
+      Properties: {
+        KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        BillingMode: "PAY_PER_REQUEST",
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true },
+      },
+      DeletionPolicy: "Retain",
+    });
+  });
+
+  it.each([
+    ["discover", 512, 300],
+    ["extract", 1769, 900],
+    ["load", 1769, 900],
+    ["loadTrigger", 256, 30],
+  ] as const)(
+    "runs %s on Node 22, ARM64, traced, JSON-logged to its own log group, %i MB, %i s",
+    (name, memory, timeout) => {
+      // Prepare
+      const { stack, template } = synth;
+      const fn = stack.functions[name];
+      const logGroupId = stack.getLogicalId(fn.logGroup.node.defaultChild as never);
+      const roleId = roleOf(synth, name);
+
+      // Assess
+      template.hasResourceProperties("AWS::Lambda::Function", {
+        Role: { "Fn::GetAtt": [roleId, "Arn"] },
+        Runtime: "nodejs22.x",
+        Architectures: ["arm64"],
+        Handler: "index.handler",
+        MemorySize: memory,
+        Timeout: timeout,
+        TracingConfig: { Mode: "Active" },
+        LoggingConfig: {
+          LogFormat: "JSON",
+          LogGroup: { Ref: logGroupId },
+          ApplicationLogLevel: "INFO",
+          SystemLogLevel: "WARN",
+        },
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: "--enable-source-maps" }) },
+      });
+      template.hasResourceProperties("AWS::Logs::LogGroup", { RetentionInDays: 30 });
+      const role = template.toJSON().Resources[roleId];
+      expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(role.Properties.AssumeRolePolicyDocument.Statement[0].Principal).toEqual({
+        Service: "lambda.amazonaws.com",
+      });
+    },
+  );
+
+  it("grants discover exactly: the secret, catalog/ read and write, listing for 404s, its logs and X-Ray", () => {
+    // Assess
+    expect(permissionsOf(synth, roleOf(synth, "discover"))).toEqual(
+      [
+        XRAY,
+        "logs:CreateLogStream,logs:PutLogEvents <discoverLogs>",
+        "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
+        `s3:GetObject,s3:PutObject <DataBucket>/${prefix}catalog/*`,
+        "s3:ListBucket <DataBucket>",
+      ].sort(),
+    );
+  });
+
+  it("grants extract exactly: the secret, catalog/ read and write, data/ uploads, the state items", () => {
+    // Assess
+    expect(permissionsOf(synth, roleOf(synth, "extract"))).toEqual(
+      [
+        XRAY,
+        "logs:CreateLogStream,logs:PutLogEvents <extractLogs>",
+        "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
+        `s3:GetObject,s3:PutObject <DataBucket>/${prefix}catalog/*`,
+        `s3:AbortMultipartUpload,s3:PutObject <DataBucket>/${prefix}data/*`,
+        "s3:ListBucket <DataBucket>",
+        "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
+      ].sort(),
+    );
+  });
+
+  it("grants load exactly: the secret, inbound/ reads by version, results/ uploads, the state items", () => {
+    // Assess
+    expect(permissionsOf(synth, roleOf(synth, "load"))).toEqual(
+      [
+        XRAY,
+        "logs:CreateLogStream,logs:PutLogEvents <loadLogs>",
+        "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
+        `s3:GetObject,s3:GetObjectVersion <DataBucket>/${prefix}inbound/*`,
+        `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}results/*`,
+        "s3:ListBucket <DataBucket>",
+        "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
+      ].sort(),
+    );
+  });
+
+  it("grants the load trigger only StartExecution on the load state machine", () => {
+    // Assess
+    expect(permissionsOf(synth, roleOf(synth, "loadTrigger"))).toEqual(
+      [
+        XRAY,
+        "logs:CreateLogStream,logs:PutLogEvents <loadTriggerLogs>",
+        "states:StartExecution <LoadStateMachine>",
+      ].sort(),
+    );
+  });
+
+  it("lets each state machine invoke only its own functions", () => {
+    // Prepare
+    const { stack } = synth;
+    const roleId = (machine: typeof stack.syncStateMachine) =>
+      stack.getLogicalId(machine.role.node.defaultChild as never);
+
+    // Act
+    const invokes = (machine: typeof stack.syncStateMachine) =>
+      permissionsOf(synth, roleId(machine)).filter((line) => line.startsWith("lambda:"));
+
+    // Assess
+    expect(invokes(stack.syncStateMachine)).toEqual(
+      [
+        "lambda:InvokeFunction <discoverFunction>",
+        "lambda:InvokeFunction <discoverFunction>:*",
+        "lambda:InvokeFunction <extractFunction>",
+        "lambda:InvokeFunction <extractFunction>:*",
+      ].sort(),
+    );
+    expect(invokes(stack.loadStateMachine)).toEqual(
+      ["lambda:InvokeFunction <loadFunction>", "lambda:InvokeFunction <loadFunction>:*"].sort(),
+    );
+  });
+
+  it("gives every data function the environment the runtime reads, pointing at the granted resources", () => {
+    // Prepare
+    const { stack, template } = synth;
+    const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, Json> }>;
+
+    for (const name of ["discover", "extract", "load"] as const) {
+      const id = stack.getLogicalId(stack.functions[name].node.defaultChild as never);
+      const resource = resources[id];
+      if (!resource) throw new Error(`No function resource ${id}`);
+      const { Variables: variables } = resource.Properties.Environment as { Variables: Record<string, Json> };
+      const env = Object.fromEntries(
+        Object.entries(variables).map(([key, value]) => [key, flatten(value, friendlyNames(stack))]),
+      );
+
+      // Act
+      const config = readRuntimeConfig(env);
+
+      // Assess
+      expect(config).toMatchObject({
+        connection: "acme",
+        bucket: "<DataBucket>",
+        prefix,
+        table: "<StateTable>",
+        secretId: "<Secret>",
+      });
+      expect(config.settings.include).toEqual(TEST_CONNECTION.settings.include);
+      expect(env[ENV.settings]).toBe(JSON.stringify(TEST_CONNECTION.settings));
+    }
+  });
+
+  it("tells the load trigger which state machine to start and the inbound prefix", () => {
+    // Assess
+    const { stack, template } = synth;
+    template.hasResourceProperties("AWS::Lambda::Function", {
+      Role: { "Fn::GetAtt": [roleOf(synth, "loadTrigger"), "Arn"] },
+      Environment: {
+        Variables: Match.objectLike({
+          SADDLEDATA_LOAD_STATE_MACHINE_ARN: {
+            Ref: stack.getLogicalId(stack.loadStateMachine.node.defaultChild as never),
+          },
+          SADDLEDATA_PREFIX: prefix,
+        }),
+      },
+    });
+  });
+
+  it("creates an empty credentials secret whose description says what JSON to put in it", () => {
+    // Assess
+    const secrets = Object.values(synth.template.findResources("AWS::SecretsManager::Secret"));
+    expect(secrets).toHaveLength(1);
+    const secret = secrets[0]?.Properties as { Description: string; SecretString: string };
+    expect(secret.SecretString).toBe("{}");
+    expect(secret.Description).toContain('"acme"');
+    for (const field of ["authFlow", "clientId", "clientSecret", "username", "password", "loginUrl"]) {
+      expect(secret.Description).toContain(field);
+    }
+    expect(secret.Description.length).toBeLessThanOrEqual(2048);
+  });
+
+  it("uses an existing secret by name with the suffix wildcard Secrets Manager ARNs need", () => {
+    // Act
+    const named = synthConnector({ ...TEST_CONNECTION, secret: "salesforce/acme" });
+
+    // Assess
+    named.template.resourceCountIs("AWS::SecretsManager::Secret", 0);
+    const statements = permissionsOf(named, roleOf(named, "extract")).filter((line) =>
+      line.startsWith("secretsmanager"),
+    );
+    expect(statements).toEqual([
+      "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:salesforce/acme-??????",
+    ]);
+    named.template.hasResourceProperties("AWS::Lambda::Function", {
+      Environment: { Variables: Match.objectLike({ SADDLEDATA_SECRET_ID: "salesforce/acme" }) },
+    });
+  });
+
+  it("uses an existing secret by complete ARN, and may decrypt with its customer key", () => {
+    // Prepare
+    const arn = "arn:aws:secretsmanager:eu-west-1:111122223333:secret:salesforce/acme-AbC123";
+    const key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+
+    // Act
+    const imported = synthConnector({ ...TEST_CONNECTION, secret: arn, secretKmsKeyArn: key });
+
+    // Assess
+    expect(permissionsOf(imported, roleOf(imported, "discover"))).toEqual(
+      expect.arrayContaining([
+        `secretsmanager:DescribeSecret,secretsmanager:GetSecretValue ${arn}`,
+        `kms:Decrypt ${key} (conditional)`,
+      ]),
+    );
+  });
+
+  it("schedules the sync with EventBridge Scheduler, input {}, in the configured time zone", () => {
+    // Assess
+    const { stack, template } = synth;
+    template.hasResourceProperties("AWS::Scheduler::Schedule", {
+      ScheduleExpression: "cron(0 2 * * ? *)",
+      ScheduleExpressionTimezone: "Europe/Paris",
+      State: "ENABLED",
+      Target: Match.objectLike({
+        Arn: { Ref: stack.getLogicalId(stack.syncStateMachine.node.defaultChild as never) },
+        Input: "{}",
+      }),
+    });
+  });
+
+  it("creates no schedule when none is configured", () => {
+    // Act
+    const { schedule: _schedule, scheduleTimeZone: _zone, ...manual } = TEST_CONNECTION;
+    const unscheduled = synthConnector(manual);
+
+    // Assess
+    unscheduled.template.resourceCountIs("AWS::Scheduler::Schedule", 0);
+  });
+
+  it("sends files created under <prefix>inbound/ of this bucket to the load trigger, with a dead-letter queue", () => {
+    // Assess
+    const { stack, template } = synth;
+    template.hasResourceProperties("AWS::Events::Rule", {
+      EventPattern: {
+        source: ["aws.s3"],
+        "detail-type": ["Object Created"],
+        detail: {
+          bucket: { name: [{ Ref: stack.getLogicalId(stack.bucket.node.defaultChild as never) }] },
+          object: { key: [{ prefix: `${prefix}inbound/` }] },
+        },
+      },
+      Targets: [
+        Match.objectLike({
+          Arn: {
+            "Fn::GetAtt": [stack.getLogicalId(stack.functions.loadTrigger.node.defaultChild as never), "Arn"],
+          },
+          DeadLetterConfig: { Arn: Match.anyValue() },
+          RetryPolicy: { MaximumRetryAttempts: 8, MaximumEventAgeInSeconds: 21600 },
+        }),
+      ],
+    });
+  });
+
+  it("alarms on failed executions of each state machine and on dead-lettered inbound events", () => {
+    // Assess
+    const { stack, template } = synth;
+    for (const machine of [stack.syncStateMachine, stack.loadStateMachine]) {
+      template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+        Namespace: "AWS/States",
+        MetricName: "ExecutionsFailed",
+        Dimensions: [
+          { Name: "StateMachineArn", Value: { Ref: stack.getLogicalId(machine.node.defaultChild as never) } },
+        ],
+        Statistic: "Sum",
+        Threshold: 1,
+        ComparisonOperator: "GreaterThanOrEqualToThreshold",
+        TreatMissingData: "notBreaching",
+      });
+    }
+    template.hasResourceProperties("AWS::CloudWatch::Alarm", {
+      Namespace: "AWS/SQS",
+      MetricName: "ApproximateNumberOfMessagesVisible",
+    });
+  });
+
+  it("notifies the configured SNS topic from every alarm", () => {
+    // Prepare
+    const topic = "arn:aws:sns:eu-west-1:111122223333:saddledata-alarms";
+
+    // Act
+    const alarmed = synthConnector({ ...TEST_CONNECTION, alarmTopicArn: topic });
+
+    // Assess
+    const alarms = Object.values(alarmed.template.findResources("AWS::CloudWatch::Alarm"));
+    expect(alarms).toHaveLength(3);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
+  });
+
+  it("logs both state machines at level ALL with X-Ray tracing, under readable names", () => {
+    // Assess
+    for (const kind of ["sync", "load"]) {
+      synth.template.hasResourceProperties("AWS::StepFunctions::StateMachine", {
+        StateMachineName: `saddledata-acme-${kind}`,
+        LoggingConfiguration: Match.objectLike({ Level: "ALL", IncludeExecutionData: true }),
+        TracingConfiguration: { Enabled: true },
+      });
+    }
+  });
+
+  it("outputs the bucket, table, secret and both state machine ARNs", () => {
+    // Assess
+    const outputs = synth.template.toJSON().Outputs as Record<string, unknown>;
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        "BucketName",
+        "StateTableName",
+        "SecretId",
+        "SyncStateMachineArn",
+        "LoadStateMachineArn",
+      ]),
+    );
+  });
+});
