@@ -24,17 +24,22 @@ export function stackNameOf(connection: string): string {
   return `SaddleData-${connection}`;
 }
 
+/**
+ * `config` may be a function of the app, to read the configuration file named by the app's context
+ * (`-c config=…`), which exists only once the app does.
+ */
 export function createConnectorApp(
-  config: DeploymentConfig,
+  config: DeploymentConfig | ((app: App) => DeploymentConfig),
   options: ConnectorAppOptions = {},
 ): { app: App; stacks: ConnectorStack[] } {
   const { nag = true, context, ...props } = options;
   const app = new App({ ...props, context: { ...FEATURE_FLAGS, ...context } });
+  const deployment = typeof config === "function" ? config(app) : config;
   const env =
     process.env.CDK_DEFAULT_ACCOUNT && process.env.CDK_DEFAULT_REGION
       ? { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION }
       : undefined;
-  const stacks = config.connections.map(
+  const stacks = deployment.connections.map(
     (connection) =>
       new ConnectorStack(app, stackNameOf(connection.name), {
         connection,
