@@ -39,11 +39,6 @@ export function integerDigitCount(parts: DecimalParts): number {
   return Math.max(0, parts.digits.length + parts.exponent);
 }
 
-/** Number of digits after the decimal point in the shortest plain form. */
-export function fractionDigitCount(parts: DecimalParts): number {
-  return Math.max(0, -parts.exponent);
-}
-
 /**
  * Plain decimal text without exponent (`1.6147805824397E13` → `16147805824397`, `2e-3` → `0.002`), or
  * undefined when that would need more than `maxLength` characters.
