@@ -9,7 +9,7 @@
  * A row split across chunks is carried over whole and re-parsed once more bytes arrive; a re-parse only
  * happens when the carried bytes have doubled, so a huge row fed in tiny chunks stays linear.
  */
-import { DataError } from "../errors";
+import { ConfigurationError, DataError } from "../errors";
 import { isValidYmd, normalizeDateTime } from "./datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "./decimal-text";
 import { findInvalidUtf8, isValidUtf8 } from "./utf8";
@@ -63,7 +63,7 @@ const MAX_INTEGER_DIGITS = 40;
 /** Typed values longer than this cannot be valid and are reported instead of copied. */
 const MAX_TYPED_BYTES = 400;
 
-/** Thrown inside the parser to unwind a row that is not complete in the buffer yet. */
+/** What the header reader returns while the header row is not complete in the buffer yet. */
 const INCOMPLETE = -1;
 
 export class BulkCsvToJsonl {
@@ -100,7 +100,8 @@ export class BulkCsvToJsonl {
   private currentPageRecords = 0;
 
   constructor(columns: JsonlColumn[]) {
-    if (columns.length === 0) throw new DataError("BulkCsvToJsonl needs at least one column");
+    if (columns.length === 0)
+      throw new ConfigurationError("A Bulk result converter needs at least one column");
     this.names = columns.map((c) => c.name);
     this.types = columns.map((c) => c.sfType);
     this.kinds = Uint8Array.from(columns, (c) => KIND_BY_TYPE[c.sfType] ?? Kind.String);
