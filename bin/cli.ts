@@ -1,13 +1,11 @@
-import { Command } from "commander";
-import { registerEmulatorCommand } from "../emulator/command";
+import { runCli } from "../local/cli/program";
 
-const program = new Command()
-  .name("saddledata")
-  .description(
-    "SaddleData Salesforce connector: sync Salesforce objects to S3 and load S3 files into Salesforce.",
-  )
-  .showHelpAfterError();
+// `saddledata sync --json | head` closes the pipe early: that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
-registerEmulatorCommand(program);
-
-await program.parseAsync(process.argv);
+process.exitCode = await runCli(process.argv);

@@ -1,0 +1,45 @@
+/**
+ * The discover and extract handler modules, unchanged, with a window onto each invocation: the command
+ * line reports a sync from what the handlers return (the per-object summaries reach the execution's
+ * output only when every object succeeded) and draws its progress from them.
+ */
+import { discoverHandler } from "../../functions/discover/handler";
+import { extractHandler } from "../../functions/extract/handler";
+import type { Runtime } from "../../functions/runtime/runtime";
+import type { LocalHandler } from "../state-machine";
+
+export interface HandlerCall {
+  fn: "discover" | "extract";
+  event: unknown;
+  result?: unknown;
+  error?: unknown;
+}
+
+function observed(
+  fn: HandlerCall["fn"],
+  handler: LocalHandler,
+  observe: (call: HandlerCall) => void,
+): LocalHandler {
+  return {
+    async invoke(event: unknown, runtime: Runtime, remainingMs: () => number) {
+      try {
+        const result = await handler.invoke(event, runtime, remainingMs);
+        observe({ fn, event, result });
+        return result;
+      } catch (error) {
+        observe({ fn, event, error });
+        throw error;
+      }
+    },
+  };
+}
+
+export function observedSyncHandlers(observe: (call: HandlerCall) => void): {
+  discover: LocalHandler;
+  extract: LocalHandler;
+} {
+  return {
+    discover: observed("discover", discoverHandler, observe),
+    extract: observed("extract", extractHandler, observe),
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * One sync through the local sync state machine, reported per object from what the handlers returned:
+ * records, parts, bytes, API calls, manifest keys, cursors and failures.
+ */
+import { randomBytes } from "node:crypto";
+import type { SyncMode } from "../../functions/core/catalog";
+import { ConfigurationError, DataError } from "../../functions/core/errors";
+import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
+import type { LocalExecution } from "../state-machine";
+import type { HandlerCall } from "./observed-handlers";
+import type { ProgressStep } from "./progress";
+import type { Runs } from "./runs";
+
+export interface SyncRequest {
+  objects?: string[];
+  mode?: SyncMode;
+}
+
+export interface ObjectReport {
+  object: string;
+  mode: SyncMode;
+  status: "succeeded" | "failed";
+  records: number;
+  parts: number;
+  bytes: number;
+  apiCalls: number;
+  manifestKey?: string;
+  cursor?: string;
+  error?: string;
+}
+
+export interface SyncReport {
+  runId: string;
+  status: "succeeded" | "failed";
+  catalogVersion?: number;
+  objects: ObjectReport[];
+  /** `apiCalls`: every Salesforce API call of the run (discover included), counted by the client. */
+  totals: {
+    objects: number;
+    failed: number;
+    records: number;
+    parts: number;
+    bytes: number;
+    apiCalls: number;
+  };
+  manifests: string[];
+  /** Why the execution failed, when it did. */
+  error?: { name: string; message: string };
+  seconds: number;
+}
+
+/** What the discover handler answers (functions/discover/handler.ts). */
+interface DiscoverOutput {
+  catalogVersion: number;
+  apiCalls: number;
+  tasks: Array<{ object: string; mode: SyncMode }>;
+  failed: Array<{ object: string; status: "failed"; error?: { name: string; message: string } }>;
+}
+
+export function newRunId(kind: string, now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return `${kind}-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** The message inside a Lambda-style cause (`{"errorType","errorMessage"}`), or the cause itself. */
+export function causeMessage(cause: string | undefined): string {
+  if (cause === undefined) return "";
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
+    if (typeof parsed.errorMessage === "string") return parsed.errorMessage;
+  } catch {
+    // A plain-text cause (a Fail state's): shown as it is.
+  }
+  return cause;
+}
+
+/**
+ * An execution that failed before any object ran because of the input (unknown object, bad settings)
+ * is the person's mistake: raised as the configuration error it was, for a one-line message.
+ */
+export function raiseInputError(execution: LocalExecution): void {
+  if (execution.status !== "FAILED") return;
+  const message = causeMessage(execution.cause);
+  if (execution.error === "ConfigurationError") throw new ConfigurationError(message);
+  if (execution.error === "DataError") throw new DataError(message);
+}
+
+function objectReport(
+  summary: Partial<ExtractSummary> & { object: string },
+  fallbackMode: SyncMode,
+): ObjectReport {
+  const report: ObjectReport = {
+    object: summary.object,
+    mode: summary.mode ?? fallbackMode,
+    status: summary.status === "succeeded" ? "succeeded" : "failed",
+    records: summary.records ?? 0,
+    parts: summary.parts ?? 0,
+    bytes: summary.bytes ?? 0,
+    apiCalls: summary.apiCalls ?? 0,
+  };
+  if (summary.manifestKey) report.manifestKey = summary.manifestKey;
+  if (summary.cursor) report.cursor = summary.cursor;
+  if (summary.error) report.error = `${summary.error.name}: ${summary.error.message}`;
+  return report;
+}
+
+export interface RunSyncOptions {
+  request: SyncRequest;
+  runId?: string;
+  progress?: ProgressStep;
+}
+
+export async function runSync(runs: Runs, options: RunSyncOptions): Promise<SyncReport> {
+  const started = Date.now();
+  const runId = options.runId ?? newRunId("sync");
+  const { progress } = options;
+  let discovered: DiscoverOutput | undefined;
+  const finished = new Map<string, ExtractSummary>();
+  const total = () => (discovered ? discovered.tasks.length : 0);
+  const show = (object: string | undefined, what: string) => {
+    if (!progress || !discovered) return;
+    const detail = object ? `${object}: ${what}` : what;
+    progress.update(detail, { done: finished.size, total: total() });
+  };
+
+  const observe = (call: HandlerCall): void => {
+    if (call.error !== undefined) return;
+    if (call.fn === "discover") {
+      discovered = call.result as DiscoverOutput;
+      show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.tasks.length} objects`);
+      return;
+    }
+    const action = (call.event as { action?: string }).action;
+    if (action === "commit" || action === "abort") {
+      const summary = call.result as ExtractSummary;
+      finished.set(summary.object, summary);
+      show(summary.object, summary.status === "succeeded" ? `${summary.records} records` : "failed");
+    } else if (action === "start" || action === "poll" || action === "fetch") {
+      const state = call.result as ExtractState;
+      const what = state.status === "polling" ? "waiting for the Bulk job" : `${state.records} records`;
+      show(state.object, what);
+    }
+  };
+
+  const unwatch = runs.watch({
+    call: observe,
+    event: (event, execution) => {
+      if (execution === runId && event.type === "StateRetried" && event.state) {
+        show(undefined, `retrying ${event.state} after ${event.error ?? "an error"}`);
+      }
+    },
+  });
+  // Concurrent Map iterations share this process's Salesforce client, so per-object figures can overlap;
+  // the run's total is the client's own count across the execution.
+  const salesforce = await runs.runtime.salesforce();
+  const callsBefore = salesforce.totalCalls;
+  let execution: LocalExecution;
+  try {
+    execution = await runs.runner.runSync({ ...options.request }, { name: runId });
+  } finally {
+    unwatch();
+  }
+  if (execution.status === "FAILED" && discovered === undefined) raiseInputError(execution);
+
+  const modeOf = new Map((discovered?.tasks ?? []).map((task) => [task.object, task.mode]));
+  const objects: ObjectReport[] = [];
+  for (const task of discovered?.tasks ?? []) {
+    const summary = finished.get(task.object);
+    objects.push(
+      summary
+        ? objectReport(summary, task.mode)
+        : objectReport({ object: task.object, status: "failed" }, task.mode),
+    );
+  }
+  for (const failure of discovered?.failed ?? []) {
+    objects.push(objectReport(failure, modeOf.get(failure.object) ?? "full_refresh"));
+  }
+  objects.sort((a, b) => a.object.localeCompare(b.object));
+  const failedCount = objects.filter((object) => object.status === "failed").length;
+  const sum = (pick: (object: ObjectReport) => number) =>
+    objects.reduce((acc, object) => acc + pick(object), 0);
+  const report: SyncReport = {
+    runId,
+    status: execution.status === "SUCCEEDED" && failedCount === 0 ? "succeeded" : "failed",
+    objects,
+    totals: {
+      objects: objects.length,
+      failed: failedCount,
+      records: sum((object) => (object.status === "succeeded" ? object.records : 0)),
+      parts: sum((object) => object.parts),
+      bytes: sum((object) => object.bytes),
+      apiCalls: salesforce.totalCalls - callsBefore,
+    },
+    manifests: objects.flatMap((object) => (object.manifestKey ? [object.manifestKey] : [])),
+    seconds: (Date.now() - started) / 1000,
+  };
+  if (discovered) report.catalogVersion = discovered.catalogVersion;
+  if (execution.status === "FAILED") {
+    report.error = { name: execution.error ?? "Error", message: causeMessage(execution.cause) };
+  }
+  return report;
+}

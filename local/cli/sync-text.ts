@@ -1,0 +1,34 @@
+/** A sync report as people read it: one row per object, totals, the manifests written, failures. */
+import type { SyncReport } from "./sync-run";
+import { bytes, count, plural, seconds, table } from "./text-format";
+
+export function syncText(report: SyncReport): string {
+  const rows = report.objects.map((object) => [
+    object.object,
+    object.mode,
+    object.status,
+    count(object.records),
+    count(object.parts),
+    bytes(object.bytes),
+    object.cursor ?? "-",
+  ]);
+  const { totals } = report;
+  const lines = [
+    `Sync ${report.runId}: ${report.status}${report.catalogVersion === undefined ? "" : ` (catalog v${report.catalogVersion})`}`,
+    table(["OBJECT", "MODE", "STATUS", ">RECORDS", ">PARTS", ">SIZE", "CURSOR"], rows),
+    `  ${plural(totals.objects, "object")}, ${plural(totals.records, "record")}, ${plural(totals.parts, "part")} (${bytes(totals.bytes)}), ${plural(totals.apiCalls, "API call")} in ${seconds(report.seconds)}`,
+  ];
+  if (report.manifests.length > 0) {
+    lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));
+  }
+  const failures = report.objects.filter((object) => object.status === "failed");
+  if (failures.length > 0) {
+    lines.push(
+      `  ${plural(failures.length, "object")} failed (the cursor stays where it was; the next run repeats the window):`,
+      ...failures.map((object) => `    ${object.object}: ${object.error ?? "failed"}`),
+    );
+  } else if (report.error) {
+    lines.push(`  ${report.error.name}: ${report.error.message}`);
+  }
+  return `${lines.join("\n")}\n`;
+}
