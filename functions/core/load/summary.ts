@@ -1,0 +1,125 @@
+import { SalesforceCsvWriter } from "../formats/salesforce-csv-writer";
+import type { LoadDeps } from "./load-deps";
+import type { LoadPlan } from "./load-plan";
+import type { LoadState, LoadSummary, PartKind } from "./load-state";
+import { partColumns } from "./result-sink";
+import { csvHeaderOnly, readCsvRecords } from "./row-codec";
+import { partKey, RESULT_FILES, resultFileKey } from "./run-folder";
+
+/**
+ * The end of a load: the parts of each kind joined into one result file each (`success.csv`,
+ * `failed.csv`, `unprocessed.csv`, `rejected.csv`, streamed, header first), and `summary.json`.
+ */
+
+/**
+ * Join each kind's parts (in order) into its result file; every file is written, header-only when
+ * empty. Rows are read and written again rather than copied, so parts written while a JSON lines file
+ * was still revealing columns (narrower) line up under the final header.
+ */
+export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promise<void> {
+  for (const file of RESULT_FILES) {
+    const kind: PartKind = file;
+    const columns = partColumns(kind, plan);
+    const parts = state.parts[kind];
+    async function* body(): AsyncGenerator<Uint8Array> {
+      const writer = new SalesforceCsvWriter(columns, {
+        maxFileBytes: Number.MAX_SAFE_INTEGER,
+        chunkBytes: 256 * 1024,
+      });
+      for (let index = 0; index < parts; index++) {
+        const { body: part } = await deps.store.stream(partKey(state, kind, index));
+        try {
+          const records = readCsvRecords(part);
+          await records.header();
+          for await (const batch of records.rows()) {
+            for (const row of batch) {
+              const cells =
+                row.length === columns.length
+                  ? row
+                  : [...row, ...new Array(columns.length - row.length).fill("")];
+              writer.write(cells.slice(0, columns.length));
+            }
+            yield* writer.takeChunks();
+          }
+        } finally {
+          part.destroy();
+        }
+      }
+      if (writer.totals.rows === 0) yield csvHeaderOnly(columns);
+      else yield* writer.endFile();
+    }
+    await deps.store.upload(resultFileKey(state, file), body(), { contentType: "text/csv" });
+  }
+}
+
+export function resultFiles(state: Pick<LoadState, "resultsFolder">): LoadSummary["files"] {
+  return {
+    summary: resultFileKey(state, "summary"),
+    success: resultFileKey(state, "success"),
+    failed: resultFileKey(state, "failed"),
+    unprocessed: resultFileKey(state, "unprocessed"),
+    rejected: resultFileKey(state, "rejected"),
+  };
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** The one-line account of a finished load. */
+export function outcomeMessage(state: LoadState, outcome: LoadSummary["outcome"]): string {
+  const { counts, target } = state;
+  const what = `${target.operation} of ${state.file.key} into ${target.object}`;
+  const parts = [
+    `${counts.succeeded} succeeded`,
+    `${counts.failed} failed`,
+    `${counts.unprocessed} unprocessed`,
+    `${counts.rejected} rejected`,
+  ];
+  const where = `see ${state.resultsFolder}`;
+  if (outcome === "succeeded") return `The ${what} loaded all ${plural(counts.read, "row")}; ${where}.`;
+  if (outcome === "partial") {
+    return `The ${what} loaded ${counts.succeeded} of ${plural(counts.read, "row")} (${parts.join(", ")}); ${where}.`;
+  }
+  return `The ${what} did not finish (${parts.join(", ")} so far); ${where}.`;
+}
+
+export function buildSummary(
+  deps: LoadDeps,
+  state: LoadState,
+  outcome: LoadSummary["outcome"],
+  message: string,
+): LoadSummary {
+  const finishedAt = new Date((deps.now ?? Date.now)());
+  const seconds = Math.max(0, (finishedAt.getTime() - Date.parse(state.timings.claimedAt)) / 1000);
+  const summary: LoadSummary = {
+    status: "finished",
+    outcome,
+    message,
+    runId: state.runId,
+    bucket: state.file.bucket,
+    key: state.file.key,
+    version: state.file.version,
+    object: state.target.object,
+    operation: state.target.operation,
+    counts: { ...state.counts },
+    retried: Object.values(state.retriedCodes).reduce((sum, n) => sum + n, 0),
+    errorCodes: { ...state.errorCodes },
+    retriedCodes: { ...state.retriedCodes },
+    jobIds: state.jobs.map((job) => job.id),
+    rounds: state.round + 1,
+    apiCalls: state.apiCalls,
+    timings: { ...state.timings, finishedAt: finishedAt.toISOString(), seconds },
+    resultsFolder: state.resultsFolder,
+    files: resultFiles(state),
+  };
+  if (state.target.externalIdField) summary.externalIdField = state.target.externalIdField;
+  if (state.api) summary.api = state.api;
+  return summary;
+}
+
+export async function writeSummary(deps: LoadDeps, summary: LoadSummary): Promise<void> {
+  await deps.store.put(summary.files.summary, `${JSON.stringify(summary, null, 2)}\n`, {
+    contentType: "application/json",
+  });
+}
