@@ -9,7 +9,7 @@ import {
   openResultsPage,
 } from "../salesforce/bulk-query";
 import type { SalesforceClient } from "../salesforce/client";
-import { checkLimitReserve } from "../salesforce/limits";
+import { checkApiReserve, checkLimitReserve } from "../salesforce/limits";
 import { nextRestQueryPage, type QueryPage, startRestQuery } from "../salesforce/rest-query";
 import { buildSelect, type WindowClause } from "../salesforce/soql";
 import type { CatalogStream, ExtractApi, SyncMode } from "./catalog";
@@ -151,7 +151,11 @@ function isBulkUnsupported(error: unknown): boolean {
  * Start: take the object's lease, check the org's limits, compute the window from the org's clock,
  * and start a Bulk query job (or prepare the REST query).
  */
-export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promise<ExtractState> {
+export async function startExtract(
+  deps: ExtractDeps,
+  task: ExtractTask,
+  remainingMs: () => number = () => 900_000,
+): Promise<ExtractState> {
   assertRunId(task.runId);
   const now = deps.now ?? Date.now;
   const { settings, salesforce } = deps;
@@ -161,11 +165,9 @@ export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promis
     return await counted(deps, async () => {
       let stream = await readStream(deps.store, task.catalogKey);
       let catalogKey = task.catalogKey;
-      await checkLimitReserve(salesforce, {
-        dailyApiRequests: settings.reserve.dailyApiRequests,
-        dailyBulkQueryJobs: stream.api === "bulk" ? settings.reserve.dailyBulkQueryJobs : undefined,
-      });
-      // The org's clock (from the limits response), not ours: a skewed local clock must not skip rows.
+      // A fresh usage header (free) or one /limits call: both also tell the org's time.
+      let limitsRead = await checkApiReserve(salesforce, settings.reserve);
+      // The org's clock, not ours: a skewed local clock must not skip rows.
       const serverNow = salesforce.serverNow();
       const field = stream.cursorField;
       if (task.mode === "incremental" && !field) {
@@ -227,9 +229,39 @@ export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promis
         return state;
       }
       if (stream.api === "rest") return state;
+
+      const begin = async (begun: ExtractState): Promise<ExtractState> => {
+        if (settings.restMaxRecords > 0) {
+          // One REST page first: a small window (the usual incremental run) is done in a call or
+          // two, where a Bulk job costs create, polls, results and delete.
+          const page = await startRestQuery(salesforce, {
+            object: task.object,
+            soql: begun.soql,
+            includeDeleted: operation === "queryAll",
+            batchSize: settings.restBatchSize,
+          });
+          if (page.totalSize <= settings.restMaxRecords) {
+            const rest: ExtractState = {
+              ...begun,
+              api: "rest",
+              apiReason: `${page.totalSize} rows (at most ${settings.restMaxRecords}): REST costs fewer API calls than a Bulk job`,
+            };
+            return fetchRestPart(deps, rest, columnsOf(stream), remainingMs, page);
+          }
+        }
+        if (!limitsRead && settings.reserve.dailyBulkQueryJobs) {
+          await checkLimitReserve(salesforce, {
+            dailyApiRequests: settings.reserve.dailyApiRequests,
+            dailyBulkQueryJobs: settings.reserve.dailyBulkQueryJobs,
+          });
+          limitsRead = true;
+        }
+        const job = await createQueryJob(salesforce, { object: task.object, soql: begun.soql, operation });
+        return { ...begun, status: "polling", jobId: job.id, jobIds: [job.id], jobTag: job.id };
+      };
+
       try {
-        const job = await createQueryJob(salesforce, { object: task.object, soql: state.soql, operation });
-        return { ...state, status: "polling", jobId: job.id, jobIds: [job.id], jobTag: job.id };
+        return await begin(state);
       } catch (error) {
         if (error instanceof ConfigurationError && error.code === "INVALID_FIELD") {
           // A field was removed since discover: re-describe, save the new catalog version, retry once.
@@ -240,17 +272,11 @@ export async function startExtract(deps: ExtractDeps, task: ExtractTask): Promis
             object: task.object,
             catalogKey,
           });
-          const soql = buildSelect(task.object, stream.selectFields, window);
-          const job = await createQueryJob(salesforce, { object: task.object, soql, operation });
-          return {
+          return await begin({
             ...state,
             catalogKey,
-            soql,
-            status: "polling",
-            jobId: job.id,
-            jobIds: [job.id],
-            jobTag: job.id,
-          };
+            soql: buildSelect(task.object, stream.selectFields, window),
+          });
         }
         if (isBulkUnsupported(error)) {
           deps.log.warn("extract: Bulk API refused the object, using REST", { object: task.object });
@@ -419,6 +445,7 @@ async function fetchRestPart(
   state: ExtractState,
   columns: JsonlColumn[],
   remainingMs: () => number,
+  firstPage?: QueryPage,
 ): Promise<ExtractState> {
   const { salesforce, settings } = deps;
   const index = state.parts.length;
@@ -430,19 +457,23 @@ async function fetchRestPart(
   const encoder = new TextEncoder();
   const bytes = await writePart(deps, key, async (write) => {
     let page: QueryPage;
+    let pending = firstPage;
     do {
-      page = nextUrl
-        ? await nextRestQueryPage(salesforce, {
-            object: state.object,
-            nextRecordsUrl: nextUrl,
-            batchSize: settings.restBatchSize,
-          })
-        : await startRestQuery(salesforce, {
-            object: state.object,
-            soql: state.soql,
-            includeDeleted: state.operation === "queryAll",
-            batchSize: settings.restBatchSize,
-          });
+      page = pending
+        ? pending
+        : nextUrl
+          ? await nextRestQueryPage(salesforce, {
+              object: state.object,
+              nextRecordsUrl: nextUrl,
+              batchSize: settings.restBatchSize,
+            })
+          : await startRestQuery(salesforce, {
+              object: state.object,
+              soql: state.soql,
+              includeDeleted: state.operation === "queryAll",
+              batchSize: settings.restBatchSize,
+            });
+      pending = undefined;
       totalSize = page.totalSize;
       if (page.records.length > 0) {
         const lines = page.records.map((record) => restRecordToJson(record, columns)).join("\n");

@@ -13,6 +13,11 @@ export interface ExtractSettings {
   leaseMs: number;
   /** Rows per Bulk results page (`maxRecords`): each page becomes one part. */
   bulkPageRecords: number;
+  /**
+   * Windows with at most this many rows go through REST (seen from a first REST page), bigger ones
+   * through a Bulk job. 0: always Bulk for Bulk-capable objects.
+   */
+  restMaxRecords: number;
   /** REST query batch size (200–2000). */
   restBatchSize: number;
   /** Rows per part on the REST path. */
@@ -34,6 +39,7 @@ export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
   lagMs: 2 * 60_000,
   leaseMs: 20 * 60_000,
   bulkPageRecords: 250_000,
+  restMaxRecords: 10_000,
   restBatchSize: 2000,
   restPartRecords: 50_000,
   reserve: { dailyApiRequests: 1000, dailyBulkQueryJobs: 100 },
@@ -113,6 +119,8 @@ export const ConnectorSettingsSchema = z
       .default(DEFAULT_EXTRACT_SETTINGS.leaseMs / 1000),
     bulkPageRecords: z.number().int().min(1).max(1_000_000).default(DEFAULT_EXTRACT_SETTINGS.bulkPageRecords),
     restPartRecords: z.number().int().min(1).default(DEFAULT_EXTRACT_SETTINGS.restPartRecords),
+    /** Windows with at most this many rows use REST instead of a Bulk job (0: always Bulk). */
+    restMaxRecords: z.number().int().min(0).max(1_000_000).default(DEFAULT_EXTRACT_SETTINGS.restMaxRecords),
     gzipLevel: z.number().int().min(1).max(9).default(DEFAULT_EXTRACT_SETTINGS.gzipLevel),
     pollFirstSeconds: z.number().int().min(1).max(300).default(DEFAULT_EXTRACT_SETTINGS.pollFirstSeconds),
     pollMaxSeconds: z.number().int().min(1).max(900).default(DEFAULT_EXTRACT_SETTINGS.pollMaxSeconds),
@@ -161,6 +169,7 @@ export function extractSettingsOf(settings: ConnectorSettings): ExtractSettings 
     lagMs: settings.lagSeconds * 1000,
     leaseMs: settings.leaseSeconds * 1000,
     bulkPageRecords: settings.bulkPageRecords,
+    restMaxRecords: settings.restMaxRecords,
     restBatchSize: DEFAULT_EXTRACT_SETTINGS.restBatchSize,
     restPartRecords: settings.restPartRecords,
     startDate: settings.startDate,

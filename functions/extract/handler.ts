@@ -73,7 +73,7 @@ export const extractHandler = defineHandler(
   async (input, { runtime, remainingMs }) => {
     switch (input.action) {
       case "start":
-        return startExtract(await depsOf(runtime), input.task);
+        return startExtract(await depsOf(runtime), input.task, remainingMs);
       case "poll":
         return pollExtract(await depsOf(runtime), input.state as unknown as ExtractState);
       case "fetch":

@@ -95,6 +95,7 @@ export class SalesforceClient {
   private readonly retryDelayMs: number;
   private readonly callCounts = new Map<CallKind, number>();
   private serverClock: { serverMs: number; localMs: number } | undefined;
+  private usage: { used: number; max: number; localMs: number } | undefined;
 
   constructor(options: SalesforceClientOptions) {
     this.credentials = options.credentials;
@@ -123,6 +124,20 @@ export class SalesforceClient {
   serverNow(): number {
     if (!this.serverClock) return Date.now();
     return this.serverClock.serverMs + (Date.now() - this.serverClock.localMs);
+  }
+
+  /** Milliseconds since the last response from the org (Infinity before any). */
+  lastResponseAgeMs(): number {
+    return this.serverClock ? Date.now() - this.serverClock.localMs : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Daily API requests used and allowed, as the last REST response's `Sforce-Limit-Info` header told
+   * (free: no call), with its age.
+   */
+  apiUsage(): { used: number; max: number; ageMs: number } | undefined {
+    if (!this.usage) return undefined;
+    return { used: this.usage.used, max: this.usage.max, ageMs: Date.now() - this.usage.localMs };
   }
 
   /** The absolute URL path of a data API resource. */
@@ -269,6 +284,8 @@ export class SalesforceClient {
     const date = response.headers.get("date");
     const serverMs = date ? Date.parse(date) : Number.NaN;
     if (Number.isFinite(serverMs)) this.serverClock = { serverMs, localMs: Date.now() };
+    const usage = /api-usage=(\d+)\/(\d+)/.exec(response.headers.get("sforce-limit-info") ?? "");
+    if (usage) this.usage = { used: Number(usage[1]), max: Number(usage[2]), localMs: Date.now() };
     return response;
   }
 

@@ -16,6 +16,29 @@ export interface LimitReserve {
   dailyBulkBatches?: number;
 }
 
+/** How old the free `Sforce-Limit-Info` reading may be to stand in for a `/limits` call. */
+export const USAGE_FRESH_MS = 60_000;
+
+/**
+ * Check the daily API request reserve from the last response's usage header when it is fresh (no API
+ * call); otherwise read `/limits`. Returns whether `/limits` was called.
+ */
+export async function checkApiReserve(client: SalesforceClient, reserve: LimitReserve): Promise<boolean> {
+  const usage = client.apiUsage();
+  if (usage && usage.ageMs < USAGE_FRESH_MS && client.lastResponseAgeMs() < USAGE_FRESH_MS) {
+    const remaining = usage.max - usage.used;
+    if (remaining < reserve.dailyApiRequests) {
+      throw new RateLimitError(
+        `Salesforce has ${remaining} of ${usage.max} daily API requests left, below the reserve of ${reserve.dailyApiRequests} this connector keeps for the org's other users. Wait for the rolling 24-hour window to free some, or lower the reserve in the configuration.`,
+        { code: "LIMIT_RESERVE", field: "DailyApiRequests" },
+      );
+    }
+    return false;
+  }
+  await checkLimitReserve(client, { dailyApiRequests: reserve.dailyApiRequests });
+  return true;
+}
+
 /**
  * Read `/limits` and refuse heavy work when the org is close to a daily limit, so a sync never burns
  * the allowance that the org's own users and integrations need.

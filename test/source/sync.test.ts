@@ -163,7 +163,7 @@ describe("sync: incremental", () => {
 
   it("lands 5,000 records that share one SystemModstamp across page boundaries", async () => {
     // Prepare: the rows are stamped exactly at the first run's window end, the classic trap.
-    const h = await start({ settings: { bulkPageRecords: 700 } });
+    const h = await start({ settings: { bulkPageRecords: 700, restMaxRecords: 0 } });
     const org = h.emulator.org;
     const tied: string[] = [];
     for (let n = 0; n < 5000; n++) {
@@ -221,10 +221,41 @@ describe("sync: incremental", () => {
   });
 });
 
+describe("sync: API thrift", () => {
+  it("reads a small window through one REST page and a big one through a Bulk job", async () => {
+    // Prepare
+    const h = await start({ settings: { restMaxRecords: 250 } });
+    const calls = (): Record<string, number> => ({ ...h.emulator.calls.byKind() });
+
+    // Act
+    const before = calls();
+    const results = await driveSync(h.runtime, "thrift-1", {
+      objects: ["Case", "Contact"],
+      mode: "full_refresh",
+    });
+    const after = calls();
+
+    // Assess: Case (100 rows) took one REST page; Contact (500 rows) a Bulk job.
+    const manifests = new Map(
+      [
+        ...(await readManifests(h.runtime.store, "", "Case")),
+        ...(await readManifests(h.runtime.store, "", "Contact")),
+      ].map((manifest) => [manifest.object, manifest]),
+    );
+    expect(manifests.get("Case")?.api).toBe("rest");
+    expect(manifests.get("Case")?.apiReason).toMatch(/100 rows/);
+    expect(manifests.get("Contact")?.api).toBe("bulk");
+    expect(results.get("Case")?.apiCalls).toBeLessThanOrEqual(2);
+    const delta = (kind: string) => (after[kind] ?? 0) - (before[kind] ?? 0);
+    expect(delta("bulkQueryCreate")).toBe(1);
+    expect(delta("query")).toBe(2);
+  });
+});
+
 describe("sync: continuation and crashes", () => {
   it("produces the same data across many short invocations as in one long one", async () => {
     // Prepare
-    const h = await start({ settings: { bulkPageRecords: 40 } });
+    const h = await start({ settings: { bulkPageRecords: 40, restMaxRecords: 0 } });
 
     // Act
     const long = await driveSync(h.runtime, "long-1", { objects: ["Contact"], mode: "full_refresh" });
@@ -252,7 +283,7 @@ describe("sync: continuation and crashes", () => {
 
   it("a retried step overwrites its own part, and a crash between parts loses nothing", async () => {
     // Prepare
-    const h = await start({ settings: { bulkPageRecords: 100 } });
+    const h = await start({ settings: { bulkPageRecords: 100, restMaxRecords: 0 } });
     const discovered = await driveDiscover(h.runtime, "crash-1", {
       objects: ["Contact"],
       mode: "incremental",
@@ -357,7 +388,9 @@ describe("sync: refusals", () => {
     // Assess
     await expect(second).rejects.toBeInstanceOf(LeaseConflictError);
     await expect(second).rejects.toThrow(/being synced by run lease-a/);
-    expect(first.status).toBe("polling");
+    expect(first.runId).toBe("lease-a");
+    const state = await h.runtime.state.get({ connection: "test", object: "Case" });
+    expect(state?.leaseHolder).toBe("lease-a");
   });
 
   it("wrong credentials give a clear configuration error and move no cursor", async () => {
