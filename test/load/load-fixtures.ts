@@ -67,6 +67,37 @@ export async function readSummary(store: ObjectStore, summary: LoadSummary): Pro
   return JSON.parse(new TextDecoder().decode(bytes)) as LoadSummary;
 }
 
+/**
+ * The result files agree with the summary: each holds as many rows as the summary counts, under the
+ * documented header, and summary.json says what the action returned.
+ */
+export async function expectFilesAgree(store: ObjectStore, summary: LoadSummary | undefined): Promise<void> {
+  if (!summary) throw new Error("the load returned no summary");
+  const written = await readSummary(store, summary);
+  if (JSON.stringify(written.counts) !== JSON.stringify(summary.counts)) {
+    throw new Error(
+      `summary.json counts ${JSON.stringify(written.counts)} differ from ${JSON.stringify(summary.counts)}`,
+    );
+  }
+  const expected: Array<[keyof LoadSummary["files"], number, string[]]> = [
+    ["success", summary.counts.succeeded, ["sf__Id", "sf__Created"]],
+    ["failed", summary.counts.failed, ["sf__Id", "sf__Error"]],
+    ["unprocessed", summary.counts.unprocessed, ["reason"]],
+    ["rejected", summary.counts.rejected, ["line", "reason"]],
+  ];
+  for (const [file, rows, leading] of expected) {
+    const result = await readResult(store, summary.files[file]);
+    if (result.rows.length !== rows) {
+      throw new Error(`${file}.csv holds ${result.rows.length} rows, the summary counts ${rows}`);
+    }
+    if (leading.some((name, index) => result.header[index] !== name)) {
+      throw new Error(
+        `${file}.csv starts with ${result.header.slice(0, 2).join(",")}, not ${leading.join(",")}`,
+      );
+    }
+  }
+}
+
 /** Result rows as objects keyed by header name. */
 export function rowsOf(file: ResultFile): Array<Record<string, string>> {
   return file.rows.map((row) =>

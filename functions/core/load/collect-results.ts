@@ -108,8 +108,9 @@ export async function collectJob(
   plan: LoadPlan,
   job: LoadJob,
   client: SalesforceClient,
+  final = false,
 ): Promise<void> {
-  const sink = new ResultSink(deps, state, plan);
+  const sink = new ResultSink(deps, state, plan, final);
   try {
     const succeeded = await eachResult(client, state, plan, job, "successfulResults", (id, created, inputs) =>
       sink.success(id, created.toLowerCase() === "true", inputs),

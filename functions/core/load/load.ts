@@ -1,7 +1,7 @@
 import { getIngestJob } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
 import { DataError, describeError, ReconciliationError } from "../errors";
-import { collectJobs, isTerminal, pollJobs } from "./collect-results";
+import { collectJob, collectJobs, isTerminal, pollJobs } from "./collect-results";
 import { checkpoint, latestState } from "./journal";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
@@ -11,7 +11,7 @@ import { fixedPlan, openRoundSource } from "./round-source";
 import { endRound, TimeBudget } from "./rounds";
 import { readCsvRecords } from "./row-codec";
 import { RowCursor, type SourceItem, type SourceRow } from "./row-cursor";
-import { planKey } from "./run-folder";
+import { partKey, planKey } from "./run-folder";
 import { abortOpenJob, closeJob, jobEntry, sendBulk } from "./send-bulk";
 import { CHECK_BEFORE_RESEND, sendCollections } from "./send-collections";
 import { buildSummary, outcomeMessage, resultFiles, writeResultFiles, writeSummary } from "./summary";
@@ -212,6 +212,30 @@ export async function finishLoad(deps: LoadDeps, payload: LoadState): Promise<Lo
   return summary;
 }
 
+export const WAITING_FOR_RETRY =
+  "This row failed for a transient reason (a locked record, a limit, an outage) and was waiting to be sent again when the load failed. Send it again.";
+
+/** Rows staged for a round that will not come: reported as unprocessed. */
+async function unstage(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promise<void> {
+  if (state.retryRows === 0) return;
+  const sink = new ResultSink(deps, state, plan, true);
+  for (let part = 0; part < state.parts.retry; part++) {
+    const { body } = await deps.store.stream(partKey(state, "retry", part, state.round + 1));
+    try {
+      const records = readCsvRecords(body);
+      await records.header();
+      for await (const batch of records.rows()) {
+        for (const fields of batch) await sink.unprocessed(WAITING_FOR_RETRY, fields);
+      }
+    } finally {
+      body.destroy();
+    }
+  }
+  await sink.commit();
+  state.retryRows = 0;
+  state.parts.retry = 0;
+}
+
 /** Step Functions' Catch output: the error's name, and its cause (the Lambda's JSON error report). */
 export interface CaughtError {
   Error: string;
@@ -301,19 +325,31 @@ export async function failLoad(
     );
   }
   state.inflight = undefined;
-  await attempt("writing the result files", async () => {
-    // Before validation made a plan there is nothing to write.
-    if (!(await deps.store.head(planKey(state)))) return;
-    const plan = await readPlan(deps, state);
-    await writeResultFiles(deps, state, plan);
-  });
+  // Before validation made a plan nothing was sent and there are no results to write.
+  const plan = (await deps.store.head(planKey(state))) ? await readPlan(deps, state) : undefined;
+  if (plan) {
+    await attempt("collecting the results of finished jobs", () =>
+      withClient(deps, state, async (client) => {
+        for (const job of state.jobs) {
+          if (job.collected) continue;
+          if (!isTerminal(job.state)) {
+            const info = await getIngestJob(client, job.id, state.target.object);
+            job.state = info.state;
+            if (info.errorMessage) job.errorMessage = info.errorMessage;
+          }
+          if (isTerminal(job.state)) await collectJob(deps, state, plan, job, client, true);
+        }
+      }),
+    );
+    await attempt("reporting rows that were waiting to be retried", () => unstage(deps, state, plan));
+    await attempt("writing the result files", () => writeResultFiles(deps, state, plan));
+  }
   state.timings.finishedAt = isoNow(deps);
   const pending = state.jobs.filter((job) => !job.collected);
   let message = `${outcomeMessage(state, "failed")} Error: ${error.name}: ${error.message}`;
   if (pending.length > 0) {
     message += ` Bulk jobs whose results were not collected: ${pending.map((job) => `${job.id} (${job.state}${isTerminal(job.state) ? "" : ", may still be writing"})`).join(", ")}.`;
   }
-  if (state.retryRows > 0) message += ` ${state.retryRows} rows were waiting to be retried.`;
   if (problems.length > 0) message += ` Also: ${problems.join("; ")}.`;
   const summary = buildSummary(deps, state, "failed", message);
   summary.error = error;

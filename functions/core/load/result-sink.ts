@@ -77,6 +77,8 @@ export class ResultSink {
     private readonly deps: LoadDeps,
     private readonly state: LoadState,
     readonly plan: LoadPlan,
+    /** No round follows (the load is being recorded as failed): nothing is staged for retry. */
+    private readonly final = false,
   ) {}
 
   private static empty(): Pending {
@@ -94,7 +96,7 @@ export class ResultSink {
 
   /** Whether transient failures of this round still get another round. */
   get canRetry(): boolean {
-    return this.state.round < this.deps.settings.maxRetryRounds;
+    return !this.final && this.state.round < this.deps.settings.maxRetryRounds;
   }
 
   private writer(kind: PartKind): CsvPartWriter {
