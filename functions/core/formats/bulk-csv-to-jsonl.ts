@@ -54,6 +54,9 @@ SPECIAL[QUOTE] = 1;
 SPECIAL[BACKSLASH] = 1;
 
 const HEX = "0123456789abcdef";
+/** `null` as one little-endian 32-bit word. */
+const NULL_WORD = 0x6c6c756e;
+const TRUE_WORD = 0x65757274;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -358,10 +361,8 @@ export class BulkCsvToJsonl {
             i++;
             if (buf[i] === QUOTE && (i + 1 < end ? buf[i + 1] !== QUOTE : final)) {
               i++;
-              out[o++] = 0x6e;
-              out[o++] = 0x75;
-              out[o++] = 0x6c;
-              out[o++] = 0x6c;
+              view.setInt32(o, NULL_WORD, true);
+              o += 4;
             } else {
               out[o++] = QUOTE;
               for (;;) {
@@ -460,14 +461,43 @@ export class BulkCsvToJsonl {
               this.line = line;
               throw this.rowError(rowLine, c, `${this.describeValue(buf, a, end)} is not a valid value`);
             }
-            this.o = o;
-            o = this.typed(buf, a, q, kind, c, rowLine, line);
-            out = this.out;
-            if (viewOf !== out) {
+            i = q + 1;
+            // The usual values are copied here; anything else goes through typed() and its checks.
+            const n = q - a;
+            if (o + 32 > out.length) {
+              this.o = o;
+              out = this.grow(o + 32);
               view = new DataView(out.buffer, out.byteOffset, out.byteLength);
               viewOf = out;
             }
-            i = q + 1;
+            if (n === 0) {
+              view.setInt32(o, NULL_WORD, true);
+              o += 4;
+            } else if (kind === Kind.DateTime && n === 24 && isCanonicalDateTime(buf, a)) {
+              out[o++] = QUOTE;
+              for (let k = 0; k < 24; k += 4) view.setInt32(o + k, input.getInt32(a + k, true), true);
+              o += 24;
+              out[o++] = QUOTE;
+            } else if (kind === Kind.Boolean && n === 4 && input.getInt32(a, true) === TRUE_WORD) {
+              view.setInt32(o, TRUE_WORD, true);
+              o += 4;
+            } else if (kind === Kind.Date && n === 10 && isDate(buf, a)) {
+              out[o++] = QUOTE;
+              view.setInt32(o, input.getInt32(a, true), true);
+              view.setInt32(o + 4, input.getInt32(a + 4, true), true);
+              out[o + 8] = buf[a + 8] as number;
+              out[o + 9] = buf[a + 9] as number;
+              o += 10;
+              out[o++] = QUOTE;
+            } else {
+              this.o = o;
+              o = this.typed(buf, a, q, kind, c, rowLine, line);
+              out = this.out;
+              if (viewOf !== out) {
+                view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+                viewOf = out;
+              }
+            }
           }
         } else {
           // Unquoted field (Bulk quotes every field, but other writers may not).

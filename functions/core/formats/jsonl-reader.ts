@@ -21,6 +21,8 @@ export interface JsonlReadOptions {
 const LF = 0x0a;
 const CR = 0x0d;
 const fatalDecoder = new TextDecoder("utf-8", { fatal: true });
+const END = Symbol("end");
+const MORE = Symbol("more");
 /** A double holds any decimal of up to 15 significant digits exactly. */
 const LONG_DIGIT_RUN = /\d{16}/;
 
@@ -98,8 +100,12 @@ class JsonlReader implements InboundReader<JsonlValue> {
         rows = [];
         rejected = [];
       }
-      const outcome = await this.nextOutcome();
-      if (outcome === undefined) break;
+      const outcome = this.takeOutcome();
+      if (outcome === MORE) {
+        await this.fill();
+        continue;
+      }
+      if (outcome === END) break;
       take(outcome);
     }
     if (rows.length > 0 || rejected.length > 0) yield { rows, rejected, header: [...this.columns] };
@@ -108,8 +114,21 @@ class JsonlReader implements InboundReader<JsonlValue> {
   /** The next non-blank line as a row or a rejection; undefined at the end of the file. */
   private async nextOutcome(): Promise<Outcome> {
     for (;;) {
-      const text = await this.nextLine();
-      if (text === undefined) return undefined;
+      const outcome = this.takeOutcome();
+      if (outcome === END) return undefined;
+      if (outcome !== MORE) return outcome;
+      await this.fill();
+    }
+  }
+
+  /**
+   * The next non-blank line from the bytes at hand, without awaiting (a promise per line would cost
+   * more than parsing it): MORE when the input read so far ends inside it, END after the last one.
+   */
+  private takeOutcome(): Exclude<Outcome, undefined> | typeof END | typeof MORE {
+    for (;;) {
+      const text = this.takeLine();
+      if (text === END || text === MORE) return text;
       const line = this.line - 1;
       if (text.trim() === "") continue;
       this.nonBlankLines++;
@@ -117,34 +136,34 @@ class JsonlReader implements InboundReader<JsonlValue> {
     }
   }
 
-  /** The next line's text (without its line ending), or undefined at the end of the file. */
-  private async nextLine(): Promise<string | undefined> {
-    for (;;) {
-      const bytes = this.pending.bytes;
-      if (this.first && (bytes.length >= 3 || this.eof)) {
-        if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) this.pending.drop(3);
-        this.first = false;
-        continue;
-      }
-      if (!this.first) {
-        const lf = bytes.indexOf(LF, this.scanned);
-        if (lf >= 0 || (this.eof && bytes.length > 0)) {
-          const end = lf >= 0 ? lf : bytes.length;
-          if (end > this.maxLineBytes) throw this.tooLong();
-          const text = this.decode(bytes, end > 0 && bytes[end - 1] === CR ? end - 1 : end);
-          this.pending.drop(lf >= 0 ? lf + 1 : end);
-          this.scanned = 0;
-          this.line++;
-          return text;
-        }
-        this.scanned = bytes.length;
-        if (bytes.length > this.maxLineBytes) throw this.tooLong();
-      }
-      if (this.eof) return undefined;
-      const next = await this.iterator.next();
-      if (next.done === true) this.eof = true;
-      else this.pending.append(next.value);
+  /** The next line's text (without its line ending). */
+  private takeLine(): string | typeof END | typeof MORE {
+    if (this.first) {
+      if (this.pending.length < 3 && !this.eof) return MORE;
+      const b = this.pending.bytes;
+      if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) this.pending.drop(3);
+      this.first = false;
     }
+    const bytes = this.pending.bytes;
+    const lf = bytes.indexOf(LF, this.scanned);
+    if (lf < 0 && !(this.eof && bytes.length > 0)) {
+      this.scanned = bytes.length;
+      if (bytes.length > this.maxLineBytes) throw this.tooLong();
+      return this.eof ? END : MORE;
+    }
+    const end = lf >= 0 ? lf : bytes.length;
+    if (end > this.maxLineBytes) throw this.tooLong();
+    const text = this.decode(bytes, end > 0 && bytes[end - 1] === CR ? end - 1 : end);
+    this.pending.drop(lf >= 0 ? lf + 1 : end);
+    this.scanned = 0;
+    this.line++;
+    return text;
+  }
+
+  private async fill(): Promise<void> {
+    const next = await this.iterator.next();
+    if (next.done === true) this.eof = true;
+    else this.pending.append(next.value);
   }
 
   private decode(bytes: Uint8Array, end: number): string {
@@ -174,7 +193,7 @@ class JsonlReader implements InboundReader<JsonlValue> {
     );
   }
 
-  private parse(text: string, line: number): Outcome {
+  private parse(text: string, line: number): Exclude<Outcome, undefined> {
     let value: unknown;
     try {
       value = LONG_DIGIT_RUN.test(text) ? JSON.parse(text, keepLongNumbers) : JSON.parse(text);
