@@ -116,7 +116,14 @@ export function parseCsv(text: string): string[][] {
 
 export interface FailedRow {
   values: Record<string, string>;
+  /** `sf__Error` as people read it: `CODE: message`. */
   error: string;
+}
+
+/** Salesforce's `sf__Error` form, `CODE:message:fields --`, as `CODE: message`. */
+export function readableSfError(text: string): string {
+  const match = /^([A-Z_]+):(.*?)(?::[^:]*)? --$/s.exec(text.trim());
+  return match ? `${match[1]}: ${match[2]}` : text;
 }
 
 /** The rows of `failed.csv`, each with its `sf__Error`. */
@@ -128,6 +135,6 @@ export async function readFailedRows(store: ObjectStore, key: string): Promise<F
     .filter((row) => row.some((cell) => cell !== ""))
     .map((row) => {
       const values = Object.fromEntries(header.map((name, index) => [name, row[index] ?? ""]));
-      return { values, error: values.sf__Error ?? "" };
+      return { values, error: readableSfError(values.sf__Error ?? "") };
     });
 }
