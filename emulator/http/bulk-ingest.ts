@@ -23,6 +23,7 @@ import {
   TERMINAL_STATES,
   yieldToLoop,
 } from "./bulk-jobs";
+import { ByteScratch, writeBytes, writeQuoted } from "./byte-sink";
 import { jsonObjectBody, type RequestContext, requireSession, type Services } from "./context";
 import { CsvReader } from "./csv-reader";
 import { fieldOf } from "./dml-format";
@@ -34,8 +35,8 @@ type Operation = "insert" | "update" | "upsert" | "delete" | "hardDelete";
 const OPERATIONS: ReadonlySet<string> = new Set(["insert", "update", "upsert", "delete", "hardDelete"]);
 
 const BATCH_ROWS = 10_000;
+const SLICE_MS = 20;
 const MAX_UPLOAD_BYTES = 150_000_000;
-const LINES_PER_WRITE = 2000;
 
 interface Outcome {
   row: number;
@@ -253,25 +254,35 @@ export class BulkIngests {
     const header = [...leading.map(quote), ...job.header.map((h) => headerName(h, sep))].join(sep) + eol;
     const upload = job.upload;
     const columns = job.header.length;
-    const line = (outcome: Outcome): string => {
-      const input =
-        upload === undefined ? [] : (new CsvReader(upload, sep, job.rowStarts[outcome.row]).next() ?? []);
-      const cells = [...values(outcome), ...Array.from({ length: columns }, (_, i) => input[i] ?? "")];
-      return cells.map(quote).join(sep) + eol;
-    };
+    const sepBytes = Buffer.from(sep);
+    const eolBytes = Buffer.from(eol);
     return {
       status: 200,
       headers: { "Content-Type": CSV_TYPE },
       stream: {
         write: async (out) => {
           await out.write(Buffer.from(header, "utf8"));
-          for (let i = 0; i < outcomes.length; i += LINES_PER_WRITE) {
-            const text = outcomes
-              .slice(i, i + LINES_PER_WRITE)
-              .map(line)
-              .join("");
-            await out.write(Buffer.from(text, "utf8"));
+          const reader = upload === undefined ? undefined : new CsvReader(upload, sep);
+          const scratch = new ByteScratch();
+          for (let i = 0; i < outcomes.length; i++) {
+            const outcome = outcomes[i] as Outcome;
+            let first = true;
+            for (const value of values(outcome)) {
+              if (!first) writeBytes(scratch, sepBytes);
+              writeQuoted(scratch, value);
+              first = false;
+            }
+            reader?.seek(job.rowStarts[outcome.row] as number);
+            const input = reader?.next() ?? [];
+            for (let c = 0; c < columns; c++) {
+              if (!first) writeBytes(scratch, sepBytes);
+              writeQuoted(scratch, input[c] ?? "");
+              first = false;
+            }
+            writeBytes(scratch, eolBytes);
+            if (scratch.pos >= 1 << 20) await out.write(scratch.take());
           }
+          if (scratch.pos > 0) await out.write(scratch.take());
         },
       },
     };
@@ -360,8 +371,15 @@ export class BulkIngests {
     const reader = new CsvReader(upload, sep);
     job.header = reader.next() ?? [];
     const rowStarts: number[] = [];
-    for (let fields = reader.next(); fields !== undefined; fields = reader.next())
+    let sliceStart = performance.now();
+    for (let fields = reader.next(); fields !== undefined; fields = reader.next()) {
       rowStarts.push(reader.rowStart);
+      if ((rowStarts.length & 4095) === 0 && performance.now() - sliceStart > SLICE_MS) {
+        await yieldToLoop();
+        if (job.state !== "InProgress" || this.services.timers.isStopped) return;
+        sliceStart = performance.now();
+      }
+    }
     job.rowStarts = rowStarts;
     if (lineProblem !== undefined) {
       this.finish(job, "Failed", lineProblem);
@@ -393,13 +411,15 @@ export class BulkIngests {
         return;
       }
       const batchStarted = performance.now();
-      this.processBatch(
-        job,
-        upload,
-        sep,
-        batch * BATCH_ROWS,
-        Math.min(rowStarts.length, (batch + 1) * BATCH_ROWS),
-      );
+      const batchEnd = Math.min(rowStarts.length, (batch + 1) * BATCH_ROWS);
+      // A batch runs in slices of ~SLICE_MS so that polls are answered while it runs.
+      for (let row = batch * BATCH_ROWS; row < batchEnd; ) {
+        row = this.processRows(job, upload, sep, row, batchEnd, performance.now() + SLICE_MS);
+        if (row < batchEnd) {
+          await yieldToLoop();
+          if (job.state !== "InProgress" || this.services.timers.isStopped) return;
+        }
+      }
       job.totalProcessingTime = Math.round(performance.now() - started);
       const wanted =
         (this.services.bulk.processingMsPer10k * (job.processedRows - batch * BATCH_ROWS)) / BATCH_ROWS;
@@ -416,12 +436,22 @@ export class BulkIngests {
     this.finish(job, "JobComplete");
   }
 
-  private processBatch(job: IngestJob, upload: Buffer, sep: string, from: number, to: number): void {
+  /** Processes rows from `from` until `to` or the `deadline`; returns the next row to process. */
+  private processRows(
+    job: IngestJob,
+    upload: Buffer,
+    sep: string,
+    from: number,
+    to: number,
+    deadline: number,
+  ): number {
     const header = job.header;
     const object = job.object.name;
     const idColumn = header.findIndex((h) => h.toLowerCase() === "id");
+    const reader = new CsvReader(upload, sep);
     for (let row = from; row < to; row++) {
-      const fields = new CsvReader(upload, sep, job.rowStarts[row]).next() ?? [];
+      reader.seek(job.rowStarts[row] as number);
+      const fields = reader.next() ?? [];
       let result: DmlResult;
       if (fields.length > header.length) {
         result = {
@@ -452,7 +482,9 @@ export class BulkIngests {
       }
       job.numberRecordsProcessed += 1;
       job.processedRows = row + 1;
+      if ((row & 255) === 255 && performance.now() > deadline) return row + 1;
     }
+    return to;
   }
 
   private write(job: IngestJob, object: string, input: Record<string, string>): DmlResult {

@@ -5,7 +5,7 @@
  */
 import type { QueryResult } from "../org/types";
 import { ApiError, notFound } from "./api-error";
-import { bulkRowFormat, type ColumnDelimiter, type LineEnding } from "./bulk-csv";
+import { bulkRowWriter, type ColumnDelimiter, type LineEnding } from "./bulk-csv";
 import {
   contentTypeOf,
   delimiterOf,
@@ -312,12 +312,12 @@ export class BulkQueries {
 
   /** Formats every row once, yielding to the event loop every ~20 ms so the server keeps answering. */
   private async materialize(job: QueryJob): Promise<MaterializedCsv | undefined> {
-    const format = bulkRowFormat(job.result.columns, job.columnDelimiter, job.lineEnding);
+    const format = bulkRowWriter(job.result.columns, job.columnDelimiter, job.lineEnding);
     const csv = new MaterializedCsv(Buffer.from(format.header, "utf8"));
     let sliceStart = performance.now();
     let count = 0;
     for (const row of job.result.rows()) {
-      csv.append(format.row(row));
+      format.write(row, csv);
       count += 1;
       if ((count & 1023) === 0 && performance.now() - sliceStart > 20) {
         job.numberRecordsProcessed = count;

@@ -30,6 +30,11 @@ export class CsvReader {
     this.position = start ?? bom;
   }
 
+  /** Continues reading at `offset`, a `rowStart` seen earlier. */
+  seek(offset: number): void {
+    this.position = offset;
+  }
+
   /** The next row's fields, or undefined at the end. Throws DataError on a quote left open. */
   next(): string[] | undefined {
     const data = this.data;

@@ -1,20 +1,28 @@
 /**
  * A Bulk query result held in memory as CSV bytes: one Buffer per block of rows plus each row's byte
  * offset, so a results page is a few zero-copy slices rather than rows formatted on request.
+ * Rows are written straight into a scratch buffer (no intermediate strings), which keeps a
+ * million-row materialization in seconds and the garbage collector out of the way.
  */
 
+import type { ByteSink } from "./byte-sink";
+
 const ROWS_PER_BLOCK = 4096;
+const INITIAL_SCRATCH = 4 * 1024 * 1024;
 
 export interface CsvSlice {
   buffers: Buffer[];
   bytes: number;
 }
 
-export class MaterializedCsv {
+export class MaterializedCsv implements ByteSink {
+  /** Scratch space of the block being written; writers put bytes at `pos` after `ensure`. */
+  buf: Buffer = Buffer.allocUnsafe(INITIAL_SCRATCH);
+  pos = 0;
   private readonly blocks: Buffer[] = [];
-  /** Per block: ROWS_PER_BLOCK + 1 offsets (the last is the block length). */
+  /** Per block: its rows' start offsets plus the block length. */
   private readonly offsets: Uint32Array[] = [];
-  private pending: string[] = [];
+  private current: number[] = [0];
   private rows = 0;
   private bytes = 0;
 
@@ -29,42 +37,43 @@ export class MaterializedCsv {
     return this.bytes;
   }
 
-  append(line: string): void {
-    this.pending.push(line);
-    this.rows += 1;
-    if (this.pending.length === ROWS_PER_BLOCK) this.flush();
+  /** Makes room for `count` more bytes at `pos`. */
+  ensure(count: number): void {
+    if (this.pos + count <= this.buf.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.pos + count));
+    this.buf.copy(grown, 0, 0, this.pos);
+    this.buf = grown;
   }
 
-  /** Seals the last partial block; call once after the last row. */
+  /** Ends the row whose bytes were written since the previous endRow. */
+  endRow(): void {
+    this.current.push(this.pos);
+    this.rows += 1;
+    if (this.current.length > ROWS_PER_BLOCK) this.flush();
+  }
+
+  /** Appends one whole row given as text. */
+  append(line: string): void {
+    this.ensure(line.length * 3);
+    this.pos += this.buf.write(line, this.pos, "utf8");
+    this.endRow();
+  }
+
+  /** Seals the last partial block and drops the scratch space; call once after the last row. */
   finish(): void {
-    if (this.pending.length > 0) this.flush();
+    if (this.current.length > 1) this.flush();
+    this.buf = Buffer.alloc(0);
+    this.pos = 0;
   }
 
   private flush(): void {
-    const lines = this.pending;
-    this.pending = [];
-    const text = lines.join("");
-    const block = Buffer.from(text, "utf8");
-    const offsets = new Uint32Array(lines.length + 1);
-    if (block.length === text.length) {
-      // Pure ASCII: character counts are byte counts.
-      let at = 0;
-      for (let i = 0; i < lines.length; i++) {
-        offsets[i] = at;
-        at += (lines[i] as string).length;
-      }
-      offsets[lines.length] = at;
-    } else {
-      let at = 0;
-      for (let i = 0; i < lines.length; i++) {
-        offsets[i] = at;
-        at += Buffer.byteLength(lines[i] as string, "utf8");
-      }
-      offsets[lines.length] = at;
-    }
+    const block = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(block, 0, 0, this.pos);
     this.blocks.push(block);
-    this.offsets.push(offsets);
+    this.offsets.push(Uint32Array.from(this.current));
     this.bytes += block.length;
+    this.pos = 0;
+    this.current = [0];
   }
 
   /** Rows [from, to) as slices of the stored blocks (header not included). */

@@ -74,7 +74,7 @@ export class EmulatorServer {
       bulkQueries: new BulkQueries(this.services),
       bulkIngests: new BulkIngests(this.services),
     });
-    this.server = createServer({ keepAliveTimeout: 5000 }, (req, res) => {
+    this.server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) => {
         process.stderr.write(
           `emulator: request failed unexpectedly: ${(error as Error).stack ?? String(error)}\n`,
@@ -85,6 +85,9 @@ export class EmulatorServer {
         } else res.destroy();
       });
     });
+    // Longer than clients' idle timeouts (undici: 4 s), so a client never reuses a socket the server
+    // is closing, even when a long Bulk batch delayed the server's timers.
+    this.server.keepAliveTimeout = 30_000;
     this.server.on("connection", (socket) => {
       this.sockets.add(socket);
       socket.on("close", () => this.sockets.delete(socket));

@@ -1,9 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { bulkNumber, bulkRowFormat, quote } from "../../../emulator/http/bulk-csv";
-import type { Column, FieldDef, FieldType } from "../../../emulator/org/types";
+import { bulkNumber, bulkRowWriter, quote } from "../../../emulator/http/bulk-csv";
+import { MaterializedCsv } from "../../../emulator/http/materialized-csv";
+import type { Column, FieldDef, FieldType, ResultRow } from "../../../emulator/org/types";
 
 function field(name: string, type: FieldType): FieldDef {
   return { name, type } as FieldDef;
+}
+
+/** The CSV text the writer produces for these rows (header excluded). */
+function written(format: ReturnType<typeof bulkRowWriter>, rows: ResultRow[]): string {
+  const csv = new MaterializedCsv(Buffer.from(format.header));
+  for (const row of rows) format.write(row, csv);
+  csv.finish();
+  return Buffer.concat(csv.slice(0, rows.length).buffers).toString("utf8");
 }
 
 function column(name: string, type: FieldType): Column {
@@ -41,13 +50,12 @@ describe("Bulk CSV formatting", () => {
       column("Description", "textarea"),
       column("Owner.Name", "string"),
     ];
-    const format = bulkRowFormat(columns, "COMMA", "LF");
+    const format = bulkRowWriter(columns, "COMMA", "LF");
     const at = Date.UTC(2024, 3, 16, 19, 0, 0);
     // Act
-    const line = format.row({
-      id: "001",
-      values: ["001000000000001AAA", 23, 1500.5, true, at, 'line one\nsaid "x"', null],
-    });
+    const line = written(format, [
+      { id: "001", values: ["001000000000001AAA", 23, 1500.5, true, at, 'line one\nsaid "x"', null] },
+    ]);
     // Assess
     expect(format.header).toBe(
       '"Id","NumberOfEmployees","AnnualRevenue","IsActive","CreatedDate","Description","Owner.Name"\n',
@@ -57,11 +65,40 @@ describe("Bulk CSV formatting", () => {
     );
   });
 
+  it("writes datetimes, negative and large numbers, and non-ASCII text with quotes exactly", () => {
+    // Prepare
+    const format = bulkRowWriter(
+      [column("CreatedDate", "datetime"), column("Amount", "currency"), column("Name", "string")],
+      "COMMA",
+      "LF",
+    );
+    const instants = [
+      Date.UTC(1969, 11, 31, 23, 59, 59, 7),
+      Date.UTC(2024, 1, 29, 0, 0, 0, 0),
+      1736942400169,
+    ];
+    const rows: ResultRow[] = instants.map((at, i) => ({
+      id: String(i),
+      values: [at, [-42, 1e15 + 2, 0.25][i] as number, ['Zoë "Z" 東京', "plain", "é"][i] as string],
+    }));
+    // Act
+    const text = written(format, rows);
+    // Assess
+    expect(text).toBe(
+      [
+        '"1969-12-31T23:59:59.007Z","-42.0","Zoë ""Z"" 東京"',
+        '"2024-02-29T00:00:00.000Z","1000000000000002.0","plain"',
+        `"${new Date(1736942400169).toISOString()}","0.25","é"`,
+        "",
+      ].join("\n"),
+    );
+  });
+
   it("uses the job's delimiter and line ending", () => {
     // Prepare
-    const format = bulkRowFormat([column("Name", "string"), column("Paid__c", "boolean")], "PIPE", "CRLF");
+    const format = bulkRowWriter([column("Name", "string"), column("Paid__c", "boolean")], "PIPE", "CRLF");
     // Act
-    const line = format.row({ id: "x", values: ["a|b", false] });
+    const line = written(format, [{ id: "x", values: ["a|b", false] }]);
     // Assess
     expect(format.header).toBe('"Name"|"Paid__c"\r\n');
     expect(line).toBe('"a|b"|"false"\r\n');
