@@ -63,7 +63,7 @@ export function demoText(report: DemoReport): string {
     ...report.results.map((key) => `  ${key}`),
     "",
     report.kept
-      ? `State kept in ${report.stateDir}: explore it with \`npx saddledata status --state-dir ${report.stateDir}\`.`
+      ? `State kept in ${report.stateDir}: explore it with \`npx saddledata status --state-dir ${report.stateDir} --connection demo\`.`
       : `State was in ${report.stateDir} (removed; add --keep to explore it afterwards with \`saddledata status\`).`,
     "Next: `npx saddledata sync --help` to sync your own org, `npx saddledata emulator` to keep the demo org running.",
     "",

@@ -126,7 +126,7 @@ function demoCommand(context: Context): Command {
     )
     .option(
       "--keep",
-      "keep the temporary state folder afterwards, to explore with `saddledata status --state-dir`",
+      "keep the temporary state folder afterwards, to explore with `saddledata status --state-dir DIR --connection demo`",
     )
     .option("--json", "print one JSON document (the demo's figures, S3 keys and checks) instead of text")
     .option("--verbose", "show the runtime's log lines (JSON, on stderr)")
