@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { DataError } from "../../../functions/core/errors";
+import { ConfigurationError, DataError } from "../../../functions/core/errors";
 import { BulkCsvToJsonl, type JsonlColumn } from "../../../functions/core/formats/bulk-csv-to-jsonl";
 
 const encoder = new TextEncoder();
@@ -137,6 +137,16 @@ describe("BulkCsvToJsonl", () => {
     expect(convertPage(converter, encoder.encode(`${HEADER}\n`))).toBe("");
     expect(convertPage(converter, new Uint8Array(0))).toBe("");
     expect(converter.records).toBe(0);
+  });
+
+  it("skips a UTF-8 BOM before the header", () => {
+    const page = concat([Uint8Array.of(0xef, 0xbb, 0xbf), encoder.encode(`${SAMPLE}\n`)]);
+
+    expect(convertPage(new BulkCsvToJsonl(COLUMNS), page, [1, 2, 3])).toBe(`${EXPECTED}\n`);
+  });
+
+  it("needs at least one column", () => {
+    expect(() => new BulkCsvToJsonl([])).toThrow(ConfigurationError);
   });
 
   it("rejects a header that does not match the query columns, naming the difference", () => {
