@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../emulator/index";
+import type { DiscoverReport } from "../../local/cli/discover-report";
 import type { StatusReport } from "../../local/cli/status-report";
 import type { SyncReport } from "../../local/cli/sync-run";
 import { readManifest } from "../../local/demo-landed";
@@ -110,5 +111,47 @@ describe("saddledata sync and status", () => {
     for (const secret of [emulator.credentials.password, emulator.credentials.clientSecret]) {
       expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
     }
+  });
+
+  it("discover writes the catalog and shows what a sync with the settings would take", async () => {
+    // Prepare
+    const settings = join(work, "discover-settings.json");
+    await writeFile(
+      settings,
+      JSON.stringify({ objects: ["Account", "*__c"], modes: { Invoice__c: "full_refresh" } }),
+    );
+    const env = salesforceEnv(emulator.credentials);
+
+    // Act
+    const result = await runCli(
+      ["discover", "--settings", settings, "--state-dir", join(work, "discover"), "--json"],
+      {
+        env,
+      },
+    );
+
+    // Assess
+    expect(result.code, result.stderr).toBe(0);
+    const report = JSON.parse(result.stdout) as DiscoverReport;
+    expect(report.catalogKey).toBe("catalog/index.json");
+    expect(report.objects.map((object) => object.object)).toEqual(
+      emulator.org
+        .listObjects()
+        .map((object) => object.name)
+        .sort(),
+    );
+    const byName = new Map(report.objects.map((object) => [object.object, object]));
+    expect(byName.get("Account")).toMatchObject({
+      syncMode: "incremental",
+      cursorField: "SystemModstamp",
+      api: "bulk",
+    });
+    expect(byName.get("Invoice__c")?.syncMode).toBe("full_refresh");
+    expect(byName.get("Contact")?.syncMode).toBeNull();
+    expect(byName.get("Attachment")).toMatchObject({
+      api: "rest",
+      apiReason: expect.stringContaining("base64"),
+    });
+    expect(report.changes.objectsAdded).toHaveLength(report.objects.length);
   });
 });
