@@ -206,12 +206,3 @@ export function bulkRowWriter(
   );
   return { header, write: (row, out) => writer.write(row, out) };
 }
-
-/** One CSV line of plain strings, every field quoted. */
-export function csvLine(values: readonly string[], sep: string, eol: string): string {
-  let line = "";
-  for (let i = 0; i < values.length; i++) {
-    line += (i === 0 ? "" : sep) + quote(values[i] as string);
-  }
-  return line + eol;
-}

@@ -46,10 +46,6 @@ export function contentTypeOf(body: Record<string, unknown>): "CSV" {
   return "CSV";
 }
 
-export function separator(delimiter: ColumnDelimiter): string {
-  return COLUMN_DELIMITERS[delimiter];
-}
-
 /** Job timestamps follow the org clock, formatted like other REST datetimes. */
 export function orgNow(org: Org): string {
   return restDateTime(org.clock.now());

@@ -280,8 +280,9 @@ export class EmulatorServer {
     res.setHeader("Date", this.orgDate());
     for (const [name, value] of Object.entries(reply.headers ?? {})) res.setHeader(name, value);
     const body = reply.stream === undefined ? encodeBody(reply) : undefined;
-    const length = body?.length ?? reply.stream?.length;
-    if (length !== undefined) res.setHeader("Content-Length", length);
+    const length = reply.stream === undefined ? (body?.length ?? 0) : reply.stream.length;
+    if (length !== undefined && reply.status !== 204 && reply.status !== 304)
+      res.setHeader("Content-Length", length);
     res.writeHead(reply.status);
     const limit =
       drop === undefined ? Number.POSITIVE_INFINITY : (drop.afterBytes ?? Math.floor((length ?? 2048) / 2));

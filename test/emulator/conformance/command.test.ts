@@ -49,4 +49,20 @@ describe("saddledata emulator", () => {
     await stopped;
     expect(await exited).toBe(0);
   });
+
+  it("logs one JSON line per request with --log-requests", async () => {
+    // Prepare
+    child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--log-requests"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const match = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Press Ctrl-C/);
+    const logged = waitForOutput(
+      child,
+      /\{"method":"GET","path":"\/services\/data","kind":"versions","status":200,"ms":\d+\}/,
+    );
+    // Act
+    await fetch(`${match[1]}/services/data`);
+    // Assess
+    expect((await logged)[0]).toContain('"kind":"versions"');
+  });
 });

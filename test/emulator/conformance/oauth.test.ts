@@ -170,6 +170,23 @@ describe("OAuth token endpoint (raw HTTP)", () => {
     expect(unknown.status).toBe(401);
   });
 
+  it("revokes a token", async () => {
+    // Prepare
+    const token = await passwordToken(emulator);
+    // Act
+    const revoked = await fetch(`${emulator.url}/services/oauth2/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token }),
+    });
+    const after = await fetch(`${emulator.url}/services/data/v${API}/limits`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    // Assess
+    expect(revoked.status).toBe(200);
+    expect(after.status).toBe(401);
+  });
+
   it("expires tokens after tokenTtlSeconds", async () => {
     // Prepare
     const short = await startTestEmulator({ tokenTtlSeconds: 0 });
