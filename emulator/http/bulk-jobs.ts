@@ -1,13 +1,7 @@
 /** What Bulk query and ingest jobs share: states, ids, the job-info JSON and request checks. */
 import type { Org } from "../org/types";
 import { ApiError } from "./api-error";
-import {
-  COLUMN_DELIMITERS,
-  type ColumnDelimiter,
-  isColumnDelimiter,
-  isLineEnding,
-  type LineEnding,
-} from "./bulk-csv";
+import { type ColumnDelimiter, isColumnDelimiter, isLineEnding, type LineEnding } from "./bulk-csv";
 import { IdSequence } from "./ids";
 import { JSON_TYPE, type Reply } from "./reply";
 import { restDateTime } from "./wire-dates";
