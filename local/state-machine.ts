@@ -7,7 +7,7 @@
  * payload limit, the context object's execution name, and refusal of a second execution with one name.
  */
 import { randomUUID } from "node:crypto";
-import { ExecutionError, StateMachine } from "aws-local-stepfunctions";
+import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
 import { ConfigurationError, SaddleError } from "../functions/core/errors";
 import { discoverHandler } from "../functions/discover/handler";
 import { extractHandler } from "../functions/extract/handler";
@@ -129,7 +129,7 @@ function lambdaError(error: unknown): Error {
 
 function dataLimitExceeded(state: string, bytes: number): Error {
   const failure = new Error(
-    `The state/task '${state}' returned a result with a size exceeding the maximum number of bytes service limit (${bytes} > ${MAX_PAYLOAD_BYTES}).`,
+    `The state/task '${state}' returned a result with a size exceeding the maximum number of characters service limit (${bytes} > ${MAX_PAYLOAD_BYTES} bytes).`,
   );
   failure.name = "States.DataLimitExceeded";
   // As in Step Functions, States.ALL does not catch it and it is not retried.
@@ -167,13 +167,18 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     return budget?.[name] ?? timeoutMs;
   };
 
-  const overridesFor = (definition: StateMachineDefinition) => {
+  /** What one execution's tasks check before they run. */
+  interface ExecutionGuard {
+    exceeded?: { state: string; bytes: number };
+  }
+
+  const overridesFor = (definition: StateMachineDefinition, guard: ExecutionGuard) => {
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const [name, state] of statesOf(definition)) {
       if (state.Type === "Task")
-        taskResourceLocalHandlers[name] = taskHandler(name, state as unknown as TaskState);
+        taskResourceLocalHandlers[name] = taskHandler(name, state as unknown as TaskState, guard);
       if (state.Type === "Wait" && options.waitMs !== undefined) waitTimeOverrides[name] = options.waitMs;
       if (Array.isArray(state.Retry) && options.retryIntervalMs !== undefined) {
         retryIntervalOverrides[name] = options.retryIntervalMs;
@@ -182,7 +187,7 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     return { taskResourceLocalHandlers, waitTimeOverrides, retryIntervalOverrides };
   };
 
-  const taskHandler = (stateName: string, state: TaskState) => {
+  const taskHandler = (stateName: string, state: TaskState, guard: ExecutionGuard) => {
     const viaInvoke = state.Resource === LAMBDA_INVOKE;
     if (!viaInvoke && !stack.functions.has(state.Resource)) {
       throw new Error(
@@ -190,6 +195,9 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
       );
     }
     return async (input: unknown): Promise<unknown> => {
+      // Let the event watcher see the state outputs so far: after an oversized one nothing may run.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (guard.exceeded) throw dataLimitExceeded(guard.exceeded.state, guard.exceeded.bytes);
       const { FunctionName, Payload } = viaInvoke
         ? (input as { FunctionName: string; Payload: unknown })
         : { FunctionName: state.Resource, Payload: input };
@@ -221,13 +229,11 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     sync: {
       definition: stack.sync,
       arn: stack.syncStateMachineArn,
-      overrides: overridesFor(stack.sync),
       names: new Set<string>(),
     },
     load: {
       definition: stack.load,
       arn: stack.loadStateMachineArn,
-      overrides: overridesFor(stack.load),
       names: new Set<string>(),
     },
   };
@@ -245,21 +251,24 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     machine.names.add(name);
     const stateMachineName = machine.arn.split(":").at(-1) ?? kind;
     const executionArn = `${machine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
+    const guard: ExecutionGuard = {};
     const stateMachine = new StateMachine(machine.definition as never);
     const execution = stateMachine.run(input as never, {
-      overrides: machine.overrides as never,
+      overrides: overridesFor(machine.definition, guard) as never,
       context: {
         Execution: { Id: executionArn, Name: name, RoleArn: `${machine.arn}-role` },
         StateMachine: { Id: machine.arn, Name: stateMachineName },
       },
     });
     const events: LocalExecutionEvent[] = [];
+    // Step Functions fails an execution whose state output outgrows the limit (a Map's merged results,
+    // say); the library does not, so its events are watched and the execution stopped there.
     const collecting = (async () => {
       for await (const raw of execution.eventLogs) {
         const event = raw as {
           type: string;
           timestamp: number;
-          state?: { name: string };
+          state?: { name: string; output?: unknown };
           index?: number;
           Error?: string;
           Cause?: unknown;
@@ -272,6 +281,13 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
           entry.cause = typeof event.Cause === "string" ? event.Cause : JSON.stringify(event.Cause);
         events.push(entry);
         options.onEvent?.(entry, name);
+        if (event.type === "StateExited" && event.state && !guard.exceeded) {
+          const bytes = Buffer.byteLength(JSON.stringify(event.state.output ?? null));
+          if (bytes > MAX_PAYLOAD_BYTES) {
+            guard.exceeded = { state: event.state.name, bytes };
+            execution.abort();
+          }
+        }
       }
     })();
     const base = { name, executionArn, events };
@@ -279,11 +295,20 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     try {
       outcome = { status: "SUCCEEDED", output: await execution.result };
     } catch (error) {
-      if (!(error instanceof ExecutionError)) throw error;
-      const failure = error.cause as Error;
-      outcome = { status: "FAILED", error: failure.name, cause: failure.message };
+      if (error instanceof ExecutionError) {
+        const failure = error.cause as Error;
+        outcome = { status: "FAILED", error: failure.name, cause: failure.message };
+      } else if (error instanceof ExecutionAbortedError && guard.exceeded) {
+        outcome = { status: "FAILED" };
+      } else {
+        throw error;
+      }
     }
     await collecting;
+    if (guard.exceeded) {
+      const limit = dataLimitExceeded(guard.exceeded.state, guard.exceeded.bytes);
+      outcome = { status: "FAILED", error: limit.name, cause: limit.message };
+    }
     const states = events
       .filter((event) => event.type === "StateEntered")
       .map((event) => event.state as string);

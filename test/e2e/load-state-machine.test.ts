@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createAwsClients } from "../../functions/aws/clients";
 import { DataError, TransientError } from "../../functions/core/errors";
-import { parseSettings } from "../../functions/core/settings";
-import { createRuntime, type Runtime } from "../../functions/runtime/runtime";
+import type { Runtime } from "../../functions/runtime/runtime";
 import { createLocalRunner, type LocalHandler, MAX_PAYLOAD_BYTES } from "../../local/state-machine";
+import { offlineRuntime } from "./offline-runtime";
 
 type Step = (event: Record<string, unknown>) => unknown;
 
@@ -33,39 +32,15 @@ const state =
   () => ({ runId: "r", status, ...extra });
 
 describe("load state machine, run locally from the synthesized definition", () => {
+  let offline: ReturnType<typeof offlineRuntime>;
   let runtime: Runtime;
-  let clients: ReturnType<typeof createAwsClients>;
 
   beforeAll(() => {
-    // Nothing here reaches AWS: the scripted handler never uses the runtime's clients.
-    clients = createAwsClients({
-      region: "us-east-1",
-      endpoints: {
-        s3: "http://127.0.0.1:9",
-        dynamodb: "http://127.0.0.1:9",
-        secretsManager: "http://127.0.0.1:9",
-      },
-      credentials: { accessKeyId: "x", secretAccessKey: "x" },
-    });
-    runtime = createRuntime(
-      {
-        connection: "acme",
-        bucket: "acme-data",
-        prefix: "lake/",
-        table: "acme-state",
-        secretId: "acme",
-        apiVersion: "62.0",
-        settings: parseSettings({}, "test"),
-      },
-      { clients, log: { debug() {}, info() {}, warn() {}, error() {} } },
-    );
+    offline = offlineRuntime();
+    runtime = offline.runtime;
   });
 
-  afterAll(() => {
-    clients.s3.destroy();
-    clients.dynamodb.destroy();
-    clients.secretsManager.destroy();
-  });
+  afterAll(() => offline.stop());
 
   it("routes claim, submit, the poll loop, collection, a retry round and finish to success", async () => {
     // Prepare

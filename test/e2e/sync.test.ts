@@ -33,8 +33,15 @@ describe("sync through the synthesized state machine", () => {
     env = await startLocalEnvironment({
       connection: "e2e",
       credentials: { ...emulator.credentials, loginUrl: emulator.url },
-      // Small pages, so an object takes several parts and invocations.
-      settings: { lagSeconds: 0, lookbackSeconds: 0, bulkPageRecords: 60, restPartRecords: 10 },
+      // Always Bulk for Bulk objects (no small-window REST shortcut), in small pages, so an object takes
+      // several parts and invocations.
+      settings: {
+        lagSeconds: 0,
+        lookbackSeconds: 0,
+        restMaxRecords: 0,
+        bulkPageRecords: 60,
+        restPartRecords: 10,
+      },
       prefix: "salesforce/e2e",
       log,
     });
@@ -72,7 +79,7 @@ describe("sync through the synthesized state machine", () => {
     firstRun = await runner.runSync({ objects: OBJECTS, mode: "full_refresh" }, { name: "full-1" });
 
     // Assess
-    expect(firstRun.status).toBe("SUCCEEDED");
+    expect(firstRun.status, `${firstRun.error}: ${firstRun.cause}`).toBe("SUCCEEDED");
     const output = firstRun.output as SyncOutput;
     expect(output.runId).toBe("full-1");
     expect(output.summary).toMatchObject({ objects: 4, succeeded: 4, failed: 0 });
