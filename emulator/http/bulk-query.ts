@@ -196,6 +196,7 @@ export class BulkQueries {
 
   /** GET resultPages (v58+): up to five result URLs per response, for parallel download. */
   resultPages(ctx: RequestContext): Reply {
+    if (Number(ctx.version) < 58) throw notFound();
     const job = this.job(ctx);
     const csv = this.completed(job);
     const pageRows = this.pageRows(ctx);

@@ -156,6 +156,15 @@ describe("Bulk API 2.0 query jobs", () => {
     expect((next.resultPages as unknown[]).length).toBeGreaterThan(0);
   });
 
+  it("serves resultPages only from API v58.0", async () => {
+    // Prepare
+    const { id } = await runQueryJob("SELECT Id FROM User");
+    // Act
+    const old = await client.get(`/services/data/v57.0/jobs/query/${id}/resultPages`);
+    // Assess
+    expect(old.status).toBe(404);
+  });
+
   it.each([
     [
       "a compound field",
