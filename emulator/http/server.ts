@@ -81,6 +81,7 @@ export class EmulatorServer {
         );
         if (!res.headersSent) {
           res.statusCode = 500;
+          res.setHeader("Date", this.orgDate());
           res.end();
         } else res.destroy();
       });
