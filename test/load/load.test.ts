@@ -202,6 +202,43 @@ describe("load: insert", () => {
   });
 });
 
+describe("load: JSON lines that reveal columns as they go", () => {
+  for (const api of ["collections", "bulk"] as const) {
+    it(`takes columns first seen on later lines through ${api}, and lines up rejected rows under them`, async () => {
+      // Prepare
+      const h = await start({ collectionsMaxRows: api === "collections" ? 2000 : 0 });
+      const jsonl = [
+        '{"ERP_Id__c": "J-1", "Amount__c": 1}',
+        '{"ERP_Id__c": "J-2", "Amount__c": "lots"}',
+        "[1, 2, 3]",
+        '{"ERP_Id__c": "J-3", "Paid__c": true}',
+        '{"ERP_Id__c": "J-4", "Notes__c": "late column", "Amount__c": 4}',
+      ].join("\n");
+      const request = await dropFile(h, "inbound/Invoice__c/insert/growing.jsonl", jsonl);
+
+      // Act
+      const run = await driveLoad(h.runtime, request);
+
+      // Assess
+      expect(run.summary).toMatchObject({
+        outcome: "partial",
+        api,
+        counts: { read: 5, succeeded: 3, rejected: 2 },
+      });
+      await expectFilesAgree(h.runtime.store, run.summary);
+      const rejected = await readResult(h.runtime.store, run.summary?.files.rejected as string);
+      expect(rejected.header).toEqual(["line", "reason", "ERP_Id__c", "Amount__c", "Paid__c", "Notes__c"]);
+      expect(rejected.rows.map((row) => row.length)).toEqual([6, 6]);
+      expect(rejected.rows[0]?.slice(0, 4)).toEqual(["2", expect.stringMatching(/lots/), "J-2", "lots"]);
+      expect(rejected.rows[1]?.[1]).toMatch(/not an object.*\[1, 2, 3\]/);
+      const invoices = invoicesByErpId(h.org);
+      expect(invoices.get("J-1")?.values).toMatchObject({ Amount__c: 1, Notes__c: null });
+      expect(invoices.get("J-3")?.values).toMatchObject({ Amount__c: null, Paid__c: true });
+      expect(invoices.get("J-4")?.values).toMatchObject({ Amount__c: 4, Notes__c: "late column" });
+    });
+  }
+});
+
 describe("load: update, upsert, delete, hardDelete", () => {
   for (const api of ["collections", "bulk"] as const) {
     it(`updates through ${api} from CSV and JSON lines, #N/A and null clearing, empty leaving alone`, async () => {

@@ -238,6 +238,23 @@ export function csvHeaderOnly(columns: readonly string[]): Uint8Array {
   return bytes.subarray(0, bytes.length - emptyRow);
 }
 
+/** The bytes of a CSV after its header line (a header made of API names, which hold no line break). */
+export async function* withoutHeader(
+  csv: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  let inHeader = true;
+  for await (const chunk of csv) {
+    if (!inHeader) {
+      yield chunk;
+      continue;
+    }
+    const lf = chunk.indexOf(0x0a);
+    if (lf === -1) continue;
+    inHeader = false;
+    if (lf + 1 < chunk.length) yield chunk.subarray(lf + 1);
+  }
+}
+
 /** One file's worth of rows for a Bulk ingest job, split at `maxBytes` (see SalesforceCsvWriter). */
 export function bulkUploadWriter(plan: LoadPlan, maxBytes: number): SalesforceCsvWriter {
   return new SalesforceCsvWriter(

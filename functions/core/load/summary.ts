@@ -3,7 +3,7 @@ import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState, LoadSummary, PartKind } from "./load-state";
 import { partColumns } from "./result-sink";
-import { csvHeaderOnly, readCsvRecords } from "./row-codec";
+import { csvHeaderOnly, readCsvRecords, withoutHeader } from "./row-codec";
 import { partKey, RESULT_FILES, resultFileKey } from "./run-folder";
 
 /**
@@ -11,10 +11,32 @@ import { partKey, RESULT_FILES, resultFileKey } from "./run-folder";
  * `failed.csv`, `unprocessed.csv`, `rejected.csv`, streamed, header first), and `summary.json`.
  */
 
+/** The rows of one part, read and written again under the final header (narrower rows padded). */
+async function* reencoded(
+  part: AsyncIterable<Uint8Array>,
+  writer: SalesforceCsvWriter,
+  width: number,
+): AsyncGenerator<Uint8Array> {
+  const records = readCsvRecords(part);
+  await records.header();
+  for await (const batch of records.rows()) {
+    for (const row of batch) {
+      writer.write(
+        row.length === width
+          ? row
+          : [...row, ...new Array(Math.max(0, width - row.length)).fill("")].slice(0, width),
+      );
+    }
+    yield* writer.takeChunks();
+  }
+}
+
 /**
  * Join each kind's parts (in order) into its result file; every file is written, header-only when
- * empty. Rows are read and written again rather than copied, so parts written while a JSON lines file
- * was still revealing columns (narrower) line up under the final header.
+ * empty. Parts of rows Salesforce answered have the final columns, so their rows are copied as bytes
+ * after their header line (whose names — API names — hold no line break). Rejected rows of a JSON lines
+ * file may have been written before a later line revealed another column: they are read and written
+ * again so they line up under the final header.
  */
 export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promise<void> {
   for (const file of RESULT_FILES) {
@@ -22,6 +44,7 @@ export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: L
     const columns = partColumns(kind, plan);
     const parts = state.parts[kind];
     async function* body(): AsyncGenerator<Uint8Array> {
+      yield csvHeaderOnly(columns);
       const writer = new SalesforceCsvWriter(columns, {
         maxFileBytes: Number.MAX_SAFE_INTEGER,
         chunkBytes: 256 * 1024,
@@ -29,24 +52,16 @@ export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: L
       for (let index = 0; index < parts; index++) {
         const { body: part } = await deps.store.stream(partKey(state, kind, index));
         try {
-          const records = readCsvRecords(part);
-          await records.header();
-          for await (const batch of records.rows()) {
-            for (const row of batch) {
-              const cells =
-                row.length === columns.length
-                  ? row
-                  : [...row, ...new Array(columns.length - row.length).fill("")];
-              writer.write(cells.slice(0, columns.length));
-            }
-            yield* writer.takeChunks();
-          }
+          if (kind === "rejected") yield* reencoded(part, writer, columns.length);
+          else yield* withoutHeader(part);
         } finally {
           part.destroy();
         }
       }
-      if (writer.totals.rows === 0) yield csvHeaderOnly(columns);
-      else yield* writer.endFile();
+      if (writer.totals.rows > 0) {
+        // The writer put the header before its first row: drop it, it was written first.
+        yield* withoutHeader(writer.endFile());
+      }
     }
     await deps.store.upload(resultFileKey(state, file), body(), { contentType: "text/csv" });
   }
