@@ -11,6 +11,7 @@ import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-s
 import { ConfigurationError, SaddleError } from "../functions/core/errors";
 import { discoverHandler } from "../functions/discover/handler";
 import { extractHandler } from "../functions/extract/handler";
+import { loadHandler } from "../functions/load/handler";
 import { loadExecutionName } from "../functions/load-trigger/execution-name";
 import type { Runtime } from "../functions/runtime/runtime";
 import type { ConnectorFunctionName } from "../lib/connector-function.construct";
@@ -137,15 +138,11 @@ function dataLimitExceeded(state: string, bytes: number): Error {
   return failure;
 }
 
-/** The handler modules the Lambdas run; load's is imported when a load first runs. */
-async function defaultHandler(name: Exclude<ConnectorFunctionName, "load-trigger">): Promise<LocalHandler> {
-  if (name === "discover") return discoverHandler;
-  if (name === "extract") return extractHandler;
-  // By path, so local mode type-checks and runs syncs without the load handler module.
-  const loadModule = "../functions/load/handler";
-  const load = (await import(/* @vite-ignore */ loadModule)) as { loadHandler: LocalHandler };
-  return load.loadHandler;
-}
+const DEFAULT_HANDLERS: LocalHandlers = {
+  discover: discoverHandler,
+  extract: extractHandler,
+  load: loadHandler,
+};
 
 export async function createLocalRunner(options: LocalRunnerOptions): Promise<LocalRunner> {
   const { runtime } = options;
@@ -157,9 +154,9 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     tableName: runtime.config.table,
     mapConcurrency: options.mapConcurrency,
   });
-  const handlerFor = async (name: ConnectorFunctionName): Promise<LocalHandler> => {
+  const handlerFor = (name: ConnectorFunctionName): LocalHandler => {
     if (name === "load-trigger") throw new Error("The load trigger runs as triggerLoad, not as a task.");
-    return options.handlers?.[name] ?? defaultHandler(name);
+    return options.handlers?.[name] ?? DEFAULT_HANDLERS[name];
   };
   const budgetOf = (name: ConnectorFunctionName, timeoutMs: number): number => {
     const budget = options.invocationBudgetMs;
@@ -204,7 +201,7 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
       const fn = stack.functions.get(FunctionName);
       if (!fn)
         throw new Error(`Task ${stateName} names function ${FunctionName}, which the stack does not define.`);
-      const handler = await handlerFor(fn.name);
+      const handler = handlerFor(fn.name);
       const deadline = Date.now() + budgetOf(fn.name, fn.timeoutMs);
       let result: unknown;
       try {
