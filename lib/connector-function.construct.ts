@@ -94,16 +94,15 @@ export const CONNECTOR_BUNDLING: BundlingOptions = {
 export type BucketFolder = "catalog" | "data" | "inbound" | "results";
 
 /**
- * `read`: GetObject (HeadObject included). `readVersions`: GetObjectVersion, for a load that reads the exact
- * version its event names. `write`: PutObject, for small objects written in one request. `upload`: also
- * AbortMultipartUpload, for streams uploaded in parts that abort a failed upload rather than leave it to
- * the lifecycle rule.
+ * `read`: GetObject (HeadObject included; the current version only: a load checks that the version it
+ * claimed is still the current one rather than reading old versions). `write`: PutObject, for small
+ * objects written in one request. `upload`: also AbortMultipartUpload, for streams uploaded in parts
+ * that abort a failed upload rather than leave it to the lifecycle rule.
  */
-export type BucketAccess = "read" | "readVersions" | "write" | "upload";
+export type BucketAccess = "read" | "write" | "upload";
 
 const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   read: ["s3:GetObject"],
-  readVersions: ["s3:GetObjectVersion"],
   write: ["s3:PutObject"],
   upload: ["s3:PutObject", "s3:AbortMultipartUpload"],
 };

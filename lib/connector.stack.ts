@@ -145,7 +145,7 @@ export class ConnectorStack extends Stack {
     const load = new ConnectorFunction(this, "LoadFunction", { function: "load", logRetention })
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
-      .useBucket(this.bucket, prefix, { inbound: ["read", "readVersions"], results: ["read", "upload"] })
+      .useBucket(this.bucket, prefix, { inbound: ["read"], results: ["read", "upload"] })
       .useStateTable(this.table);
 
     this.syncStateMachine = new SyncStateMachine(this, "Sync", {

@@ -226,14 +226,14 @@ describe("ConnectorStack", () => {
     );
   });
 
-  it("grants load exactly: the secret, inbound/ reads by version, results/ uploads, the state items", () => {
+  it("grants load exactly: the secret, inbound/ reads, results/ reads and uploads, the state items", () => {
     // Assess
     expect(permissionsOf(synth, roleOf(synth, "load"))).toEqual(
       [
         XRAY,
         "logs:CreateLogStream,logs:PutLogEvents <loadLogs>",
         "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
-        `s3:GetObject,s3:GetObjectVersion <DataBucket>/${prefix}inbound/*`,
+        `s3:GetObject <DataBucket>/${prefix}inbound/*`,
         `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}results/*`,
         "s3:ListBucket <DataBucket>",
         "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
