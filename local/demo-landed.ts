@@ -22,6 +22,8 @@ export async function readLandedRecords(
   for (const part of manifest.parts) {
     const bytes = await store.get(part.key);
     if (!bytes) throw new Error(`The part ${part.key} named by ${manifest.object}'s manifest is missing.`);
+    // An empty window's part may be an empty object rather than an empty gzip stream.
+    if (bytes.length === 0 && part.records === 0) continue;
     for (const line of decoder.decode(gunzipSync(bytes)).split("\n")) {
       if (line.length > 0) records.push(JSON.parse(line) as Record<string, unknown>);
     }

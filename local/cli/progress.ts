@@ -44,7 +44,9 @@ export function createProgress(terminal: Terminal, options: { quiet?: boolean } 
   const stream = terminal.stderr;
   const tty = stream.isTTY === true && terminal.env.TERM !== "dumb";
   if (options.quiet && !tty) return silentProgress;
-  return tty ? ttyProgress(stream, () => stream.columns ?? 100) : plainProgress(stream);
+  // A pseudo-terminal without a size (script, some CI runners) reports 0 columns.
+  const columns = () => (stream.columns !== undefined && stream.columns > 20 ? stream.columns : 100);
+  return tty ? ttyProgress(stream, columns) : plainProgress(stream);
 }
 
 function plainProgress(stream: Terminal["stderr"]): Progress {
@@ -105,7 +107,7 @@ function ttyProgress(stream: Terminal["stderr"], columns: () => number): Progres
         if (counts) parts.push(bar(counts.done, counts.total));
         if (detail) parts.push(`· ${detail}`);
         parts.push(`(${elapsed(Date.now() - started)})`);
-        stream.write(`${clear}${parts.join(" ").slice(0, Math.max(20, columns() - 1))}`);
+        stream.write(`${clear}${parts.join(" ").slice(0, columns() - 1)}`);
       };
       const timer = setInterval(() => {
         frame += 1;
