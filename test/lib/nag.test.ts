@@ -1,7 +1,12 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Validations } from "aws-cdk-lib";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { AwsSolutionsChecks } from "cdk-nag";
 import { describe, expect, it } from "vitest";
+import { createConnectorApp } from "../../lib/app";
+import { parseDeploymentConfig } from "../../lib/config";
 import { synthConnector, TEST_CONNECTION } from "./synth";
 
 function violationsOf(connection: Record<string, unknown> = TEST_CONNECTION) {
@@ -69,5 +74,29 @@ describe("cdk-nag AWS Solutions checks", () => {
     const rules = report.violations.map((violation) => violation.ruleName);
     expect(rules).toEqual(expect.arrayContaining(["AwsSolutions-S1", "AwsSolutions-S10"]));
     expect(report.success).toBe(false);
+  });
+
+  it("run on every synthesis of the app, which fails on a finding", async () => {
+    // Prepare: the app as bin/app.ts builds it.
+    const outdir = await mkdtemp(join(tmpdir(), "saddledata-nag-"));
+    const config = parseDeploymentConfig({ connections: [TEST_CONNECTION] }, "test");
+    const { app, stacks } = createConnectorApp(config, {
+      outdir,
+      builtinCloudFormationValidation: false,
+      context: { "aws:cdk:bundling-stacks": [] },
+    });
+    const stack = stacks[0];
+    if (!stack) throw new Error("no stack");
+    new s3.Bucket(stack, "CarelessBucket");
+
+    try {
+      // Act
+      const synth = () => app.synth();
+
+      // Assess
+      expect(synth).toThrowError(/AwsSolutions-S10/);
+    } finally {
+      await rm(outdir, { recursive: true, force: true });
+    }
   });
 });
