@@ -53,6 +53,11 @@ export interface DemoOptions {
   log?: Log;
   /** The demo org's seed (the sample file is written for seed 1). */
   seed?: number;
+  /**
+   * Registers what to do if the person presses Ctrl-C (stop the servers, remove the temporary folder);
+   * returns the function that unregisters it.
+   */
+  onInterrupt?: (cleanup: () => Promise<void>) => () => void;
 }
 
 export interface DemoReport {
@@ -116,11 +121,20 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let emulator: Emulator | undefined;
   let env: LocalEnvironment | undefined;
   let inbound: InboundLoads | undefined;
+  const removeTemporary = async () => {
+    if (temporary && options.keep !== true) await rm(stateDir, { recursive: true, force: true });
+  };
+  // Interrupted, nothing is waited for: the servers stop under the runs in flight, then the process ends.
+  const release = options.onInterrupt?.(async () => {
+    await Promise.allSettled(stops.map((stop) => stop()));
+    await removeTemporary();
+  });
   const shutDown = async (): Promise<unknown[]> => {
+    release?.();
     const failures: unknown[] = [];
     if (inbound) await inbound.stop().catch((error: unknown) => failures.push(error));
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => failures.push(error));
-    if (temporary && options.keep !== true) await rm(stateDir, { recursive: true, force: true });
+    await removeTemporary();
     return failures;
   };
   let report: DemoReport;

@@ -55,20 +55,31 @@ async function withSession(
   const { openSession } = await import("./session");
   const session = await openSession(options, context.terminal, needs);
   context.redact = session.redact;
-  // Ctrl-C closes the embedded services (dynalite flushes its files) before the process ends.
-  const interrupted = () => {
-    context.terminal.stderr.write("\nInterrupted: stopping.\n");
-    session.stop().finally(() => process.exit(130));
-  };
-  process.once("SIGINT", interrupted);
-  process.once("SIGTERM", interrupted);
+  const release = onInterrupt(context, () => session.stop());
   try {
     context.exitCode = await work(session);
   } finally {
-    process.off("SIGINT", interrupted);
-    process.off("SIGTERM", interrupted);
+    release();
     await session.stop();
   }
+}
+
+/**
+ * Ctrl-C (or a scheduler's SIGTERM) runs `cleanup` before the process ends, so the embedded services
+ * close their files; exit status 130, as shells report an interrupt. Returns the unregistering function.
+ */
+function onInterrupt(context: Context, cleanup: () => Promise<void>): () => void {
+  const interrupted = () => {
+    context.progress?.abandon();
+    context.terminal.stderr.write("\nInterrupted: stopping.\n");
+    cleanup().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", interrupted);
+  process.once("SIGTERM", interrupted);
+  return () => {
+    process.off("SIGINT", interrupted);
+    process.off("SIGTERM", interrupted);
+  };
 }
 
 function objectList(value: string): string[] {
@@ -150,6 +161,7 @@ It finishes in seconds and exits 0 when everything behaved as designed: the samp
         keep: options.keep === true,
         progress,
         log: cliLog(context.terminal, options.verbose === true),
+        onInterrupt: (cleanup) => onInterrupt(context, cleanup),
       });
       print(context, options, report, demoText(report));
       context.exitCode = report.ok ? EXIT.ok : EXIT.failed;
@@ -427,7 +439,18 @@ Run \`saddledata <command> --help\` for each command's options and examples.`,
   program.addCommand(syncCommand(context));
   program.addCommand(loadCommand(context));
   program.addCommand(statusCommand(context));
-  registerEmulatorCommand(program);
+  registerEmulatorCommand(program).addHelpText(
+    "after",
+    `
+Examples:
+  npx saddledata emulator                       # the demo org on http://127.0.0.1:8383 until Ctrl-C
+  npx saddledata emulator --port 0 --seed 7     # a free port, another seeded org
+
+Point the other commands at it with the credentials it prints:
+  SALESFORCE_LOGIN_URL=http://127.0.0.1:8383 SALESFORCE_CLIENT_ID=saddledata-demo \\
+  SALESFORCE_CLIENT_SECRET=saddledata-demo-secret SALESFORCE_USERNAME=demo@saddledata.dev \\
+  SALESFORCE_PASSWORD=demo-password SALESFORCE_SECURITY_TOKEN=demo-token npx saddledata sync`,
+  );
   // Every command: our own error line instead of commander's, and no process.exit from inside commander.
   const configure = (command: Command) => {
     command
