@@ -154,4 +154,37 @@ describe("saddledata sync and status", () => {
     });
     expect(report.changes.objectsAdded).toHaveLength(report.objects.length);
   });
+
+  it("exits 1 when an object fails, commits the others, and status shows who holds the lease", async () => {
+    // Prepare: another run holds Invoice__c's lease in this state folder.
+    const stateDir = join(work, "lease");
+    const local = await startLocalEnvironment({ directory: stateDir });
+    try {
+      await local.runtime.state.acquireLease(
+        { connection: "local", object: "Invoice__c" },
+        "other-run",
+        10 * 60_000,
+        Date.now(),
+      );
+    } finally {
+      await local.stop();
+    }
+    const env = salesforceEnv(emulator.credentials);
+
+    // Act
+    const sync = await runCli(["sync", "--objects", "Account,Invoice__c", "--state-dir", stateDir], { env });
+    const status = await runCli(["status", "--state-dir", stateDir]);
+
+    // Assess
+    expect(sync.code, sync.stderr).toBe(1);
+    expect(sync.stdout).toMatch(/^Sync \S+: failed/);
+    expect(sync.stdout).toMatch(/Account\s+incremental\s+succeeded/);
+    expect(sync.stdout).toMatch(/Invoice__c\s+incremental\s+failed/);
+    expect(sync.stdout).toContain(
+      "Invoice__c: LeaseConflictError: Invoice__c is being synced by run other-run",
+    );
+    expect(status.code, status.stderr).toBe(0);
+    expect(status.stdout).toMatch(/Account\s+succeeded\s+\d{4}-/);
+    expect(status.stdout).toMatch(/Invoice__c\s+running\s+-\s+other-run\s+held by other-run until /);
+  });
 });
