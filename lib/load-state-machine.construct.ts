@@ -9,8 +9,8 @@ import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { ConnectorFunction } from "./connector-function.construct";
-import { suppressStateMachineRoleFindings } from "./sync-state-machine.construct";
-import { connectorTask } from "./task-retries";
+import { connectorTask } from "./connector-task";
+import { acknowledgeStateMachineRole } from "./nag";
 
 export interface LoadStateMachineProps {
   load: ConnectorFunction;
@@ -98,6 +98,6 @@ export class LoadStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    suppressStateMachineRoleFindings(this.stateMachine, [load]);
+    acknowledgeStateMachineRole(this.stateMachine, [load]);
   }
 }

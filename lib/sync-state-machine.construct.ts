@@ -4,13 +4,13 @@
  * failed. One object's failure is caught inside its Map iteration and becomes its summary, so the other
  * objects still commit. Payloads carry S3 keys and continuations, never records.
  */
-import { type CfnElement, Duration } from "aws-cdk-lib";
+import { Duration } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
 import type { ConnectorFunction } from "./connector-function.construct";
-import { acknowledge } from "./nag";
-import { connectorTask } from "./task-retries";
+import { connectorTask } from "./connector-task";
+import { acknowledgeStateMachineRole } from "./nag";
 
 export interface SyncStateMachineProps {
   discover: ConnectorFunction;
@@ -130,30 +130,6 @@ export class SyncStateMachine extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    suppressStateMachineRoleFindings(this.stateMachine, [discover, extract]);
+    acknowledgeStateMachineRole(this.stateMachine, [discover, extract]);
   }
-}
-
-/**
- * What CDK grants a state machine's role that cdk-nag flags as wildcards, with why each is needed. Shared
- * by both state machines.
- */
-export function suppressStateMachineRoleFindings(
-  stateMachine: sfn.StateMachine,
-  functions: ConnectorFunction[],
-): void {
-  acknowledge(
-    stateMachine.role,
-    "Logging to CloudWatch Logs (logs:*LogDelivery*, DescribeLogGroups, DescribeResourcePolicies, PutResourcePolicy) and X-Ray tracing do not support resource-level permissions.",
-    "AwsSolutions-IAM5[Resource::*]",
-  );
-  acknowledge(
-    stateMachine.role,
-    "LambdaInvoke grants lambda:InvokeFunction on the function and its versions (<arn>:*); only this connection's functions are named.",
-    ...functions.map((fn) => `AwsSolutions-IAM5[Resource::<${logicalIdOf(fn)}.Arn>:*]`),
-  );
-}
-
-function logicalIdOf(fn: ConnectorFunction): string {
-  return fn.stack.getLogicalId(fn.node.defaultChild as CfnElement);
 }

@@ -1,7 +1,8 @@
 /**
- * The retry policy every Lambda task of the state machines shares. Errors are matched by the `name` the
- * handlers throw (functions/core/errors.ts); LambdaInvoke itself adds the retry for Lambda's service
- * errors (ServiceException, AWSLambdaException, SdkClientException, ClientExecutionTimeoutException).
+ * The Lambda tasks of both state machines: one LambdaInvoke per handler action, with the retry policy
+ * they share. Errors are matched by the `name` the handlers throw (functions/core/errors.ts);
+ * LambdaInvoke itself adds the retry for Lambda's service errors (ServiceException, AWSLambdaException,
+ * SdkClientException, ClientExecutionTimeoutException).
  */
 import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
