@@ -1,5 +1,4 @@
 import { createSign } from "node:crypto";
-import { OAuth2 } from "jsforce/lib/oauth2";
 import { ConfigurationError, TransientError } from "../core/errors";
 import type { SalesforceCredentials } from "./credentials";
 
@@ -57,21 +56,40 @@ function describeFlow(credentials: SalesforceCredentials): string {
   }
 }
 
-/** Turn an OAuth error into a clear, secret-free error that says what to fix. */
-function loginError(error: unknown, credentials: SalesforceCredentials): Error {
-  const code = error instanceof Error ? error.name : "unknown";
-  const description = error instanceof Error ? error.message : String(error);
+/** How long to wait for the token endpoint's answer. */
+const LOGIN_TIMEOUT_MS = 60_000;
+/** Keeps an unexpected error page (a proxy's HTML, say) out of messages beyond a short excerpt. */
+const MAX_DESCRIPTION_LENGTH = 200;
+
+/**
+ * Turn a refused token request into a clear, secret-free error that says what to fix. Only a 4xx
+ * answer is the setup's fault; a 5xx, a 429 or a body that is not the OAuth error document is temporary.
+ */
+function loginError(status: number, body: string, credentials: SalesforceCredentials): Error {
   const flow = describeFlow(credentials);
-  const details = { code, cause: undefined };
-  // OAuth errors have snake_case codes; HTTP 4xx without an OAuth body is a setup problem too. Anything
-  // else (5xx, a dropped connection, DNS) is temporary.
-  const isOAuthError = /^[a-z]+(_[a-z]+)*$/.test(code) || /^ERROR_HTTP_4\d\d$/.test(code);
-  if (!isOAuthError) {
+  let parsed: { error?: unknown; error_description?: unknown } | undefined;
+  try {
+    const value = JSON.parse(body) as unknown;
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) parsed = value as typeof parsed;
+  } catch {
+    parsed = undefined;
+  }
+  const oauthCode =
+    typeof parsed?.error === "string" && /^[a-z]+(_[a-z]+)*$/.test(parsed.error) ? parsed.error : undefined;
+  if (status >= 500 || status === 429 || (status < 400 && oauthCode === undefined)) {
     return new TransientError(
-      `Salesforce login (${flow}) failed for a temporary reason (${code}); it will be retried.`,
-      details,
+      `Salesforce login (${flow}) failed for a temporary reason (HTTP ${status}); it will be retried.`,
+      { code: oauthCode ?? `ERROR_HTTP_${status}`, status },
     );
   }
+  const code = oauthCode ?? `ERROR_HTTP_${status}`;
+  const description = (
+    typeof parsed?.error_description === "string" ? parsed.error_description : oauthCode ? "" : body
+  )
+    .replace(/\s+/g, " ")
+    .trim()
+    .slice(0, MAX_DESCRIPTION_LENGTH);
+  const details = { code, status };
   switch (code) {
     case "invalid_client_id":
       return new ConfigurationError(
@@ -96,48 +114,80 @@ function loginError(error: unknown, credentials: SalesforceCredentials): Error {
         details,
       );
     default:
-      return new ConfigurationError(`Salesforce login failed (${flow}): ${code}: ${description}.`, details);
+      return new ConfigurationError(
+        `Salesforce login failed (${flow}): ${code}${description ? `: ${description}` : ""}.`,
+        details,
+      );
+  }
+}
+
+/** The token request's form for a flow. */
+function tokenForm(credentials: SalesforceCredentials): URLSearchParams {
+  switch (credentials.authFlow) {
+    case "password":
+      return new URLSearchParams({
+        grant_type: "password",
+        client_id: credentials.clientId,
+        client_secret: credentials.clientSecret,
+        username: credentials.username,
+        password: credentials.password + (credentials.securityToken ?? ""),
+      });
+    case "client_credentials":
+      return new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: credentials.clientId,
+        client_secret: credentials.clientSecret,
+      });
+    case "jwt":
+      return new URLSearchParams({
+        grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+        assertion: signJwtAssertion(credentials),
+      });
+  }
+}
+
+/**
+ * POST the token request and read the whole answer. A connection that fails or drops mid-answer is
+ * temporary. (The request is sent with fetch like every other call: jsforce's transport let a dropped
+ * answer escape as an unhandled stream error, which ended the whole process.)
+ */
+async function requestToken(
+  credentials: SalesforceCredentials,
+  form: URLSearchParams,
+): Promise<{ status: number; body: string }> {
+  const url = `${credentials.loginUrl.replace(/\/+$/, "")}/services/oauth2/token`;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), LOGIN_TIMEOUT_MS);
+  try {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
+      body: form.toString(),
+      signal: controller.signal,
+    });
+    return { status: response.status, body: await response.text() };
+  } catch (cause) {
+    const reason = controller.signal.aborted
+      ? `no answer within ${LOGIN_TIMEOUT_MS / 1000} s`
+      : "the connection failed or dropped";
+    throw new TransientError(
+      `Salesforce login (${describeFlow(credentials)}) failed for a temporary reason (${reason}); it will be retried.`,
+      { code: "CONNECTION", cause },
+    );
+  } finally {
+    clearTimeout(timer);
   }
 }
 
 /** Log in with one of the three OAuth 2.0 flows (never SOAP). None of them returns a refresh token. */
 export async function login(credentials: SalesforceCredentials): Promise<Session> {
-  let response: TokenResponse;
+  const { status, body } = await requestToken(credentials, tokenForm(credentials));
+  if (status < 200 || status >= 300) throw loginError(status, body, credentials);
+  let response: Partial<TokenResponse> | undefined;
   try {
-    switch (credentials.authFlow) {
-      case "password": {
-        const oauth = new OAuth2({
-          loginUrl: credentials.loginUrl,
-          clientId: credentials.clientId,
-          clientSecret: credentials.clientSecret,
-        });
-        response = await oauth.authenticate(
-          credentials.username,
-          credentials.password + (credentials.securityToken ?? ""),
-        );
-        break;
-      }
-      case "client_credentials": {
-        const oauth = new OAuth2({
-          loginUrl: credentials.loginUrl,
-          clientId: credentials.clientId,
-          clientSecret: credentials.clientSecret,
-        });
-        response = await oauth.requestToken({ grant_type: "client_credentials" });
-        break;
-      }
-      case "jwt": {
-        const oauth = new OAuth2({ loginUrl: credentials.loginUrl });
-        response = await oauth.requestToken({
-          grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-          assertion: signJwtAssertion(credentials),
-        });
-        break;
-      }
-    }
-  } catch (error) {
-    if (error instanceof ConfigurationError) throw error;
-    throw loginError(error, credentials);
+    response = JSON.parse(body) as Partial<TokenResponse>;
+  } catch {
+    response = undefined;
   }
   if (typeof response?.access_token !== "string" || typeof response.instance_url !== "string") {
     throw new TransientError(
