@@ -15,9 +15,9 @@ import { loadExecutionName } from "../../functions/load-trigger/execution-name";
 import { toEventBridgeEvent } from "../s3-event";
 import type { LocalExecution, LocalLoadTrigger } from "../state-machine";
 import { LOCAL_ACCOUNT } from "../synthesized-stack";
+import { causeMessage, raiseInputError } from "./execution-errors";
 import type { InboundLoads } from "./inbound-loads";
 import type { Runs } from "./runs";
-import { causeMessage, raiseInputError } from "./sync-run";
 
 export interface LoadTarget {
   object: string;

@@ -333,13 +333,14 @@ ${EXIT_HELP}`,
         const step = progressOf(context, options).step("Load");
         step.update("synthesizing the state machine");
         const region = regionOf(session, options, context.terminal);
-        const { createRuns } = await import("./runs");
+        const { createRuns, failureNote } = await import("./runs");
         const { dropFile, loadExistingKey, uploadAndTrigger } = await import("./load-run");
         const { watchInbound } = await import("./inbound-loads");
         const runs = await createRuns(session.runtime, { region });
         const unwatch = runs.watch({
           event: (event) => {
-            if (event.type === "StateEntered" && event.state) step.update(event.state);
+            const note = failureNote(event) ?? (event.type === "StateEntered" ? event.state : undefined);
+            if (note) step.update(note);
           },
         });
         let report: LoadReport;

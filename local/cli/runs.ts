@@ -10,6 +10,7 @@ import {
   type LocalRunner,
   type LocalRunnerOptions,
 } from "../state-machine";
+import { causeMessage } from "./execution-errors";
 import { type HandlerCall, observedSyncHandlers } from "./observed-handlers";
 
 export type RunnerTuning = Omit<LocalRunnerOptions, "runtime" | "handlers" | "onEvent">;
@@ -46,4 +47,15 @@ export async function createRuns(runtime: Runtime, tuning: RunnerTuning = {}): P
       return () => watchers.delete(watcher);
     },
   };
+}
+
+/** A failed or retried state as a progress note, so a run waiting out retries does not look stuck. */
+export function failureNote(event: LocalExecutionEvent): string | undefined {
+  if (!event.state) return undefined;
+  if (event.type === "StateFailed") {
+    const message = causeMessage(event.cause).replace(/\s+/g, " ").slice(0, 160);
+    return `${event.state} failed: ${event.error ?? "Error"}${message ? `: ${message}` : ""}`;
+  }
+  if (event.type === "StateRetried") return `${event.state}: retrying`;
+  return undefined;
 }

@@ -4,12 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
-import { ConfigurationError, DataError } from "../../functions/core/errors";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
 import type { LocalExecution } from "../state-machine";
+import { causeMessage, raiseInputError } from "./execution-errors";
 import type { HandlerCall } from "./observed-handlers";
 import type { ProgressStep } from "./progress";
-import type { Runs } from "./runs";
+import { failureNote, type Runs } from "./runs";
 
 export interface SyncRequest {
   objects?: string[];
@@ -63,29 +63,6 @@ export function newRunId(kind: string, now = new Date()): string {
     .replace(/[-:]/g, "")
     .replace(/\.\d+Z$/, "Z");
   return `${kind}-${stamp}-${randomBytes(3).toString("hex")}`;
-}
-
-/** The message inside a Lambda-style cause (`{"errorType","errorMessage"}`), or the cause itself. */
-export function causeMessage(cause: string | undefined): string {
-  if (cause === undefined) return "";
-  try {
-    const parsed = JSON.parse(cause) as { errorMessage?: unknown };
-    if (typeof parsed.errorMessage === "string") return parsed.errorMessage;
-  } catch {
-    // A plain-text cause (a Fail state's): shown as it is.
-  }
-  return cause;
-}
-
-/**
- * An execution that failed before any object ran because of the input (unknown object, bad settings)
- * is the person's mistake: raised as the configuration error it was, for a one-line message.
- */
-export function raiseInputError(execution: LocalExecution): void {
-  if (execution.status !== "FAILED") return;
-  const message = causeMessage(execution.cause);
-  if (execution.error === "ConfigurationError") throw new ConfigurationError(message);
-  if (execution.error === "DataError") throw new DataError(message);
 }
 
 function objectReport(
@@ -148,9 +125,10 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const unwatch = runs.watch({
     call: observe,
     event: (event, execution) => {
-      if (execution === runId && event.type === "StateRetried" && event.state) {
-        show(undefined, `retrying ${event.state} after ${event.error ?? "an error"}`);
-      }
+      const note = execution === runId ? failureNote(event) : undefined;
+      if (note === undefined || !progress) return;
+      if (discovered) show(undefined, note);
+      else progress.update(note);
     },
   });
   // Concurrent Map iterations share this process's Salesforce client, so per-object figures can overlap;
