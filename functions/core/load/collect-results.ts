@@ -1,6 +1,11 @@
-import { getIngestJob, type IngestResultKind, openIngestResults } from "../../salesforce/bulk-ingest";
+import {
+  deleteIngestJob,
+  getIngestJob,
+  type IngestResultKind,
+  openIngestResults,
+} from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
-import { ReconciliationError, TransientError } from "../errors";
+import { describeError, ReconciliationError, SaddleError, TransientError } from "../errors";
 import { checkpoint } from "./journal";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
@@ -97,7 +102,12 @@ async function eachResult(
     }
   } catch (error) {
     await body.cancel().catch(() => undefined);
-    throw error;
+    if (error instanceof SaddleError) throw error;
+    // The connection dropped while the file streamed in (fetch's "terminated"): read it again.
+    throw new TransientError(
+      `Reading the ${kind} of Bulk job ${job.id} (${state.target.object}) was cut short: ${(error as Error).message}. The job's results are read again.`,
+      { object: state.target.object, cause: error },
+    );
   }
   return rows;
 }
@@ -158,6 +168,14 @@ export async function collectJobs(
     budget.begin();
     await collectJob(deps, state, plan, job, client);
     await checkpoint(deps, state);
+    // Its results are in S3 now: the job is not left behind in the org (best effort; Salesforce
+    // removes finished jobs after 7 days anyway).
+    await deleteIngestJob(client, job.id, state.target.object).catch((error: unknown) =>
+      deps.log.warn("load: could not delete the finished Bulk job", {
+        jobId: job.id,
+        error: describeError(error),
+      }),
+    );
     budget.end();
   }
   if (state.jobs.some((job) => !isTerminal(job.state))) {
