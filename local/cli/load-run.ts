@@ -67,7 +67,7 @@ export function inboundKey(layout: Layout, target: LoadTarget, fileName: string)
   return `${layout.inboundPrefix()}${folder}/${fileName}`;
 }
 
-async function upload(store: ObjectStore, path: string, key: string): Promise<void> {
+export async function assertReadableFile(path: string): Promise<void> {
   try {
     const info = await stat(path);
     if (!info.isFile())
@@ -79,6 +79,10 @@ async function upload(store: ObjectStore, path: string, key: string): Promise<vo
     const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
     throw new ConfigurationError(`Cannot read ${path} (${code}): check the path given to --file.`);
   }
+}
+
+async function upload(store: ObjectStore, path: string, key: string): Promise<void> {
+  await assertReadableFile(path);
   const contentType = CONTENT_TYPES.find(([pattern]) => pattern.test(path))?.[1];
   await store.upload(key, createReadStream(path), contentType ? { contentType } : {});
 }

@@ -4,6 +4,17 @@ import { count, plural, seconds } from "./text-format";
 
 export function loadText(report: LoadReport): string {
   const target = [report.object, report.operation, report.externalIdField].filter(Boolean).join(" / ");
+  if (report.status === "rejected") {
+    const lines = [
+      `Load ${report.runId}: rejected, nothing was sent to Salesforce${target ? ` (${target})` : ""}`,
+      `  file     s3://${report.bucket}/${report.key}`,
+      `  ${report.message}`,
+    ];
+    if (report.files?.summary) lines.push(`  report   ${report.files.summary}`);
+    if (report.files?.rejected && (report.counts?.rejected ?? 0) > 0)
+      lines.push(`  rows     ${report.files.rejected}`);
+    return `${lines.join("\n")}\n`;
+  }
   const lines = [
     `Load ${report.runId}: ${report.status}${target ? ` (${target})` : ""}`,
     `  file     s3://${report.bucket}/${report.key}`,

@@ -86,4 +86,5 @@ Salesforce credentials (first found wins):
 
 export const EXIT_HELP = `
 Exit status: 0 when everything succeeded, 1 when the run finished with failures (an object, rows
-of a file), 2 when nothing ran because the input is wrong (options, settings, credentials, object).`;
+of a file), 2 when nothing ran because the input is wrong (options, settings, credentials, object,
+a file rejected whole).`;

@@ -119,6 +119,8 @@ function regionOf(session: Session, options: SessionOptions, terminal: Terminal)
 
 function loadExitCode(report: LoadReport): ExitCode {
   if (report.status === "succeeded") return EXIT.ok;
+  // Rejected whole: nothing reached Salesforce, and the file is what has to change.
+  if (report.status === "rejected") return EXIT.usage;
   if (report.status === "duplicate") {
     const status = report.claimedBy?.status;
     return status === "succeeded" || status === "loading" || status === undefined ? EXIT.ok : EXIT.failed;
@@ -302,7 +304,10 @@ Examples:
 
 Each file version is loaded once: loading the same content under the same key again reports the
 earlier run. Results: results/<inbound key>/{summary.json,success.csv,failed.csv,unprocessed.csv,rejected.csv}.
-The exit status is 0 only when every row loaded; rows that Salesforce refused are in failed.csv.
+Before a --file is uploaded, its header is checked against the object's describe (one API call), so
+a misspelled object, field or external id never lands in inbound/. The exit status is 0 only when
+every row loaded; rows that Salesforce refused are in failed.csv (exit 1); a file rejected whole
+(nothing sent) exits 2.
 ${STORAGE_HELP}
 ${CREDENTIALS_HELP}
 ${EXIT_HELP}`,
@@ -334,7 +339,9 @@ ${EXIT_HELP}`,
         step.update("synthesizing the state machine");
         const region = regionOf(session, options, context.terminal);
         const { createRuns, failureNote } = await import("./runs");
-        const { dropFile, loadExistingKey, uploadAndTrigger } = await import("./load-run");
+        const { assertReadableFile, dropFile, inboundKey, loadExistingKey, uploadAndTrigger } = await import(
+          "./load-run"
+        );
         const { watchInbound } = await import("./inbound-loads");
         const runs = await createRuns(session.runtime, { region });
         const unwatch = runs.watch({
@@ -351,6 +358,11 @@ ${EXIT_HELP}`,
               operation: options.operation as InboundOperation,
               ...(options.externalId === undefined ? {} : { externalIdField: options.externalId }),
             };
+            step.update("checking the file's header against the org");
+            await assertReadableFile(options.file);
+            inboundKey(session.runtime.layout, target, "check");
+            const { checkFileAgainstOrg } = await import("./load-preflight");
+            await checkFileAgainstOrg(session.runtime, options.file, target);
             const local = session.env.aws;
             if (local) {
               const inbound = watchInbound(local.s3, runs.runner, region);

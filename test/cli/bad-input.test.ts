@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../emulator/index";
+import { startLocalEnvironment } from "../../local/environment";
 import { runCli, salesforceEnv } from "./run-cli";
 
 let emulator: Emulator;
@@ -141,5 +142,31 @@ describe("saddledata: deliberate mistakes", () => {
     expect(expectOneLineError(badOperation)).toContain("'merge' is invalid");
     expect(noTarget.code).toBe(2);
     expect(expectOneLineError(noTarget)).toContain("--file needs --object NAME and --operation OP");
+  });
+
+  it("refuses a load into an unknown object before the file is uploaded", async () => {
+    // Prepare
+    const stateDir = join(work, "load-unknown");
+    const env = salesforceEnv(emulator.credentials);
+
+    // Act
+    const result = await runCli(
+      ["load", "--file", "samples/accounts-upsert.csv", "--object", "Acount", "--operation", "insert"].concat(
+        ["--state-dir", stateDir],
+      ),
+      { env },
+    );
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(expectOneLineError(result)).toMatch(/^saddledata: Salesforce has no object named Acount\./);
+    const local = await startLocalEnvironment({ directory: stateDir });
+    try {
+      const inbound = [];
+      for await (const object of local.runtime.store.list("inbound/")) inbound.push(object.key);
+      expect(inbound).toEqual([]);
+    } finally {
+      await local.stop();
+    }
   });
 });
