@@ -16,6 +16,7 @@ import { type InboundLoads, watchInbound } from "./cli/inbound-loads";
 import { dropFile, type LoadReport } from "./cli/load-run";
 import type { Progress } from "./cli/progress";
 import { createRuns } from "./cli/runs";
+import { lockStateDir } from "./cli/state-lock";
 import { runSync, type SyncReport } from "./cli/sync-run";
 import { plural } from "./cli/text-format";
 import { applyDemoChanges, type DemoChanges } from "./demo-changes";
@@ -121,6 +122,8 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
   let emulator: Emulator | undefined;
   let env: LocalEnvironment | undefined;
   let inbound: InboundLoads | undefined;
+  const unlock = await lockStateDir(stateDir);
+  stops.push(unlock);
   const removeTemporary = async () => {
     if (temporary && options.keep !== true) await rm(stateDir, { recursive: true, force: true });
   };

@@ -16,6 +16,7 @@ import {
   type StorageOptions,
 } from "./options";
 import { readSettingsFile } from "./settings-file";
+import { lockStateDir } from "./state-lock";
 import type { Terminal } from "./terminal";
 
 export interface Session {
@@ -82,13 +83,24 @@ export async function openSession(
     environment.directory = stateDir;
     storage = `${stateDir} (embedded S3 and DynamoDB)`;
   }
-  const env = await startLocalEnvironment(environment);
+  const unlock = stateDir === undefined ? async () => undefined : await lockStateDir(stateDir);
+  let env: LocalEnvironment;
+  try {
+    env = await startLocalEnvironment(environment);
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+  let stopping: Promise<void> | undefined;
   const session: Session = {
     env,
     runtime: env.runtime,
     storage,
     redact: redactor(credentials?.secretValues ?? []),
-    stop: () => env.stop(),
+    stop: () => {
+      stopping ??= env.stop().finally(unlock);
+      return stopping;
+    },
   };
   if (stateDir !== undefined) session.stateDir = stateDir;
   if (env.aws) session.region = env.aws.region;
