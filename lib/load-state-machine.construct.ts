@@ -49,7 +49,13 @@ export class LoadStateMachine extends Construct {
       causePath: `${CAUGHT}.Cause`,
     });
     const recordFailure = connectorTask(this, "Record load failure", load, {
-      payload: { action: "fail", state, error: sfn.JsonPath.objectAt(CAUGHT) },
+      // The run id lets a failure of the claim step itself release a claim it wrote before failing.
+      payload: {
+        action: "fail",
+        runId: sfn.JsonPath.stringAt("$$.Execution.Name"),
+        state,
+        error: sfn.JsonPath.objectAt(CAUGHT),
+      },
       resultPath: "$.failure",
     });
     recordFailure.addCatch(loadFailed, { errors: [sfn.Errors.ALL], resultPath: "$.recordFailureError" });

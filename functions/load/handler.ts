@@ -26,7 +26,12 @@ const LoadInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("results"), state: State }),
   z.object({ action: z.literal("finish"), state: State }),
   // A failure of the claim itself leaves the execution input (the event) where the state would be.
-  z.object({ action: z.literal("fail"), state: z.unknown(), error: CaughtError }),
+  z.object({
+    action: z.literal("fail"),
+    state: z.unknown(),
+    error: CaughtError,
+    runId: z.string().min(1).optional(),
+  }),
 ]);
 
 function depsOf(runtime: Runtime): LoadDeps {
@@ -61,7 +66,7 @@ export const loadHandler = defineHandler("load", LoadInput, async (input, { runt
     case "finish":
       return finishLoad(deps, input.state as unknown as LoadState);
     case "fail":
-      return failLoad(deps, input.state, input.error);
+      return failLoad(deps, input.state, input.error, input.runId);
   }
 });
 

@@ -133,7 +133,7 @@ describe("load state machine, run locally from the synthesized definition", () =
     const runner = await createLocalRunner({ runtime, handlers: { load: load.handler } });
 
     // Act
-    const execution = await runner.runLoad({ bucket: "acme-data", key: "k" });
+    const execution = await runner.runLoad({ bucket: "acme-data", key: "k" }, { name: "failing-load" });
 
     // Assess
     const recorded = load.calls.find((call) => call.action === "fail");
@@ -144,6 +144,7 @@ describe("load state machine, run locally from the synthesized definition", () =
     });
     expect(recorded).toEqual({
       action: "fail",
+      runId: "failing-load",
       state: { runId: "r", status: "submitting", caught: { Error: "DataError", Cause: cause } },
       error: { Error: "DataError", Cause: cause },
     });

@@ -138,7 +138,10 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
   let claimVersion = version;
   if (!claimed.claimed) {
     const latest = await newestClaim(deps, file, claimed.existing);
-    if (!request.retry) {
+    if (latest.runId === runId && latest.status === "loading") {
+      // This run claimed the file in an attempt whose answer was lost (a retried step): it is its own.
+      claimVersion = latest.version;
+    } else if (!request.retry) {
       return duplicate(
         runId,
         file,
@@ -146,8 +149,7 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
         latest,
         'each file version is loaded once. To load it again, start the load by hand with "retry": true after a failed run, or upload the file again.',
       );
-    }
-    if (latest.status !== "failed") {
+    } else if (latest.status !== "failed") {
       return duplicate(
         runId,
         file,
@@ -155,14 +157,21 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
         latest,
         `"retry" takes over only a run that failed; this one is ${latest.status}.`,
       );
+    } else {
+      const takeover = { ...file, version: retryVersion(version, latest.runId) };
+      const retried = await deps.state.claimFile(takeover, runId, now);
+      if (!retried.claimed) {
+        return duplicate(
+          runId,
+          file,
+          claimed.existing,
+          retried.existing,
+          "another retry took it over first.",
+        );
+      }
+      claimVersion = takeover.version;
+      deps.log.info("load: retry run took over a failed claim", { runId, failedRunId: latest.runId, key });
     }
-    const takeover = { ...file, version: retryVersion(version, latest.runId) };
-    const retried = await deps.state.claimFile(takeover, runId, now);
-    if (!retried.claimed) {
-      return duplicate(runId, file, claimed.existing, retried.existing, "another retry took it over first.");
-    }
-    claimVersion = takeover.version;
-    deps.log.info("load: retry run took over a failed claim", { runId, failedRunId: latest.runId, key });
   }
   // The event names one version; S3 serves the current one. Loading a newer version under an older
   // version's claim would load it twice (its own event claims it too), so the older run stands down.
@@ -205,4 +214,32 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
   };
   deps.log.info("load: claimed", { runId, bucket: file.bucket, key, version, ...target });
   return state;
+}
+
+/**
+ * After the claim step failed: the claim this run wrote before failing, if any, is marked failed (a claim
+ * of another run is left alone). Returns it, or undefined when this run holds none.
+ */
+export async function releaseOwnClaim(
+  deps: LoadDeps,
+  input: unknown,
+  runId: string,
+  now: Date,
+): Promise<FileClaim | undefined> {
+  const request = parseLoadRequest(input);
+  const { key, info } = await locate(deps, request);
+  const version = request.versionId ?? request.etag ?? info.versionId ?? info.etag;
+  if (!version) return undefined;
+  const file: FileKey = { bucket: request.bucket, key, version };
+  let claim = await deps.state.getFile(file);
+  for (let hops = 0; claim !== undefined && hops < 100; hops++) {
+    if (claim.runId === runId) {
+      if (claim.status === "loading") {
+        await deps.state.finishFile({ ...file, version: claim.version }, runId, { status: "failed" }, now);
+      }
+      return claim;
+    }
+    claim = await deps.state.getFile({ ...file, version: retryVersion(version, claim.runId) });
+  }
+  return undefined;
 }

@@ -1,6 +1,7 @@
 import { getIngestJob } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
 import { DataError, describeError, ReconciliationError } from "../errors";
+import { releaseOwnClaim } from "./claim";
 import { collectJob, collectJobs, isTerminal, pollJobs } from "./collect-results";
 import { checkpoint, latestState } from "./journal";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
@@ -270,15 +271,28 @@ export async function failLoad(
   deps: LoadDeps,
   payload: unknown,
   caught: CaughtError,
+  runId?: string,
 ): Promise<LoadSummary | Record<string, unknown>> {
   const error = caughtError(caught);
   if (!isLoadState(payload)) {
-    // The claim itself failed: there is no run to record.
-    deps.log.error("load: failed before the file was claimed", { error });
+    // The claim step itself failed, maybe after writing its claim (a Lambda that timed out on return):
+    // a claim of this run is marked failed, or the file would stay "loading" and no retry could take it.
+    let released = "";
+    if (runId !== undefined) {
+      try {
+        const { caught: _caught, ...request } = payload as Record<string, unknown>;
+        const claim = await releaseOwnClaim(deps, request, runId, new Date(nowOf(deps)));
+        if (claim)
+          released = ` Its claim on ${claim.key} is marked failed: start the load again with "retry": true.`;
+      } catch (failure) {
+        released = ` Its claim could not be checked: ${describeError(failure).message}`;
+      }
+    }
+    deps.log.error("load: failed before the file was claimed", { error, runId });
     return {
       status: "finished",
       outcome: "failed",
-      message: `The load could not start: ${error.message}`,
+      message: `The load could not start: ${error.message}${released}`,
       error,
     };
   }
