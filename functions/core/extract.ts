@@ -120,6 +120,9 @@ export interface Manifest {
   committedAt: string;
 }
 
+/** A run tries this many Bulk jobs for an object before it gives up on a job that keeps failing. */
+const MAX_BULK_JOBS = 3;
+
 /** Salesforce keeps deleted rows in the recycle bin for 15 days; warn a day early. */
 const RECYCLE_BIN_MS = 14 * 86_400_000;
 
@@ -319,6 +322,28 @@ export async function pollExtract(deps: ExtractDeps, state: ExtractState): Promi
         api: "rest",
         jobTag: `${job.id}-rest`,
         apiReason: job.errorMessage,
+      };
+    }
+    if (job.state === "Failed" && state.jobIds.length < MAX_BULK_JOBS) {
+      // Salesforce fails a job for its own reasons (a batch that timed out, an internal error): nothing
+      // of it was read yet, so a new job for the same window is a clean restart.
+      deps.log.warn("extract: Bulk job failed, starting a new one", {
+        object: state.object,
+        jobId: job.id,
+        errorMessage: job.errorMessage,
+      });
+      const again = await createQueryJob(deps.salesforce, {
+        object: state.object,
+        soql: state.soql,
+        operation: state.operation,
+      });
+      return {
+        ...next,
+        status: "polling",
+        jobId: again.id,
+        jobTag: again.id,
+        jobIds: [...state.jobIds, again.id],
+        waitSeconds: deps.settings.pollFirstSeconds,
       };
     }
     assertQueryJobUsable(job);

@@ -27,8 +27,7 @@ export type DiscoverInput = z.infer<typeof DiscoverInput>;
 export const discoverHandler = defineHandler("discover", DiscoverInput, async (input, { runtime }) => {
   const runId = assertRunId(input.runId);
   const { config, store, layout, log } = runtime;
-  const salesforce = await runtime.salesforce();
-  const callsBefore = salesforce.totalCalls;
+  const salesforce = (await runtime.salesforce()).withOwnCounter();
   const result = await discover(
     { salesforce, store, layout, connection: config.connection, log },
     { include: config.settings.include, exclude: config.settings.exclude },
@@ -63,7 +62,7 @@ export const discoverHandler = defineHandler("discover", DiscoverInput, async (i
       objectsRemoved: result.changes.objectsRemoved,
       streamsChanged: result.changes.streams.map((stream) => stream.object),
     },
-    apiCalls: salesforce.totalCalls - callsBefore,
+    apiCalls: salesforce.totalCalls,
     failed,
     tasks: tasks.map((task) => ({ runId, ...task })),
   };

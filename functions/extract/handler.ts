@@ -56,7 +56,8 @@ export function caughtErrorSummary(caught: { Error: string; Cause?: string }): R
 
 async function depsOf(runtime: Runtime): Promise<ExtractDeps> {
   return {
-    salesforce: await runtime.salesforce(),
+    // Its own counter: objects extracted side by side each count exactly their calls.
+    salesforce: (await runtime.salesforce()).withOwnCounter(),
     store: runtime.store,
     state: runtime.state,
     layout: runtime.layout,

@@ -37,7 +37,7 @@ const LoadInput = z.discriminatedUnion("action", [
 function depsOf(runtime: Runtime): LoadDeps {
   const { settings } = runtime.config;
   return {
-    salesforce: () => runtime.salesforce(),
+    salesforce: async () => (await runtime.salesforce()).withOwnCounter(),
     store: runtime.store,
     storeFor: (bucket) => (bucket === runtime.config.bucket ? runtime.store : runtime.storeFor(bucket)),
     state: runtime.state,

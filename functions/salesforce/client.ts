@@ -54,6 +54,12 @@ export interface SalesforceClientOptions {
   retryDelayMs?: number;
 }
 
+/** The org's clock and API usage as its responses told them (with when we heard, locally). */
+interface OrgObservations {
+  serverClock?: { serverMs: number; localMs: number };
+  usage?: { used: number; max: number; localMs: number };
+}
+
 interface SalesforceErrorBody {
   message?: string;
   errorCode?: string;
@@ -90,19 +96,30 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class SalesforceClient {
   readonly apiVersion: string;
   readonly credentials: SalesforceCredentials;
+  private readonly options: SalesforceClientOptions;
   private readonly requestTimeoutMs: number;
   private readonly getRetries: number;
   private readonly retryDelayMs: number;
   private readonly callCounts = new Map<CallKind, number>();
-  private serverClock: { serverMs: number; localMs: number } | undefined;
-  private usage: { used: number; max: number; localMs: number } | undefined;
+  /** What the org told us about itself: shared by every view of this client. */
+  private readonly observed: OrgObservations;
 
-  constructor(options: SalesforceClientOptions) {
+  constructor(options: SalesforceClientOptions, observed: OrgObservations = {}) {
+    this.observed = observed;
+    this.options = options;
     this.credentials = options.credentials;
     this.apiVersion = options.apiVersion ?? DEFAULT_API_VERSION;
     this.requestTimeoutMs = options.requestTimeoutMs ?? 120_000;
     this.getRetries = options.getRetries ?? 2;
     this.retryDelayMs = options.retryDelayMs ?? 500;
+  }
+
+  /**
+   * The same client (session, org clock, usage) with its own call counter, so that work running side
+   * by side (objects of one sync) each count exactly their own calls.
+   */
+  withOwnCounter(): SalesforceClient {
+    return new SalesforceClient(this.options, this.observed);
   }
 
   /** API calls sent so far, by kind (login requests are not API calls and are not counted). */
@@ -122,13 +139,15 @@ export class SalesforceClient {
    * the org's clock so that a skewed local clock cannot skip rows.
    */
   serverNow(): number {
-    if (!this.serverClock) return Date.now();
-    return this.serverClock.serverMs + (Date.now() - this.serverClock.localMs);
+    if (!this.observed.serverClock) return Date.now();
+    return this.observed.serverClock.serverMs + (Date.now() - this.observed.serverClock.localMs);
   }
 
   /** Milliseconds since the last response from the org (Infinity before any). */
   lastResponseAgeMs(): number {
-    return this.serverClock ? Date.now() - this.serverClock.localMs : Number.POSITIVE_INFINITY;
+    return this.observed.serverClock
+      ? Date.now() - this.observed.serverClock.localMs
+      : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -136,8 +155,12 @@ export class SalesforceClient {
    * (free: no call), with its age.
    */
   apiUsage(): { used: number; max: number; ageMs: number } | undefined {
-    if (!this.usage) return undefined;
-    return { used: this.usage.used, max: this.usage.max, ageMs: Date.now() - this.usage.localMs };
+    if (!this.observed.usage) return undefined;
+    return {
+      used: this.observed.usage.used,
+      max: this.observed.usage.max,
+      ageMs: Date.now() - this.observed.usage.localMs,
+    };
   }
 
   /** The absolute URL path of a data API resource. */
@@ -283,9 +306,9 @@ export class SalesforceClient {
     }
     const date = response.headers.get("date");
     const serverMs = date ? Date.parse(date) : Number.NaN;
-    if (Number.isFinite(serverMs)) this.serverClock = { serverMs, localMs: Date.now() };
+    if (Number.isFinite(serverMs)) this.observed.serverClock = { serverMs, localMs: Date.now() };
     const usage = /api-usage=(\d+)\/(\d+)/.exec(response.headers.get("sforce-limit-info") ?? "");
-    if (usage) this.usage = { used: Number(usage[1]), max: Number(usage[2]), localMs: Date.now() };
+    if (usage) this.observed.usage = { used: Number(usage[1]), max: Number(usage[2]), localMs: Date.now() };
     return response;
   }
 

@@ -252,6 +252,53 @@ describe("sync: API thrift", () => {
   });
 });
 
+describe("sync: Bulk job failures", () => {
+  it("starts a new Bulk job when Salesforce fails one, and lands everything", async () => {
+    // Prepare
+    const h = await start({ settings: { restMaxRecords: 0 } });
+    h.emulator.faults.add({
+      kind: "bulkQueryCreate",
+      action: { type: "failJob", errorMessage: "InternalServerError" },
+    });
+
+    // Act
+    const results = await driveSync(h.runtime, "failjob-1", { objects: ["Lead"], mode: "full_refresh" });
+
+    // Assess
+    const [manifest] = await readManifests(h.runtime.store, "", "Lead");
+    expect(manifest?.salesforceJobIds).toHaveLength(2);
+    expect(results.get("Lead")?.records).toBe(h.emulator.org.count("Lead"));
+  });
+
+  it("gives up after three failed jobs with JobFailedError, leaving the cursor where it was", async () => {
+    const h = await start({ settings: { restMaxRecords: 0 } });
+    h.emulator.faults.add({
+      kind: "bulkQueryCreate",
+      times: 3,
+      action: { type: "failJob", errorMessage: "InternalServerError" },
+    });
+    const attempt = driveSync(h.runtime, "failjob-2", { objects: ["Lead"] });
+    await expect(attempt).rejects.toMatchObject({ name: "JobFailedError" });
+    const state = await h.runtime.state.get({ connection: "test", object: "Lead" });
+    expect(state?.cursor).toBeUndefined();
+    expect(state?.lastStatus).toBe("failed");
+  });
+
+  it("counts each object's own API calls when objects are extracted side by side", async () => {
+    // Prepare
+    const h = await start({ settings: { restMaxRecords: 0 } });
+    const discovered = await driveDiscover(h.runtime, "side-1", { objects: ["Lead", "Case", "Contact"] });
+    const before = h.emulator.calls.total;
+
+    // Act
+    const summaries = await Promise.all(discovered.tasks.map((task) => driveExtract(h.runtime, task)));
+
+    // Assess
+    const counted = summaries.reduce((sum, summary) => sum + summary.apiCalls, 0);
+    expect(counted).toBe(h.emulator.calls.total - before);
+  });
+});
+
 describe("sync: continuation and crashes", () => {
   it("produces the same data across many short invocations as in one long one", async () => {
     // Prepare
