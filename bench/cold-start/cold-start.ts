@@ -1,0 +1,75 @@
+/**
+ * Cold start: every Lambda entry bundled as the CDK stack bundles it (its own `CONNECTOR_BUNDLING`),
+ * the minified bundle's size, and the time to import it in a fresh Node 22 process — plainly, and
+ * with `--enable-source-maps` as the stack's NODE_OPTIONS runs it.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { build } from "esbuild";
+import {
+  CONNECTOR_BUNDLING,
+  type ConnectorFunctionName,
+  FUNCTION_SPECS,
+  handlerEntry,
+} from "../../lib/connector-function.construct";
+import { BENCH_DIR, WORK_DIR } from "../process/children";
+import { median } from "../report/stats";
+import { bundleFileName, esbuildOptionsFor } from "./esbuild-options";
+
+const run = promisify(execFile);
+
+export interface BundleFigures {
+  name: ConnectorFunctionName;
+  /** The minified bundle (index.mjs), source map not included. */
+  bytes: number;
+  /** Median import time in a fresh process, no flags. */
+  importMs: number;
+  /** Median import time with --enable-source-maps (the deployed NODE_OPTIONS). */
+  importMsSourceMaps: number;
+  importRuns: number[];
+}
+
+async function importOnce(file: string, flags: string[]): Promise<number> {
+  const probe = join(BENCH_DIR, "cold-start", "import-probe.mjs");
+  // An empty environment apart from PATH: a Lambda's cold start has no project settings to read.
+  const { stdout } = await run(process.execPath, [...flags, probe, file], {
+    env: { PATH: process.env.PATH ?? "" },
+  });
+  return (JSON.parse(stdout.trim()) as { importMs: number }).importMs;
+}
+
+export async function measureColdStart(
+  repetitions: number,
+  log: (line: string) => void,
+): Promise<BundleFigures[]> {
+  const figures: BundleFigures[] = [];
+  for (const name of Object.keys(FUNCTION_SPECS) as ConnectorFunctionName[]) {
+    const outdir = join(WORK_DIR, "bundles", name);
+    rmSync(outdir, { recursive: true, force: true });
+    mkdirSync(outdir, { recursive: true });
+    await build(esbuildOptionsFor(CONNECTOR_BUNDLING, handlerEntry(name), outdir));
+    const file = join(outdir, bundleFileName(CONNECTOR_BUNDLING));
+    const bytes = statSync(file).size;
+    const plain: number[] = [];
+    const withMaps: number[] = [];
+    for (let i = 0; i < repetitions; i++) {
+      plain.push(await importOnce(file, []));
+      withMaps.push(await importOnce(file, ["--enable-source-maps"]));
+    }
+    const entry: BundleFigures = {
+      name,
+      bytes,
+      importMs: median(plain),
+      importMsSourceMaps: median(withMaps),
+      importRuns: plain,
+    };
+    log(
+      `cold start ${name}: ${(bytes / 1e6).toFixed(2)} MB, import ${entry.importMs.toFixed(0)} ms ` +
+        `(${entry.importMsSourceMaps.toFixed(0)} ms with source maps)`,
+    );
+    figures.push(entry);
+  }
+  return figures;
+}

@@ -1,0 +1,56 @@
+/**
+ * The child side of the benchmark's process protocol: the request arrives as one JSON argument, and
+ * the answer leaves as one stdout line starting with `RESULT_MARKER` (the connector's own JSON logs go
+ * to stdout too, so the marker tells the answer apart).
+ */
+
+export const RESULT_MARKER = "@@saddledata-bench ";
+
+export function readJsonArgument<T>(): T {
+  const raw = process.argv[2];
+  if (raw === undefined) throw new Error("The benchmark child needs its request as a JSON argument.");
+  return JSON.parse(raw) as T;
+}
+
+/** Writes the answer line (a ready notice for services, a result for measurements). */
+export function writeReady(value: unknown): void {
+  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(value)}\n`);
+}
+
+export const writeResult = writeReady;
+
+/** Peak resident set size of this process so far, in MB (maxRSS is in KiB). */
+export function peakRssMb(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
+/** Resolves when the parent closes our stdin (it exited or is done with us) or sends SIGTERM/SIGINT. */
+export function waitForShutdown(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      process.off("SIGTERM", done);
+      process.off("SIGINT", done);
+      resolve();
+    };
+    process.stdin.on("end", done);
+    process.stdin.on("close", done);
+    process.stdin.resume();
+    process.on("SIGTERM", done);
+    process.on("SIGINT", done);
+  });
+}
+
+/** Runs a measurement's main function and exits non-zero with its stack on failure. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().then(
+    (result) => {
+      writeResult(result);
+      // Open sockets (keep-alive agents) must not keep a finished measurement alive.
+      process.exit(0);
+    },
+    (error: unknown) => {
+      process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,74 @@
+/** The benchmark's one printed table (and the README's), from the results. */
+import type { BenchResults, PathFigures } from "../suite";
+
+const pad = (text: string, width: number) => text.padStart(width);
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+
+function row(label: string, figures: PathFigures): string {
+  return [
+    label.padEnd(28),
+    pad(int(figures.recordsPerSecond), 10),
+    pad(figures.mbPerSecond.toFixed(1), 8),
+    pad(int(figures.wallMs), 9),
+    pad(int(figures.cpuMs), 9),
+    pad(int(figures.peakRssMb), 9),
+    pad(String(figures.apiCalls), 6),
+  ].join(" ");
+}
+
+/** A plain-text table: one row per path and size, then ratios and bundles. */
+export function formatTable(results: BenchResults): string {
+  const lines: string[] = [];
+  const header = [
+    "path".padEnd(28),
+    pad("records/s", 10),
+    pad("MB/s", 8),
+    pad("wall ms", 9),
+    pad("CPU ms", 9),
+    pad("peak RSS", 9),
+    pad("calls", 6),
+  ].join(" ");
+  lines.push(header, "-".repeat(header.length));
+  for (const size of results.extract?.sizes ?? []) {
+    const n = int(size.records);
+    lines.push(row(`extract ${n} limit`, size.limit));
+    lines.push(row(`extract ${n} connector`, size.connector));
+    lines.push(row(`extract ${n} naive baseline`, size.baseline));
+  }
+  if (results.load) {
+    const n = int(results.load.records);
+    lines.push(row(`load ${n} limit`, results.load.limit));
+    lines.push(row(`load ${n} connector`, results.load.connector));
+  }
+  lines.push("");
+  if (results.extract) {
+    const r = results.extract.ratios;
+    lines.push(
+      `extract at ${int(results.extract.records)}: connector/limit ${r.connectorToLimit}, connector/baseline ${r.connectorToBaseline}, ` +
+        `peak RSS ${int(results.extract.connector.peakRssMb)} MB (${int(results.extract.peakRssMb100k)} MB at 100,000; ratio ${r.rssLargestToSmallest})`,
+    );
+  }
+  if (results.load) {
+    lines.push(
+      `load at ${int(results.load.records)}: connector/limit ${results.load.ratios.connectorToLimit}, ${results.load.jobs} Bulk jobs`,
+    );
+  }
+  if (results.bundles.length > 0) {
+    lines.push(
+      "",
+      `${"bundle".padEnd(14)} ${pad("bytes", 11)} ${pad("import ms", 10)} ${pad("+maps ms", 9)}`,
+    );
+    for (const bundle of results.bundles) {
+      lines.push(
+        `${bundle.name.padEnd(14)} ${pad(int(bundle.bytes), 11)} ${pad(bundle.importMs.toFixed(0), 10)} ${pad(bundle.importMsSourceMaps.toFixed(0), 9)}`,
+      );
+    }
+  }
+  const load = results.machine.loadAverage;
+  lines.push(
+    "",
+    `${results.machine.cpus} × ${results.machine.cpuModel}, ${results.machine.memoryGb} GB, Node ${results.machine.node}; ` +
+      `load average ${load.before.join("/")} before, ${load.after.join("/")} after; medians of the repetitions`,
+  );
+  return lines.join("\n");
+}

@@ -1,0 +1,70 @@
+/**
+ * `npm run bench`: extract (limit, connector, naive baseline at 100,000 and 1,000,000 records), load
+ * (limit, connector at 1,000,000) and cold start, three repetitions each; prints one table and writes
+ * bench/results.json. `npm run bench -- --help` lists the options.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { BENCH_DIR } from "./process/children";
+import { formatTable } from "./report/table";
+import { type BenchOptions, runBenchmark } from "./suite";
+
+const HELP = `npm run bench -- [options]
+  --sizes <n,n>      extract sizes in records (default 100000,1000000)
+  --load <n>         load benchmark records, 0 to skip (default 1000000)
+  --reps <n>         repetitions of each measurement (default 3)
+  --import-reps <n>  fresh-process imports per bundle (default 7)
+  --no-cold-start    skip the bundle measurements
+  --smoke            the CI smoke size: 20000 records, one repetition (results are not written)
+  --profile <dir>    write a CPU profile of every connector process there
+  --out <file>       results file (default bench/results.json)`;
+
+function count(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number, got ${text}`);
+  return value;
+}
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: "string" },
+    load: { type: "string" },
+    reps: { type: "string" },
+    "import-reps": { type: "string" },
+    "no-cold-start": { type: "boolean", default: false },
+    smoke: { type: "boolean", default: false },
+    profile: { type: "string" },
+    out: { type: "string" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(`${HELP}\n`);
+  process.exit(0);
+}
+
+const smoke = values.smoke;
+const options: BenchOptions = {
+  extractSizes: (values.sizes ?? (smoke ? "20000" : "100000,1000000"))
+    .split(",")
+    .map((size) => count(size.trim(), "sizes")),
+  loadRecords: count(values.load ?? (smoke ? "20000" : "1000000"), "load"),
+  repetitions: Math.max(1, count(values.reps ?? (smoke ? "1" : "3"), "reps")),
+  importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "7"), "import-reps")),
+  waitScale: 1,
+  baselineHeapMb: 16_384,
+  coldStart: !values["no-cold-start"],
+  log: (line) => process.stderr.write(`${line}\n`),
+  ...(values.profile === undefined ? {} : { profileDir: values.profile }),
+};
+
+const started = Date.now();
+const results = await runBenchmark(options);
+process.stdout.write(`${formatTable(results)}\n`);
+process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+const out = values.out ?? (smoke ? undefined : join(BENCH_DIR, "results.json"));
+if (out !== undefined) {
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`results written to ${out}\n`);
+}

@@ -1,0 +1,462 @@
+/**
+ * The benchmark suite behind `npm run bench` and its CI smoke test: the same code at any size. The
+ * emulator and the AWS services run in processes of their own; every measurement runs in a fresh
+ * child that reports its own peak RSS and wall time; API calls come from the emulator's counters.
+ */
+import { cpus, loadavg, totalmem } from "node:os";
+import { ENV } from "../functions/runtime/runtime";
+import { FUNCTION_SPECS } from "../lib/connector-function.construct";
+import type { LocalAwsReady } from "./aws/main";
+import { type BundleFigures, measureColdStart } from "./cold-start/cold-start";
+import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "./emulator/bench-object";
+import type { EmulatorReady } from "./emulator/main";
+import type { ExtractBaselineResult } from "./extract/baseline";
+import type { ExtractConnectorResult } from "./extract/connector";
+import type { ExtractLimitResult } from "./extract/limit";
+import type { VerifyResult } from "./extract/verify";
+import type { LoadConnectorResult } from "./load/connector";
+import type { LoadLimitResult } from "./load/limit";
+import { runChild, type Service, startService } from "./process/children";
+import { type CallCounts, readCalls, resetCalls } from "./process/emulator-control";
+import { median, ratio } from "./report/stats";
+import type { LoadFileResult, SetupResult } from "./setup/main";
+
+/** The stack's NODE_OPTIONS for every function (see lib/connector-function.construct.ts). */
+const LAMBDA_NODE_ARGS = ["--enable-source-maps"];
+
+export interface BenchOptions {
+  /** Extract sizes (records); the largest is the headline. */
+  extractSizes: number[];
+  repetitions: number;
+  importRepetitions: number;
+  /** Multiplies the state machine's Wait seconds (1: real time). */
+  waitScale: number;
+  /** Each extract invocation's time budget (default: the extract Lambda's timeout). */
+  invocationBudgetMs?: number;
+  /** Connection settings on top of the bench defaults (e.g. a smaller page for the smoke test). */
+  settings?: Record<string, unknown>;
+  /** Heap for the naive baseline, which holds every record at once (MB). */
+  baselineHeapMb: number;
+  /** Rows of the load benchmark's upsert file (0: no load benchmark). */
+  loadRecords: number;
+  coldStart: boolean;
+  /** Read back every part the connector landed and check it against the manifest (slow at scale). */
+  verifyLanded?: boolean;
+  /** Write a CPU profile of every connector child here (`node --cpu-prof`). */
+  profileDir?: string;
+  log: (line: string) => void;
+}
+
+/** One measured path at one size: medians over the repetitions, and every run. */
+export interface PathFigures {
+  records: number;
+  recordsPerSecond: number;
+  /** MB (10^6 bytes) of Bulk CSV per second. */
+  mbPerSecond: number;
+  peakRssMb: number;
+  apiCalls: number;
+  wallMs: number;
+  /** CPU time (user + system, all threads) of the measured section: steadier than wall time on a busy machine. */
+  cpuMs: number;
+  callsByKind: Record<string, number>;
+  runs: Array<
+    { wallMs: number; cpuMs: number; peakRssMb: number; apiCalls: number } & Record<string, unknown>
+  >;
+}
+
+export interface SizeFigures {
+  records: number;
+  csvBytes: number;
+  limit: PathFigures;
+  connector: PathFigures;
+  baseline: PathFigures;
+}
+
+export interface BenchResults {
+  generatedAt: string;
+  machine: {
+    cpus: number;
+    cpuModel: string;
+    memoryGb: number;
+    node: string;
+    platform: string;
+    /** 1, 5 and 15 minute load averages: other processes on the machine skew wall times, not CPU times. */
+    loadAverage: { before: number[]; after: number[] };
+  };
+  extract?: {
+    records: number;
+    csvBytes: number;
+    limit: PathFigures;
+    connector: PathFigures;
+    baseline: PathFigures;
+    /** Connector peak RSS at 100,000 records (or the smallest size run). */
+    peakRssMb100k: number;
+    ratios: { connectorToLimit: number; connectorToBaseline: number; rssLargestToSmallest: number };
+    sizes: SizeFigures[];
+  };
+  load?: {
+    records: number;
+    csvBytes: number;
+    jobs: number;
+    limit: PathFigures;
+    connector: PathFigures;
+    ratios: { connectorToLimit: number };
+  };
+  bundles: BundleFigures[];
+}
+
+export const BENCH_CONNECTION = "bench";
+export const BENCH_BUCKET = "saddledata-bench";
+
+/** The connector's settings in the benchmark: its defaults, limited to the bench object. */
+export function benchSettings(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    include: [BENCH_OBJECT],
+    objects: [BENCH_OBJECT],
+    defaultMode: "full_refresh",
+    ...extra,
+  };
+}
+
+/** What a Lambda of the stack finds in its environment, pointed at the benchmark's services. */
+function lambdaEnvironment(aws: LocalAwsReady, settings: Record<string, unknown>): Record<string, string> {
+  return {
+    [ENV.connection]: BENCH_CONNECTION,
+    [ENV.bucket]: aws.bucket,
+    [ENV.table]: aws.table,
+    [ENV.secretId]: `saddledata/${BENCH_CONNECTION}`,
+    [ENV.settings]: JSON.stringify(settings),
+    AWS_ENDPOINT_URL_S3: aws.endpoints.s3,
+    AWS_ENDPOINT_URL_DYNAMODB: aws.endpoints.dynamodb,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.endpoints.secretsManager,
+    AWS_ACCESS_KEY_ID: aws.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: aws.credentials.secretAccessKey,
+    AWS_REGION: aws.region,
+  };
+}
+
+interface Measured<T> {
+  result: T;
+  calls: CallCounts;
+}
+
+async function measure<T>(
+  emulator: EmulatorReady,
+  run: () => Promise<T>,
+  cleanupCalls: (result: T) => number = () => 0,
+): Promise<Measured<T>> {
+  await resetCalls(emulator.url);
+  const result = await run();
+  const calls = await readCalls(emulator.url);
+  return { result, calls: { ...calls, total: calls.total - cleanupCalls(result) } };
+}
+
+function pathFigures(
+  records: number,
+  csvBytes: number,
+  runs: Array<{
+    wallMs: number;
+    cpuMs: number;
+    peakRssMb: number;
+    apiCalls: number;
+    callsByKind: Record<string, number>;
+  }>,
+): PathFigures {
+  const wallMs = median(runs.map((run) => run.wallMs));
+  const last = runs[runs.length - 1];
+  return {
+    records,
+    recordsPerSecond: Math.round(median(runs.map((run) => records / (run.wallMs / 1000)))),
+    mbPerSecond: Math.round(median(runs.map((run) => csvBytes / 1e6 / (run.wallMs / 1000))) * 10) / 10,
+    peakRssMb: Math.round(median(runs.map((run) => run.peakRssMb))),
+    apiCalls: median(runs.map((run) => run.apiCalls)),
+    wallMs: Math.round(wallMs),
+    cpuMs: Math.round(median(runs.map((run) => run.cpuMs))),
+    callsByKind: last?.callsByKind ?? {},
+    runs: runs.map(({ callsByKind: _unused, ...run }) => run),
+  };
+}
+
+function profileArgs(options: BenchOptions): string[] {
+  return options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`];
+}
+
+function check(condition: boolean, message: string): void {
+  if (!condition) throw new Error(`benchmark sanity check failed: ${message}`);
+}
+
+async function extractAtSize(
+  options: BenchOptions,
+  aws: Service<LocalAwsReady>,
+  records: number,
+): Promise<SizeFigures> {
+  const { log } = options;
+  const settings = benchSettings(options.settings);
+  const env = lambdaEnvironment(aws.ready, settings);
+  const emulator = await startService<EmulatorReady>("emulator", { records });
+  try {
+    const ready = emulator.ready;
+    check(ready.records === records, `the emulator generated ${ready.records} rows, not ${records}`);
+    const setup = await runChild<SetupResult>(
+      "setup",
+      { kind: "discover", emulator: ready, runId: `setup-${records}-${Date.now()}` },
+      { env },
+    );
+    const soql = `SELECT ${setup.selectFields.join(", ")} FROM ${ready.object}`;
+    const pageRecords = Number(options.settings?.bulkPageRecords ?? 250_000);
+    const budget = options.invocationBudgetMs ?? FUNCTION_SPECS.extract.timeout.toMilliseconds();
+    const limitRuns: Array<Measured<ExtractLimitResult>> = [];
+    const connectorRuns: Array<Measured<ExtractConnectorResult>> = [];
+    const baselineRuns: Array<Measured<ExtractBaselineResult>> = [];
+    for (let rep = 1; rep <= options.repetitions; rep++) {
+      const limit = await measure(ready, () =>
+        runChild<ExtractLimitResult>(
+          "extractLimit",
+          { emulator: ready, soql, pageRecords },
+          { nodeArgs: LAMBDA_NODE_ARGS },
+        ),
+      );
+      check(limit.result.records === records, `limit downloaded ${limit.result.records} rows`);
+      limitRuns.push(limit);
+      log(
+        `extract ${records} limit #${rep}: ${limit.result.wallMs.toFixed(0)} ms, ${limit.result.peakRssMb.toFixed(0)} MB, ${limit.calls.total} calls`,
+      );
+
+      const runId = `bench-${records}-${Date.now()}-${rep}`;
+      const connector = await measure(ready, () =>
+        runChild<ExtractConnectorResult>(
+          "extractConnector",
+          {
+            task: { runId, object: ready.object, mode: "full_refresh", catalogKey: setup.catalogKey },
+            invocationBudgetMs: budget,
+            waitScale: options.waitScale,
+          },
+          { env, nodeArgs: [...LAMBDA_NODE_ARGS, ...profileArgs(options)] },
+        ),
+      );
+      check(connector.result.records === records, `the connector landed ${connector.result.records} rows`);
+      if (options.verifyLanded) {
+        const landed = await runChild<VerifyResult>(
+          "extractVerify",
+          { manifestKey: connector.result.manifestKey },
+          { env },
+        );
+        check(landed.records === records, `the landed parts hold ${landed.records} rows`);
+        check(landed.partsMatch, "a landed part's line count differs from its manifest entry");
+        check(
+          landed.fields.length === setup.selectFields.length,
+          `landed records have ${landed.fields.length} fields, the catalog selects ${setup.selectFields.length}`,
+        );
+      }
+      connectorRuns.push(connector);
+      log(
+        `extract ${records} connector #${rep}: ${connector.result.wallMs.toFixed(0)} ms data path ` +
+          `(${connector.result.totalMs.toFixed(0)} ms with waits), ${connector.result.peakRssMb.toFixed(0)} MB, ` +
+          `${connector.calls.total} calls, ${connector.result.parts} parts, ${connector.result.invocations.fetch} fetch invocations`,
+      );
+
+      const baseline = await measure(
+        ready,
+        () =>
+          runChild<ExtractBaselineResult>(
+            "extractBaseline",
+            {
+              aws: aws.ready,
+              emulator: ready,
+              soql,
+              key: `baseline/${runId}.json`,
+              apiVersion: "62.0",
+            },
+            { env, nodeArgs: [...LAMBDA_NODE_ARGS, `--max-old-space-size=${options.baselineHeapMb}`] },
+          ),
+        (result) => result.cleanupCalls,
+      );
+      check(baseline.result.records === records, `the baseline collected ${baseline.result.records} rows`);
+      baselineRuns.push(baseline);
+      log(
+        `extract ${records} baseline #${rep}: ${baseline.result.wallMs.toFixed(0)} ms, ${baseline.result.peakRssMb.toFixed(0)} MB, ${baseline.calls.total} calls`,
+      );
+    }
+    const csvBytes = median(limitRuns.map((run) => run.result.csvBytes));
+    const toRun = <T extends { wallMs: number; cpuMs: number; peakRssMb: number }>(run: Measured<T>) => ({
+      ...run.result,
+      apiCalls: run.calls.total,
+      callsByKind: run.calls.byKind,
+    });
+    return {
+      records,
+      csvBytes,
+      limit: pathFigures(records, csvBytes, limitRuns.map(toRun)),
+      connector: pathFigures(
+        records,
+        csvBytes,
+        connectorRuns.map((run) => {
+          const { actionMs, invocations, manifestKey: _key, ...rest } = run.result;
+          return { ...toRun({ ...run, result: rest }), actionMs, invocations };
+        }),
+      ),
+      baseline: pathFigures(records, csvBytes, baselineRuns.map(toRun)),
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+/** An hour: the load's emulator never starts processing the jobs it measures up to UploadComplete. */
+const NEVER_PROCESS_MS = 3_600_000;
+
+async function loadPhase(
+  options: BenchOptions,
+  aws: Service<LocalAwsReady>,
+  records: number,
+): Promise<NonNullable<BenchResults["load"]>> {
+  const { log } = options;
+  const settings = benchSettings(options.settings);
+  const env = lambdaEnvironment(aws.ready, settings);
+  const emulator = await startService<EmulatorReady>("emulator", { records: 0, queuedMs: NEVER_PROCESS_MS });
+  try {
+    const ready = emulator.ready;
+    await runChild<SetupResult>(
+      "setup",
+      { kind: "discover", emulator: ready, runId: `setup-load-${Date.now()}` },
+      { env },
+    );
+    const stamp = Date.now();
+    const keys = Array.from(
+      { length: options.repetitions },
+      (_, rep) => `inbound/${BENCH_OBJECT}/upsert/${BENCH_EXTERNAL_ID}/bench-${stamp}-${rep + 1}.csv`,
+    );
+    const file = await runChild<LoadFileResult>("setup", { kind: "loadFile", records, keys }, { env });
+    log(`load: wrote ${keys.length} copies of a ${(file.bytes / 1e6).toFixed(0)} MB upsert file`);
+    const jobMaxBytes = Number(
+      (options.settings?.load as Record<string, unknown> | undefined)?.jobMaxBytes ?? 100 * 1024 * 1024,
+    );
+    const budget = options.invocationBudgetMs ?? FUNCTION_SPECS.load.timeout.toMilliseconds();
+    const limitRuns: Array<Measured<LoadLimitResult>> = [];
+    const connectorRuns: Array<Measured<LoadConnectorResult>> = [];
+    let jobs = 0;
+    for (const [index, key] of keys.entries()) {
+      const rep = index + 1;
+      const limit = await measure(
+        ready,
+        () =>
+          runChild<LoadLimitResult>(
+            "loadLimit",
+            {
+              emulator: ready,
+              bucket: aws.ready.bucket,
+              key,
+              object: ready.object,
+              externalIdField: BENCH_EXTERNAL_ID,
+              jobMaxBytes,
+            },
+            { env, nodeArgs: LAMBDA_NODE_ARGS },
+          ),
+        (result) => result.cleanupCalls,
+      );
+      check(limit.result.records === records, `the load limit sent ${limit.result.records} rows`);
+      limitRuns.push(limit);
+      log(
+        `load ${records} limit #${rep}: ${limit.result.wallMs.toFixed(0)} ms, ${limit.result.peakRssMb.toFixed(0)} MB, ` +
+          `${limit.calls.total} calls, ${limit.result.jobs} jobs`,
+      );
+
+      const connector = await measure(
+        ready,
+        () =>
+          runChild<LoadConnectorResult>(
+            "loadConnector",
+            {
+              bucket: aws.ready.bucket,
+              key,
+              runId: `bench-load-${stamp}-${rep}`,
+              invocationBudgetMs: budget,
+            },
+            { env, nodeArgs: [...LAMBDA_NODE_ARGS, ...profileArgs(options)] },
+          ),
+        (result) => result.cleanupCalls,
+      );
+      check(connector.result.records === records, `the load found ${connector.result.records} valid rows`);
+      check(
+        connector.result.uploadedRows === records,
+        `the load uploaded ${connector.result.uploadedRows} rows`,
+      );
+      connectorRuns.push(connector);
+      jobs = connector.result.jobs;
+      log(
+        `load ${records} connector #${rep}: ${connector.result.wallMs.toFixed(0)} ms, ${connector.result.peakRssMb.toFixed(0)} MB, ` +
+          `${connector.calls.total} calls, ${connector.result.jobs} jobs, ${connector.result.invocations} invocations`,
+      );
+    }
+    const toRun = <T extends { wallMs: number; cpuMs: number; peakRssMb: number }>(run: Measured<T>) => ({
+      ...run.result,
+      apiCalls: run.calls.total,
+      callsByKind: run.calls.byKind,
+    });
+    const limit = pathFigures(records, file.bytes, limitRuns.map(toRun));
+    const connector = pathFigures(records, file.bytes, connectorRuns.map(toRun));
+    return {
+      records,
+      csvBytes: file.bytes,
+      jobs,
+      limit,
+      connector,
+      ratios: { connectorToLimit: ratio(connector.recordsPerSecond, limit.recordsPerSecond) },
+    };
+  } finally {
+    await emulator.stop();
+  }
+}
+
+function extractSummary(bySize: SizeFigures[]): NonNullable<BenchResults["extract"]> {
+  const largest = bySize[bySize.length - 1] as SizeFigures;
+  const smallest = bySize.find((size) => size.records === 100_000) ?? (bySize[0] as SizeFigures);
+  return {
+    records: largest.records,
+    csvBytes: largest.csvBytes,
+    limit: largest.limit,
+    connector: largest.connector,
+    baseline: largest.baseline,
+    peakRssMb100k: smallest.connector.peakRssMb,
+    ratios: {
+      connectorToLimit: ratio(largest.connector.recordsPerSecond, largest.limit.recordsPerSecond),
+      connectorToBaseline: ratio(largest.connector.recordsPerSecond, largest.baseline.recordsPerSecond),
+      rssLargestToSmallest: ratio(largest.connector.peakRssMb, smallest.connector.peakRssMb),
+    },
+    sizes: bySize,
+  };
+}
+
+export async function runBenchmark(options: BenchOptions): Promise<BenchResults> {
+  const { log } = options;
+  const sizes = [...options.extractSizes].sort((a, b) => a - b);
+  const loadBefore = loadavg();
+  const aws = await startService<LocalAwsReady>("aws", { bucket: BENCH_BUCKET });
+  const bySize: SizeFigures[] = [];
+  let load: BenchResults["load"];
+  try {
+    for (const records of sizes) bySize.push(await extractAtSize(options, aws, records));
+    if (options.loadRecords > 0) load = await loadPhase(options, aws, options.loadRecords);
+  } finally {
+    await aws.stop();
+  }
+  const bundles = options.coldStart ? await measureColdStart(options.importRepetitions, log) : [];
+  return {
+    generatedAt: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model ?? "unknown",
+      memoryGb: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      platform: `${process.platform}-${process.arch}`,
+      loadAverage: { before: loadBefore.map(round2), after: loadavg().map(round2) },
+    },
+    ...(bySize.length === 0 ? {} : { extract: extractSummary(bySize) }),
+    ...(load === undefined ? {} : { load }),
+    bundles,
+  };
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { formatTable } from "../../bench/report/table";
+import { type BenchResults, type PathFigures, runBenchmark } from "../../bench/suite";
+import { FUNCTION_SPECS } from "../../lib/connector-function.construct";
+
+/**
+ * The benchmark at smoke size, so it never rots: the same suite `npm run bench` runs, with 20,000
+ * records, one repetition, pages of 5,000 rows and a time budget that fits one page per invocation (so
+ * the extract continues across invocations). Only shape and sanity are asserted — never wall-clock
+ * thresholds: counts match, figures are present and positive.
+ */
+const RECORDS = 20_000;
+
+function expectSane(figures: PathFigures, records: number): void {
+  expect(figures.records).toBe(records);
+  expect(figures.runs).toHaveLength(1);
+  expect(figures.recordsPerSecond).toBeGreaterThan(0);
+  expect(figures.mbPerSecond).toBeGreaterThan(0);
+  expect(figures.wallMs).toBeGreaterThan(0);
+  expect(figures.cpuMs).toBeGreaterThan(0);
+  expect(figures.peakRssMb).toBeGreaterThan(0);
+  expect(figures.apiCalls).toBeGreaterThan(0);
+}
+
+describe("npm run bench (smoke size)", () => {
+  it("measures extract, load and cold start with matching counts and positive figures", async () => {
+    // Prepare
+    const log: string[] = [];
+
+    // Act
+    const results: BenchResults = await runBenchmark({
+      extractSizes: [RECORDS],
+      repetitions: 1,
+      importRepetitions: 1,
+      waitScale: 0.05,
+      // The extract keeps a 30 s safety margin: with a 30 s budget every invocation fetches one page.
+      invocationBudgetMs: 30_000,
+      settings: { bulkPageRecords: 5000 },
+      baselineHeapMb: 2048,
+      loadRecords: RECORDS,
+      coldStart: true,
+      verifyLanded: true,
+      log: (line) => log.push(line),
+    });
+
+    // Assess
+    const extract = results.extract;
+    expect(extract?.records).toBe(RECORDS);
+    if (!extract) return;
+    expect(extract.csvBytes).toBeGreaterThan(RECORDS * 100);
+    for (const path of [extract.limit, extract.connector, extract.baseline]) expectSane(path, RECORDS);
+    const run = extract.connector.runs[0] as Record<string, unknown>;
+    expect(run.parts).toBe(RECORDS / 5000);
+    expect((run.invocations as Record<string, number>).fetch).toBeGreaterThan(1);
+    expect(extract.connector.callsByKind.bulkQueryResults).toBe(RECORDS / 5000);
+    expect(extract.peakRssMb100k).toBe(extract.connector.peakRssMb);
+    expect(extract.ratios.connectorToLimit).toBeGreaterThan(0);
+    expect(extract.ratios.connectorToBaseline).toBeGreaterThan(0);
+
+    expect(results.load?.records).toBe(RECORDS);
+    if (results.load) {
+      expectSane(results.load.limit, RECORDS);
+      expectSane(results.load.connector, RECORDS);
+      expect(results.load.jobs).toBeGreaterThanOrEqual(1);
+      expect(results.load.connector.callsByKind.bulkIngestClose).toBe(results.load.jobs);
+    }
+
+    expect(results.bundles.map((bundle) => bundle.name).sort()).toEqual(Object.keys(FUNCTION_SPECS).sort());
+    for (const bundle of results.bundles) {
+      expect(bundle.bytes).toBeGreaterThan(10_000);
+      expect(bundle.importMs).toBeGreaterThan(0);
+      expect(bundle.importMsSourceMaps).toBeGreaterThan(0);
+    }
+    const table = formatTable(results);
+    expect(table).toContain("extract 20,000 connector");
+    expect(table).toContain("load 20,000 connector");
+    expect(log.length).toBeGreaterThan(0);
+  }, 180_000);
+});
