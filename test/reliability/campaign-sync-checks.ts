@@ -1,0 +1,214 @@
+/**
+ * The sync invariants, checked after every execution against the org and what landed in S3:
+ *
+ * 1. Nothing landed is corrupt: every part gunzips, every line is a JSON object, counts match the
+ *    manifest, no record twice in one run.
+ * 2. The cursor never points past data that is in S3: every org record whose cursor-field value is below
+ *    the cursor has landed with that version or a later one (records touched late since the object's last
+ *    success are exempt until its next run, which must pick them up from the lookback).
+ * 3. No object is reported succeeded without being fully landed: its manifest holds exactly the org's
+ *    records of its window, each as the org holds it.
+ * 4. After a successful execution the union of landed data equals the org: every record's latest landed
+ *    version is the org's (soft-deleted ones flagged `IsDeleted: true`; formula fields excluded), and
+ *    nothing landed that the org never had.
+ * 5. Every lease is released; a failed object's cursor stays put (when no crash could have hit a commit).
+ */
+import type { Org } from "../../emulator/org/types";
+import type { CatalogStream } from "../../functions/core/catalog";
+import { readCatalogIndex, readStream } from "../../functions/core/discover";
+import type { Layout } from "../../functions/core/layout";
+import type { ObjectStore, StateStore } from "../../functions/core/ports";
+import type { LocalExecution } from "../../local/state-machine";
+import { latestVersions, readLanded } from "./campaign-landed";
+import type { ReportedResult } from "./campaign-observe";
+import { differences, orgRecords } from "./campaign-org-view";
+
+export interface SyncCheckTarget {
+  org: Org;
+  store: ObjectStore;
+  state: StateStore;
+  layout: Layout;
+  connection: string;
+  objects: readonly string[];
+}
+
+export interface RunExpectations {
+  /** Prefix of every violation, e.g. `sync seed 4 round 2`. */
+  label: string;
+  /** The run must succeed (faults and crashes were off). */
+  mustSucceed: boolean;
+  /** No crash could have lost a commit's answer: a failed object must keep its cursor. */
+  strictFailures: boolean;
+  cursorsBefore: ReadonlyMap<string, string | undefined>;
+  /** What the run reported per object (the summarize task's input): see campaign-observe.ts. */
+  reported: ReadonlyMap<string, ReportedResult>;
+}
+
+export interface CheckResult {
+  violations: string[];
+  recordsChecked: number;
+}
+
+interface SyncOutput {
+  summary?: { failed: number; message: string };
+}
+
+export class SyncChecker {
+  /** Records touched with a timestamp in the past since their object last succeeded. */
+  private readonly late = new Map<string, Set<string>>();
+
+  constructor(private readonly target: SyncCheckTarget) {}
+
+  touchedLate(object: string, id: string): void {
+    let ids = this.late.get(object);
+    if (!ids) {
+      ids = new Set();
+      this.late.set(object, ids);
+    }
+    ids.add(id);
+  }
+
+  async cursorsNow(): Promise<Map<string, string | undefined>> {
+    const out = new Map<string, string | undefined>();
+    for (const object of this.target.objects) {
+      const state = await this.target.state.get({ connection: this.target.connection, object });
+      out.set(object, state?.cursor);
+    }
+    return out;
+  }
+
+  private async streams(): Promise<Map<string, CatalogStream>> {
+    const { store, layout } = this.target;
+    const index = await readCatalogIndex(store, layout);
+    const out = new Map<string, CatalogStream>();
+    for (const object of this.target.objects) {
+      const entry = index?.streams[object];
+      if (entry) out.set(object, await readStream(store, entry.key));
+    }
+    return out;
+  }
+
+  async afterRun(execution: LocalExecution, expect: RunExpectations): Promise<CheckResult> {
+    const violations: string[] = [];
+    let recordsChecked = 0;
+    const say = (object: string, text: string) => violations.push(`${expect.label} ${object}: ${text}`);
+    const output = (execution.output ?? {}) as SyncOutput;
+    const results = expect.reported;
+    const succeeded = execution.status === "SUCCEEDED";
+    if (expect.mustSucceed && !succeeded) {
+      violations.push(`${expect.label}: the repair run failed: ${execution.error}: ${execution.cause}`);
+    }
+    if (succeeded && (output.summary?.failed ?? 0) !== 0) {
+      violations.push(`${expect.label}: the execution succeeded although ${output.summary?.message}`);
+    }
+    const streams = await this.streams();
+    for (const object of this.target.objects) {
+      const stream = streams.get(object);
+      const result = results.get(object);
+      if (succeeded && result?.status !== "succeeded") {
+        say(object, `the execution succeeded but the object's result is ${JSON.stringify(result)}`);
+      }
+      if (!succeeded && execution.error === "SyncFailed" && result?.status === "failed") {
+        if (!execution.cause?.includes(object))
+          say(object, `failed but the execution's cause does not name it`);
+      }
+      const state = await this.target.state.get({ connection: this.target.connection, object });
+      if (state?.leaseHolder !== undefined)
+        say(object, `the lease of run ${state.leaseHolder} is still held`);
+      const before = expect.cursorsBefore.get(object);
+      if (expect.strictFailures && result?.status !== "succeeded" && state?.cursor !== before) {
+        say(object, `the object did not succeed but its cursor moved from ${before} to ${state?.cursor}`);
+      }
+      const landed = await readLanded(this.target.store, this.target.layout.prefix, object);
+      for (const problem of landed.problems) say(object, problem);
+      if (!stream) {
+        if (landed.runs.length > 0) say(object, "data landed but the object is not in the catalog");
+        continue;
+      }
+      const cursorField = stream.cursorField ?? "SystemModstamp";
+      const org = orgRecords(this.target.org, stream);
+      const latest = latestVersions(landed, cursorField);
+      const late = this.late.get(object) ?? new Set<string>();
+
+      // 3. A success claim: the manifest holds exactly the window's records, as the org holds them.
+      if (result?.status === "succeeded") {
+        const run = landed.runs.find((candidate) => candidate.manifestKey === result.manifestKey);
+        if (!run) say(object, `reported succeeded but its manifest ${result.manifestKey} did not land`);
+        else {
+          if (run.manifest.totals.records !== result.records) {
+            say(
+              object,
+              `reported ${result.records} records, its manifest holds ${run.manifest.totals.records}`,
+            );
+          }
+          const start = run.manifest.window.start ? Date.parse(run.manifest.window.start) : -Infinity;
+          const end = run.manifest.window.end ? Date.parse(run.manifest.window.end) : Infinity;
+          let inWindow = 0;
+          for (const record of org.values()) {
+            if (record.stamp < start || record.stamp >= end) continue;
+            inWindow += 1;
+            recordsChecked += 1;
+            const got = run.records.get(record.id);
+            if (!got)
+              say(object, `${record.id} (stamp ${iso(record.stamp)}) is in the window but not in the run`);
+            else {
+              const diff = differences(stream, got, record.record);
+              if (diff.length > 0) say(object, `${record.id} landed unlike the org: ${diff.join("; ")}`);
+            }
+          }
+          if (inWindow !== run.records.size) {
+            say(object, `the run landed ${run.records.size} records, the org has ${inWindow} in its window`);
+          }
+          late.clear();
+        }
+      }
+
+      // 2. The cursor never points past data that is not in S3.
+      const cursor = state?.cursor ? Date.parse(state.cursor) : undefined;
+      if (cursor !== undefined) {
+        for (const record of org.values()) {
+          if (record.stamp >= cursor || late.has(record.id)) continue;
+          recordsChecked += 1;
+          const got = latest.get(record.id);
+          const landedStamp = got ? Date.parse(String(got[cursorField])) : undefined;
+          if (landedStamp === undefined || landedStamp < record.stamp) {
+            say(
+              object,
+              `cursor ${state?.cursor} is past ${record.id} (stamp ${iso(record.stamp)}), whose version ${landedStamp === undefined ? "never landed" : `landed is older (${iso(landedStamp)})`}`,
+            );
+          } else if (landedStamp === record.stamp) {
+            const diff = differences(stream, got as Record<string, unknown>, record.record);
+            if (diff.length > 0)
+              say(object, `${record.id}'s latest landed version differs: ${diff.join("; ")}`);
+          }
+        }
+      }
+
+      // 4. After a successful execution the union of landed data is the org's data.
+      if (expect.mustSucceed) {
+        const after = [...org.values()].filter((record) => cursor === undefined || record.stamp >= cursor);
+        if (after.length > 0)
+          say(object, `the repair run left ${after.length} records at or after its cursor`);
+      }
+      if (succeeded) {
+        for (const [id] of latest) if (!org.has(id)) say(object, `${id} landed but the org never had it`);
+        for (const record of org.values()) {
+          if (cursor === undefined || record.stamp >= cursor) continue;
+          recordsChecked += 1;
+          const got = latest.get(record.id);
+          if (!got) continue; // reported above
+          if (Date.parse(String(got[cursorField])) > record.stamp) {
+            say(object, `${record.id} landed a version newer than the org's (${String(got[cursorField])})`);
+          }
+          if (record.deleted && got.IsDeleted !== true)
+            say(object, `${record.id} was deleted but lands live`);
+        }
+      }
+    }
+    return { violations, recordsChecked };
+  }
+}
+
+function iso(ms: number): string {
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : String(ms);
+}
