@@ -18,6 +18,8 @@ export interface CampaignOptions {
   /** Seeds run at once. */
   concurrency: number;
   progress?: (line: string) => void;
+  /** Called as each seed finishes. */
+  onSeed?: (seed: number, report: CampaignReport) => void;
 }
 
 export function runSeed(name: CampaignName, seed: number, options: CampaignOptions): Promise<CampaignReport> {
@@ -45,12 +47,16 @@ export async function runCampaign(
   const worker = async () => {
     while (next < seeds.length) {
       const seed = seeds[next++] as number;
+      let report: CampaignReport;
       try {
-        mergeReports(total, await runSeed(name, seed, options));
+        report = await runSeed(name, seed, options);
       } catch (error) {
-        total.seeds += 1;
-        total.violations.push(`${name} seed ${seed}: the campaign itself failed: ${(error as Error).stack}`);
+        report = emptyReport();
+        report.seeds = 1;
+        report.violations.push(`${name} seed ${seed}: the campaign itself failed: ${(error as Error).stack}`);
       }
+      mergeReports(total, report);
+      options.onSeed?.(seed, report);
     }
   };
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
