@@ -25,6 +25,10 @@ const END = Symbol("end");
 const MORE = Symbol("more");
 /** A double holds any decimal of up to 15 significant digits exactly. */
 const LONG_DIGIT_RUN = /\d{16}/;
+/** An exponent of three digits: the number may be beyond a double's range (1e309 parses to Infinity). */
+const LONG_EXPONENT = /[eE][+-]?\d{3}/;
+/** A UTF-16 surrogate without its other half: a JSON escape (`\ud83d`) that is not Unicode text. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export function readJsonl(
   source: AsyncIterable<Uint8Array>,
@@ -196,7 +200,10 @@ class JsonlReader implements InboundReader<JsonlValue> {
   private parse(text: string, line: number): Exclude<Outcome, undefined> {
     let value: unknown;
     try {
-      value = LONG_DIGIT_RUN.test(text) ? JSON.parse(text, keepLongNumbers) : JSON.parse(text);
+      value =
+        LONG_DIGIT_RUN.test(text) || LONG_EXPONENT.test(text)
+          ? JSON.parse(text, keepLongNumbers)
+          : JSON.parse(text);
     } catch (error) {
       return reject(
         line,
@@ -259,6 +266,12 @@ class JsonlReader implements InboundReader<JsonlValue> {
       if (into.has(name)) {
         return { column: name, message: `"${name}" is given twice (once nested, once with a dotted key)` };
       }
+      if (typeof value === "string" && LONE_SURROGATE.test(value)) {
+        return {
+          column: name,
+          message: `"${name}" holds half of a character (a lone \\u surrogate escape), which is not Unicode text: write the whole character`,
+        };
+      }
       into.set(name, value as JsonlValue);
     }
     return undefined;
@@ -269,9 +282,13 @@ function reject(line: number, text: string, message: string, column?: string): {
   return { rejected: column === undefined ? { line, message, text } : { line, column, message, text } };
 }
 
-/** Numbers with more significant digits than a double holds stay as the digits written. */
+/**
+ * Numbers with more significant digits than a double holds, or beyond its range, stay as the digits
+ * written (value validation then decides; a number is never silently rounded or turned into Infinity).
+ */
 function keepLongNumbers(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value !== "number" || context?.source === undefined) return value;
+  if (!Number.isFinite(value)) return context.source;
   const mantissa = context.source
     .replace(/^-/, "")
     .replace(/[eE].*$/, "")

@@ -296,7 +296,11 @@ function decimal(field: CatalogField, raw: RawValue): Parsed | ValueFailure {
     }
   }
   const text = toPlainDecimal(parts, 400);
-  if (text === undefined) return fail(field, raw, "is too large or too small", "NUMBER_OUTSIDE_VALID_RANGE");
+  // Salesforce numbers are doubles: beyond their range (1e309) there is no such number, and in JSON the
+  // Infinity it parses to would be sent as null.
+  if (text === undefined || !Number.isFinite(Number(text))) {
+    return fail(field, raw, "is too large or too small", "NUMBER_OUTSIDE_VALID_RANGE");
+  }
   const significant = parts.digits === "0" ? 1 : parts.digits.length;
   const json = significant <= 15 ? Number(text) : text;
   return { text, json };
