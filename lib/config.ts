@@ -24,6 +24,58 @@ const logRetentionDays = z
     message: `must be one of CloudWatch Logs' retention periods: ${LOG_RETENTION_DAYS.join(", ")}`,
   });
 
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const CRON_FIELDS = ["minutes", "hours", "day-of-month", "month", "day-of-week", "year"] as const;
+
+/**
+ * What is wrong with an EventBridge Scheduler expression, or undefined: `rate(value unit)` (a positive
+ * whole value; minute, hour or day, singular for 1 and plural otherwise), `cron(fields)` (six fields, one
+ * of day-of-month and day-of-week a `?`) or `at(yyyy-mm-ddThh:mm:ss)`. Checked at synth, since
+ * CloudFormation would only refuse it half-way through a deployment.
+ */
+export function scheduleProblem(expression: string): string | undefined {
+  const usage = "use rate(5 minutes), rate(1 hour), cron(0 2 * * ? *) or at(2030-01-01T00:00:00)";
+  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
+  if (rate) {
+    const value = Number(rate[1]);
+    const plural = (rate[2] as string).endsWith("s");
+    if (value < 1) return `rate needs a value of at least 1 (${usage})`;
+    if (plural !== value > 1)
+      return `rate(${value} ...) takes the unit ${value === 1 ? "singular" : "plural"} (${usage})`;
+    return undefined;
+  }
+  const cron = /^cron\(([^()]*)\)$/.exec(expression);
+  if (cron) {
+    const fields = (cron[1] as string).trim().split(/\s+/);
+    if (fields.length !== CRON_FIELDS.length) {
+      return `cron needs six fields (${CRON_FIELDS.join(" ")}), got ${fields.length} (${usage})`;
+    }
+    const bad = fields.findIndex((field) => !/^[0-9A-Za-z*?,/#-]+$/.test(field));
+    if (bad >= 0) return `cron field ${CRON_FIELDS[bad]} holds characters cron does not allow (${usage})`;
+    if ((fields[2] === "?") === (fields[4] === "?")) {
+      return `cron needs ? in exactly one of day-of-month and day-of-week (${usage})`;
+    }
+    return undefined;
+  }
+  const at = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/.exec(expression);
+  if (at) {
+    const when = new Date(`${at[1]}Z`);
+    if (Number.isNaN(when.getTime()) || when.toISOString().slice(0, 19) !== at[1]) {
+      return `at(${at[1]}) is not a date and time (${usage})`;
+    }
+    return undefined;
+  }
+  return `must be an EventBridge Scheduler expression: ${usage}`;
+}
+
 export const ConnectionConfigSchema = z
   .object({
     /** Names the stack, the state machines and the connection's items in the state table. */
@@ -45,13 +97,17 @@ export const ConnectionConfigSchema = z
     /** EventBridge Scheduler expression that starts a sync (`rate(1 hour)`, `cron(0 2 * * ? *)`); none: manual runs only. */
     schedule: z
       .string()
-      .regex(
-        /^(rate|cron|at)\(.+\)$/,
-        "must be an EventBridge Scheduler expression: rate(...), cron(...) or at(...)",
-      )
+      .superRefine((value, context) => {
+        const problem = scheduleProblem(value);
+        if (problem) context.addIssue({ code: "custom", message: problem });
+      })
       .optional(),
     /** IANA time zone for a cron schedule (default UTC). */
-    scheduleTimeZone: z.string().min(1).optional(),
+    scheduleTimeZone: z
+      .string()
+      .min(1)
+      .refine(isTimeZone, "must be an IANA time zone such as UTC or Europe/Paris")
+      .optional(),
     /** Objects extracted at once (the sync Map's MaxConcurrency). */
     mapConcurrency: z.number().int().min(1).max(40).default(4),
     /** Key prefix of everything the connection writes and reads in its bucket. */

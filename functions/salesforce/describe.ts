@@ -1,4 +1,5 @@
 import type { SalesforceClient } from "./client";
+import { assertApiName } from "./soql";
 
 /** The describeGlobal keys the connector reads. */
 export interface GlobalObject {
@@ -54,6 +55,8 @@ export async function describeGlobal(client: SalesforceClient): Promise<GlobalOb
 }
 
 export async function describeObject(client: SalesforceClient, object: string): Promise<DescribeObject> {
+  // The name becomes a path segment: `..` would address another resource.
+  assertApiName(object, "object");
   return client.json<DescribeObject>({
     method: "GET",
     path: `sobjects/${encodeURIComponent(object)}/describe/`,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { assertApiName } from "../../salesforce/soql";
 import { ConfigurationError } from "../errors";
 import { assertRunId, type InboundTarget } from "../layout";
 import type { FileClaim, FileKey, ObjectInfo } from "../ports";
@@ -52,6 +53,8 @@ function targetOf(deps: LoadDeps, request: LoadRequest): LoadTarget {
   if (!object || !operation) {
     throw new ConfigurationError(`Cannot tell which object and operation ${request.key} is for.`);
   }
+  // Names go into API paths: one that is not an API name (`..`, `Account WHERE …`) is refused before any call.
+  assertApiName(object, "object");
   const target: LoadTarget = { object, operation };
   if (operation === "upsert") {
     const externalIdField =
@@ -62,7 +65,7 @@ function targetOf(deps: LoadDeps, request: LoadRequest): LoadTarget {
         { object },
       );
     }
-    target.externalIdField = externalIdField;
+    target.externalIdField = assertApiName(externalIdField, "field");
   }
   return target;
 }
