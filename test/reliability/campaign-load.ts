@@ -56,7 +56,8 @@ export async function runLoadSeed(options: LoadSeedOptions): Promise<CampaignRep
       pollFirstSeconds: 1,
       pollMaxSeconds: 1,
     };
-    const prefix = `load-${seed}`;
+    // Every seed has its own local S3: one prefix for all keeps one synthesized stack for all.
+    const prefix = "load";
     env = await startLocalEnvironment({
       connection: "chaos",
       prefix,

@@ -215,7 +215,8 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
     };
     env = await startLocalEnvironment({
       connection: "chaos",
-      prefix: `sync-${seed}`,
+      // Every seed has its own local S3: one prefix for all keeps one synthesized stack for all.
+      prefix: "sync",
       credentials: { ...emulator.credentials, loginUrl: emulator.url },
       settings,
       log: silentLog,
