@@ -14,7 +14,9 @@ const HELP = `npm run bench -- [options]
   --sizes <n,n>      extract sizes in records (default 100000,1000000)
   --load <n>         load benchmark records, 0 to skip (default 1000000)
   --reps <n>         repetitions of each measurement (default 3)
-  --import-reps <n>  fresh-process imports per bundle (default 7)
+  --import-reps <n>  fresh-process imports per bundle (default 5)
+  --baseline-reps-1m <n>  naive baseline repetitions at 1,000,000 records and up (default 1: it takes
+                     two to three minutes a run; with 3 the benchmark needs about 15 minutes)
   --no-cold-start    skip the bundle measurements
   --smoke            the CI smoke size: 20000 records, one repetition (results are not written)
   --profile <dir>    write a CPU profile of every connector process there
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     load: { type: "string" },
     reps: { type: "string" },
     "import-reps": { type: "string" },
+    "baseline-reps-1m": { type: "string" },
     "no-cold-start": { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
     profile: { type: "string" },
@@ -51,9 +54,10 @@ const options: BenchOptions = {
     .map((size) => count(size.trim(), "sizes")),
   loadRecords: count(values.load ?? (smoke ? "20000" : "1000000"), "load"),
   repetitions: Math.max(1, count(values.reps ?? (smoke ? "1" : "3"), "reps")),
-  importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "7"), "import-reps")),
+  importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "5"), "import-reps")),
   waitScale: 1,
   baselineHeapMb: 16_384,
+  largeBaselineRepetitions: Math.max(1, count(values["baseline-reps-1m"] ?? "1", "baseline-reps-1m")),
   coldStart: !values["no-cold-start"],
   log: (line) => process.stderr.write(`${line}\n`),
   ...(values.profile === undefined ? {} : { profileDir: values.profile }),

@@ -11,7 +11,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
 import { extractHandler } from "../../functions/extract/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
-import { peakRssMb, readJsonArgument, runMain } from "../process/child-io";
+import { type MemoryPeaks, peakRssMb, readJsonArgument, runMain, sampleMemory } from "../process/child-io";
 
 /** The connection (bucket, table, secret, settings) comes in the environment, as a Lambda's does. */
 export interface ExtractConnectorRequest {
@@ -42,10 +42,13 @@ export interface ExtractConnectorResult {
   actionMs: Record<Action, number>;
   manifestKey: string;
   peakRssMb: number;
+  /** Peaks of the memory components, sampled every 50 ms. */
+  memory: MemoryPeaks;
 }
 
 async function main(): Promise<ExtractConnectorResult> {
   const request = readJsonArgument<ExtractConnectorRequest>();
+  const memory = sampleMemory();
   const runtime = createRuntime(readRuntimeConfig());
   const invocations: Record<Action, number> = { start: 0, poll: 0, fetch: 0, commit: 0 };
   const actionMs: Record<Action, number> = { start: 0, poll: 0, fetch: 0, commit: 0 };
@@ -99,6 +102,7 @@ async function main(): Promise<ExtractConnectorResult> {
     actionMs,
     manifestKey: summary.manifestKey,
     peakRssMb: peakRssMb(),
+    memory: memory.stop(),
   };
 }
 

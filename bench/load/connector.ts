@@ -9,7 +9,7 @@ import { performance } from "node:perf_hooks";
 import type { LoadState } from "../../functions/core/load/load-state";
 import { loadHandler } from "../../functions/load/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
-import { peakRssMb, readJsonArgument, runMain } from "../process/child-io";
+import { type MemoryPeaks, peakRssMb, readJsonArgument, runMain, sampleMemory } from "../process/child-io";
 
 export interface LoadConnectorRequest {
   bucket: string;
@@ -30,6 +30,8 @@ export interface LoadConnectorResult {
   cpuMs: number;
   invocations: number;
   peakRssMb: number;
+  /** Peaks of the memory components, sampled every 50 ms. */
+  memory: MemoryPeaks;
   cleanupCalls: number;
 }
 
@@ -37,6 +39,7 @@ const RETRYABLE = new Set(["TransientError", "RateLimitError"]);
 
 async function main(): Promise<LoadConnectorResult> {
   const request = readJsonArgument<LoadConnectorRequest>();
+  const memory = sampleMemory();
   const runtime = createRuntime(readRuntimeConfig());
   let invocations = 0;
   // As the state machine's Retry on TransientError / RateLimitError: the same payload again.
@@ -66,6 +69,7 @@ async function main(): Promise<LoadConnectorResult> {
   const wallMs = performance.now() - started;
   const used = process.cpuUsage(cpu);
   const peak = peakRssMb();
+  const memoryPeaks = memory.stop();
   if (state.status !== "polling" || state.api !== "bulk") {
     throw new Error(`the load did not reach its Bulk jobs: status ${state.status}, api ${state.api}`);
   }
@@ -84,6 +88,7 @@ async function main(): Promise<LoadConnectorResult> {
     cpuMs: (used.user + used.system) / 1000,
     invocations,
     peakRssMb: peak,
+    memory: memoryPeaks,
     cleanupCalls: state.jobs.length,
   };
 }

@@ -24,6 +24,39 @@ export function peakRssMb(): number {
   return process.resourceUsage().maxRSS / 1024;
 }
 
+export interface MemoryPeaks {
+  rssMb: number;
+  heapUsedMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+}
+
+/**
+ * Samples process.memoryUsage() every 50 ms and keeps each component's peak, to tell what a peak RSS
+ * is made of: V8's heap, or buffers outside it (ArrayBuffers waiting for a garbage collection).
+ */
+export function sampleMemory(): { stop(): MemoryPeaks } {
+  const peaks: MemoryPeaks = { rssMb: 0, heapUsedMb: 0, externalMb: 0, arrayBuffersMb: 0 };
+  const sample = () => {
+    const usage = process.memoryUsage();
+    peaks.rssMb = Math.max(peaks.rssMb, usage.rss / 2 ** 20);
+    peaks.heapUsedMb = Math.max(peaks.heapUsedMb, usage.heapUsed / 2 ** 20);
+    peaks.externalMb = Math.max(peaks.externalMb, usage.external / 2 ** 20);
+    peaks.arrayBuffersMb = Math.max(peaks.arrayBuffersMb, usage.arrayBuffers / 2 ** 20);
+  };
+  const timer = setInterval(sample, 50);
+  timer.unref();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      sample();
+      return Object.fromEntries(
+        Object.entries(peaks).map(([key, value]) => [key, Math.round(value)]),
+      ) as unknown as MemoryPeaks;
+    },
+  };
+}
+
 /** Resolves when the parent closes our stdin (it exited or is done with us) or sends SIGTERM/SIGINT. */
 export function waitForShutdown(): Promise<void> {
   return new Promise((resolve) => {

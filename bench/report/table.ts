@@ -13,6 +13,7 @@ function row(label: string, figures: PathFigures): string {
     pad(int(figures.cpuMs), 9),
     pad(int(figures.peakRssMb), 9),
     pad(String(figures.apiCalls), 6),
+    pad(String(figures.runs.length), 5),
   ].join(" ");
 }
 
@@ -27,6 +28,7 @@ export function formatTable(results: BenchResults): string {
     pad("CPU ms", 9),
     pad("peak RSS", 9),
     pad("calls", 6),
+    pad("runs", 5),
   ].join(" ");
   lines.push(header, "-".repeat(header.length));
   for (const size of results.extract?.sizes ?? []) {
