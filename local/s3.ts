@@ -4,12 +4,16 @@
  * continuation tokens use DES, which Node 22's OpenSSL 3 refuses, so any truncated listing failed) —
  * and an object-created hook that stands in for the S3 event notification the load starts from.
  */
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { createHash, randomUUID } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir, mkdtemp, readdir, readFile, rename, rm } from "node:fs/promises";
 import type { Server } from "node:http";
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 
 /** s3rver checks only that the access key id exists (it does not verify SigV4), and knows only this one. */
 export const LOCAL_S3_CREDENTIALS = { accessKeyId: "S3RVER", secretAccessKey: "S3RVER" } as const;
@@ -65,7 +69,16 @@ interface S3rverListing {
   isTruncated: boolean;
 }
 
+interface S3rverObject {
+  bucket: string;
+  key: string;
+  content: Buffer | NodeJS.ReadableStream;
+  metadata: Record<string, string>;
+}
+
 interface S3rverStore {
+  putObject(object: S3rverObject): Promise<{ size: number; md5: string }>;
+  putMetadata(bucket: string, key: string, metadata: Record<string, string>, md5: string): Promise<void>;
   listObjects(
     bucket: string,
     options: { prefix?: string; delimiter?: string; startAfter?: string; maxKeys: number },
@@ -124,6 +137,7 @@ export async function startS3(options: StartS3Options = {}): Promise<LocalS3> {
     }
   });
   insertBeforeRouter(server, extraMiddleware(server.store, writes, announce));
+  makeWritesDurable(server.store);
 
   let address: AddressInfo;
   try {
@@ -155,6 +169,44 @@ export async function startS3(options: StartS3Options = {}): Promise<LocalS3> {
 }
 
 /** Koa composes `middleware` when the server starts listening, so inserting before `run()` works. */
+/**
+ * s3rver answers a PUT before its file is on disk (it resolves when the data was handed to the write
+ * stream) and rewrites an object in place, so a GET right after a PUT — or during an overwrite — could
+ * read an empty or half-written object. Write to a temporary file and rename it into place once it is
+ * flushed: a completed PUT is readable, and a reader sees the old object or the new one, never a part.
+ */
+function makeWritesDurable(store: S3rverStore): void {
+  store.putObject = async (object) => {
+    const objectPath = store.getResourcePath(object.bucket, object.key, "object");
+    await mkdir(dirname(objectPath), { recursive: true });
+    // Not ending in "._S3rver_object", so a listing never shows it.
+    const temporary = `${objectPath}.${randomUUID()}.partial`;
+    const md5 = createHash("md5");
+    let size = 0;
+    const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    try {
+      await pipeline(
+        content,
+        new Transform({
+          transform(chunk: Buffer, _encoding, callback) {
+            md5.update(chunk);
+            size += chunk.length;
+            callback(null, chunk);
+          },
+        }),
+        createWriteStream(temporary),
+      );
+      const digest = md5.digest("hex");
+      await rename(temporary, objectPath);
+      await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+      return { size, md5: digest };
+    } catch (error) {
+      await rm(temporary, { force: true });
+      throw error;
+    }
+  };
+}
+
 function insertBeforeRouter(server: S3rverInstance, middleware: KoaMiddleware): void {
   // s3rver's constructor registers the router last.
   server.middleware.splice(server.middleware.length - 1, 0, middleware);

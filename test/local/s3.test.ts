@@ -43,6 +43,48 @@ describe("local S3 (s3rver)", () => {
     return { s3, client };
   }
 
+  it("serves a completed PUT whole to the next GET, overwrite after overwrite", async () => {
+    // Prepare: bodies big enough that a write still being flushed would show.
+    const { client } = await start();
+    const bodies = [0, 1, 2, 3, 4, 5].map((n) => Buffer.alloc(4 * 1024 * 1024 + n * 997, 65 + n));
+
+    // Act / Assess
+    for (const body of bodies) {
+      await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "checkpoint.json", Body: body }));
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "checkpoint.json" }));
+      const bytes = Buffer.from(
+        await (got.Body as Readable & { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+      expect(bytes.length).toBe(body.length);
+      expect(bytes.equals(body)).toBe(true);
+    }
+  });
+
+  it("lets a reader see the old object or the new one during an overwrite, never a part", async () => {
+    // Prepare
+    const { client } = await start();
+    const read = async () => {
+      const got = await client.send(new GetObjectCommand({ Bucket: BUCKET, Key: "state.json" }));
+      return Buffer.from(
+        await (got.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+      );
+    };
+    const before = Buffer.alloc(8 * 1024 * 1024, 66);
+    const after = Buffer.alloc(8 * 1024 * 1024 + 13, 67);
+    await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "state.json", Body: before }));
+
+    // Act: read while the overwrite is being written.
+    const writing = client.send(new PutObjectCommand({ Bucket: BUCKET, Key: "state.json", Body: after }));
+    const seen: Buffer[] = [];
+    for (let n = 0; n < 12; n++) seen.push(await read());
+    await writing;
+    seen.push(await read());
+
+    // Assess
+    for (const bytes of seen) expect(bytes.equals(before) || bytes.equals(after)).toBe(true);
+    expect(seen.at(-1)?.equals(after)).toBe(true);
+  });
+
   it("serves put, get with ETag, head and ListObjectsV2 paging through the SDK", async () => {
     // Prepare
     const { client } = await start();
