@@ -34,7 +34,7 @@ export interface SyncReport {
   status: "succeeded" | "failed";
   catalogVersion?: number;
   objects: ObjectReport[];
-  /** `apiCalls`: every Salesforce API call of the run (discover included), counted by the client. */
+  /** `apiCalls`: every Salesforce API call of the run, discover's and each object's. */
   totals: {
     objects: number;
     failed: number;
@@ -131,10 +131,6 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
       else progress.update(note);
     },
   });
-  // Concurrent Map iterations share this process's Salesforce client, so per-object figures can overlap;
-  // the run's total is the client's own count across the execution.
-  const salesforce = await runs.runtime.salesforce();
-  const callsBefore = salesforce.totalCalls;
   let execution: LocalExecution;
   try {
     execution = await runs.runner.runSync({ ...options.request }, { name: runId });
@@ -170,7 +166,8 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
       records: sum((object) => (object.status === "succeeded" ? object.records : 0)),
       parts: sum((object) => object.parts),
       bytes: sum((object) => object.bytes),
-      apiCalls: salesforce.totalCalls - callsBefore,
+      // Each action counts its own calls (discover's, then every object's).
+      apiCalls: (discovered?.apiCalls ?? 0) + sum((object) => object.apiCalls),
     },
     manifests: objects.flatMap((object) => (object.manifestKey ? [object.manifestKey] : [])),
     seconds: (Date.now() - started) / 1000,
