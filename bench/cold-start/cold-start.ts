@@ -4,24 +4,20 @@
  * with `--enable-source-maps` as the stack's NODE_OPTIONS runs it.
  */
 import { execFile } from "node:child_process";
-import { mkdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { build } from "esbuild";
-import {
-  CONNECTOR_BUNDLING,
-  type ConnectorFunctionName,
-  FUNCTION_SPECS,
-  handlerEntry,
-} from "../../lib/connector-function.construct";
-import { BENCH_DIR, WORK_DIR } from "../process/children";
+import { CONNECTOR_BUNDLING } from "../../lib/connector-function.construct";
+import { BENCH_DIR, PROJECT_ROOT, WORK_DIR } from "../process/children";
 import { median } from "../report/stats";
 import { bundleFileName, esbuildOptionsFor } from "./esbuild-options";
 
 const run = promisify(execFile);
 
 export interface BundleFigures {
-  name: ConnectorFunctionName;
+  /** The Lambda entry's folder under functions/. */
+  name: string;
   /** The minified bundle (index.mjs), source map not included. */
   bytes: number;
   /** Median import time in a fresh process, no flags. */
@@ -40,16 +36,27 @@ async function importOnce(file: string, flags: string[]): Promise<number> {
   return (JSON.parse(stdout.trim()) as { importMs: number }).importMs;
 }
 
+/** Every `functions/<name>/handler.ts`: one Lambda each. */
+export function lambdaEntries(): string[] {
+  const root = join(PROJECT_ROOT, "functions");
+  return readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, "handler.ts")))
+    .map((entry) => entry.name)
+    .sort();
+}
+
 export async function measureColdStart(
   repetitions: number,
   log: (line: string) => void,
 ): Promise<BundleFigures[]> {
   const figures: BundleFigures[] = [];
-  for (const name of Object.keys(FUNCTION_SPECS) as ConnectorFunctionName[]) {
+  for (const name of lambdaEntries()) {
     const outdir = join(WORK_DIR, "bundles", name);
     rmSync(outdir, { recursive: true, force: true });
     mkdirSync(outdir, { recursive: true });
-    await build(esbuildOptionsFor(CONNECTOR_BUNDLING, handlerEntry(name), outdir));
+    await build(
+      esbuildOptionsFor(CONNECTOR_BUNDLING, join(PROJECT_ROOT, "functions", name, "handler.ts"), outdir),
+    );
     const file = join(outdir, bundleFileName(CONNECTOR_BUNDLING));
     const bytes = statSync(file).size;
     const plain: number[] = [];

@@ -67,7 +67,9 @@ describe("npm run bench (smoke size)", () => {
       expect(results.load.connector.callsByKind.bulkIngestClose).toBe(results.load.jobs);
     }
 
-    expect(results.bundles.map((bundle) => bundle.name).sort()).toEqual(Object.keys(FUNCTION_SPECS).sort());
+    // Every Lambda the stack deploys is among the entries measured.
+    const measured = results.bundles.map((bundle) => bundle.name);
+    for (const name of Object.keys(FUNCTION_SPECS)) expect(measured).toContain(name);
     for (const bundle of results.bundles) {
       expect(bundle.bytes).toBeGreaterThan(10_000);
       expect(bundle.importMs).toBeGreaterThan(0);
