@@ -5,7 +5,7 @@
  * parse them with, so a typo fails `cdk synth` in the words the runtime would use.
  */
 import { readFileSync } from "node:fs";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../functions/core/errors";
 import { Layout } from "../functions/core/layout";
 import { ConnectorSettingsSchema } from "../functions/core/settings";

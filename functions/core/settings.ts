@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import type { LimitReserve } from "../salesforce/limits";
 import { ConfigurationError } from "./errors";
 import { compilePattern } from "./patterns";

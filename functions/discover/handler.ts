@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { discover, selectTasks } from "../core/discover";
 import { assertRunId } from "../core/layout";
 import { defineHandler } from "../runtime/lambda";

@@ -2,7 +2,7 @@ import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../core/errors";
 import { Layout } from "../core/layout";
 import type { Log } from "../core/ports";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { claimLoad, collectLoad, failLoad, finishLoad, pollLoad, submitLoad } from "../core/load/load";
 import type { LoadDeps } from "../core/load/load-deps";
 import type { LoadState } from "../core/load/load-state";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../core/errors";
 
 export const DEFAULT_LOGIN_URL = "https://login.salesforce.com";

@@ -1,4 +1,4 @@
-import { z } from "zod";
+import * as z from "zod";
 import { ConfigurationError } from "../errors";
 import { INBOUND_OPERATIONS, type InboundOperation } from "../layout";
 
