@@ -160,6 +160,14 @@ export async function runLoadSeed(options: LoadSeedOptions): Promise<CampaignRep
         org,
       });
       report.violations.push(...checked.violations);
+      if (checked.violations.length > 0) {
+        // What the executions did, to tell a reproduction what to look for.
+        for (const execution of [...executions, ...(repair ? [repair] : [])]) {
+          report.violations.push(
+            `${label} ${file.key}: context: execution ${execution.name} ${execution.status} ${execution.error ?? ""} ${String(execution.cause ?? "").slice(0, 300)}; states ${execution.states.slice(-8).join(" > ")}`,
+          );
+        }
+      }
       report.rowsAccounted += checked.rowsAccounted;
       if (repair && !checked.finished) {
         report.violations.push(
