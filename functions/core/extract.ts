@@ -455,6 +455,8 @@ async function fetchBulkPage(
   const bytes = await writePart(deps, key, async (write) => {
     try {
       for await (const chunk of page.body) {
+        // The lines are a view of the converter's buffer until the next push: ParallelGzip copies
+        // them into its block before write returns.
         const out = converter.push(chunk);
         if (out.length > 0) await write(out);
       }

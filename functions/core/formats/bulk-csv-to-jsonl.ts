@@ -139,7 +139,11 @@ export class BulkCsvToJsonl {
     return this.currentPageRecords;
   }
 
-  /** Feed the next chunk of one result page; returns the JSON lines of rows completed so far (may be empty). */
+  /**
+   * Feed the next chunk of one result page; returns the JSON lines of rows completed so far (may be
+   * empty). The lines are a view of the converter's own buffer, valid until the next `push` or
+   * `endPage`: consume or copy them before feeding more.
+   */
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return EMPTY;
     if (this.pageBytes === 0) this.currentPageRecords = 0;
@@ -161,7 +165,10 @@ export class BulkCsvToJsonl {
     return this.take();
   }
 
-  /** End of one page: returns the last lines; throws DataError on a truncated page (open quote, partial row). */
+  /**
+   * End of one page: returns the last lines (a view valid until the next `push` or `endPage`, like
+   * push's); throws DataError on a truncated page (open quote, partial row).
+   */
   endPage(): Uint8Array {
     if (this.pageBytes === 0) this.currentPageRecords = 0;
     try {
@@ -188,13 +195,13 @@ export class BulkCsvToJsonl {
   }
 
   /**
-   * Hands the converted lines over without copying: the caller owns the returned bytes, and the next
-   * push writes into a fresh buffer sized from the output/input ratio seen so far.
+   * Hands the converted lines over as a view of the output buffer, which the next push writes over:
+   * one buffer serves the whole extract (a fresh one per push was about 3 × the input in garbage,
+   * gigabytes per million rows, and buffer memory is only freed by a full collection).
    */
   private take(): Uint8Array {
     if (this.o === 0) return EMPTY;
     const result = this.out.subarray(0, this.o);
-    this.out = EMPTY;
     this.o = 0;
     return result;
   }

@@ -7,6 +7,11 @@
  * `zlib.createGzip()` stream compresses one chunk at a time on one thread. With blocks in flight
  * concurrently, compression can spread over the cores of a larger Lambda while the main thread
  * converts. On a busy 2-vCPU machine it measured no faster than one stream: measure on the target size.
+ *
+ * Memory: a million rows make thousands of blocks, so input blocks are recycled (a block goes back to
+ * the pool once zlib has compressed it) and each member's output buffer is sized for what JSON lines
+ * compress to, not for the block: fresh buffers per block were gigabytes of garbage per million rows,
+ * and Node frees buffer memory only when a full collection runs.
  */
 import { promisify } from "node:util";
 import { gzip } from "node:zlib";
@@ -27,12 +32,23 @@ interface Job {
   done: boolean;
 }
 
+/**
+ * zlib's output buffer per member, as a fraction of the block: JSON lines compress to about a fifth at
+ * level 1, so a quarter (plus headroom) takes a member in one pass on the pool. Less compressible input
+ * only costs extra passes, and a member keeps this buffer alive until it is consumed.
+ */
+const OUTPUT_SHARE = 4;
+const MIN_OUTPUT_BYTES = 16 * 1024;
+
 export class ParallelGzip {
   private readonly level: number;
   private readonly blockBytes: number;
   private readonly concurrency: number;
+  private readonly chunkSize: number;
   private block: Uint8Array;
   private used = 0;
+  /** Blocks zlib is done with, ready to be filled again. */
+  private readonly free: Uint8Array[] = [];
   private readonly jobs: Job[] = [];
   private inputBytes = 0;
   private outputBytes = 0;
@@ -41,7 +57,9 @@ export class ParallelGzip {
     this.level = options.level ?? 1;
     this.blockBytes = options.blockBytes ?? 1 << 20;
     this.concurrency = Math.max(1, options.concurrency ?? 4);
-    this.block = new Uint8Array(this.blockBytes);
+    this.chunkSize = Math.max(MIN_OUTPUT_BYTES, Math.ceil(this.blockBytes / OUTPUT_SHARE) + 1024);
+    // Every byte of a block is written before it is read, so it needs no zero-filling.
+    this.block = Buffer.allocUnsafe(this.blockBytes);
   }
 
   /** Bytes given and bytes of gzip handed out so far. */
@@ -50,8 +68,9 @@ export class ParallelGzip {
   }
 
   /**
-   * Adds bytes. Resolves, once fewer than `concurrency` blocks are in flight (back-pressure), with the
-   * gzip members finished so far, in order (often none).
+   * Adds bytes (copied before this returns: the caller may reuse them at once). Resolves, once fewer
+   * than `concurrency` blocks are in flight (back-pressure), with the gzip members finished so far, in
+   * order (often none). Members are the caller's: they are never written to again.
    */
   async write(bytes: Uint8Array): Promise<Uint8Array[]> {
     this.inputBytes += bytes.length;
@@ -78,22 +97,25 @@ export class ParallelGzip {
   }
 
   private startBlock(): void {
-    const input = this.block.subarray(0, this.used);
-    // An output buffer larger than any member lets zlib compress the block in one pass on the pool,
-    // instead of returning to the (busy) main thread after every 16 KiB of output.
-    const chunkSize = this.blockBytes + (this.blockBytes >> 3) + 1024;
-    const job: Job = { result: gzipAsync(input, { level: this.level, chunkSize }), done: false };
+    const block = this.block;
+    const input = block.subarray(0, this.used);
+    const job: Job = {
+      result: gzipAsync(input, { level: this.level, chunkSize: this.chunkSize }),
+      done: false,
+    };
     // Settled jobs are noticed without awaiting them; failures still surface through takeFirst().
     job.result.then(
       () => {
         job.done = true;
+        // zlib has read the whole block: it can be filled again.
+        this.free.push(block);
       },
       () => {
         job.done = true;
       },
     );
     this.jobs.push(job);
-    this.block = new Uint8Array(this.blockBytes);
+    this.block = this.free.pop() ?? Buffer.allocUnsafe(this.blockBytes);
     this.used = 0;
   }
 

@@ -51,11 +51,12 @@ function convertPage(converter: BulkCsvToJsonl, page: Uint8Array, cuts: number[]
   const outputs: Uint8Array[] = [];
   let from = 0;
   for (const cut of [...cuts, page.length]) {
-    // A copy per chunk, so the converter cannot lean on bytes it was given earlier.
-    outputs.push(converter.push(page.slice(from, cut)));
+    // A copy per chunk, so the converter cannot lean on bytes it was given earlier; the output is
+    // copied too (not Buffer#slice, a view), since it is only valid until the next push.
+    outputs.push(new Uint8Array(converter.push(page.slice(from, cut))));
     from = cut;
   }
-  outputs.push(converter.endPage());
+  outputs.push(new Uint8Array(converter.endPage()));
   return decoder.decode(concat(outputs));
 }
 
@@ -105,6 +106,33 @@ describe("BulkCsvToJsonl", () => {
     const cuts = Array.from({ length: page.length - 1 }, (_, k) => k + 1);
 
     expect(convert(SAMPLE, COLUMNS, cuts)).toBe(`${EXPECTED}\n`);
+  });
+
+  it("hands out lines in one reused buffer, each batch whole until the next push", () => {
+    // Prepare: every row split from the next, so each push completes one row.
+    const page = encoder.encode(`${SAMPLE}\n`);
+    const rowStarts: number[] = [];
+    for (let at = page.indexOf(0x0a); at !== -1; at = page.indexOf(0x0a, at + 1)) {
+      if (page[at + 1] === 0x22 && page[at + 2] === 0x30) rowStarts.push(at + 1);
+    }
+    const converter = new BulkCsvToJsonl(COLUMNS);
+
+    // Act: read each batch as it comes, before the next push.
+    const texts: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let from = 0;
+    for (const cut of [...rowStarts.slice(1), page.length]) {
+      const lines = converter.push(page.slice(from, cut));
+      texts.push(decoder.decode(lines));
+      buffers.add(lines.buffer);
+      from = cut;
+    }
+    texts.push(decoder.decode(converter.endPage()));
+
+    // Assess
+    expect(texts.join("")).toBe(`${EXPECTED}\n`);
+    expect(texts.filter((text) => text !== "")).toHaveLength(3);
+    expect(buffers.size).toBe(1);
   });
 
   it("reads CRLF line endings and a last row without a line ending", () => {

@@ -34,6 +34,27 @@ describe("ParallelGzip", () => {
     expect(gzip.totals).toEqual({ input: input.length, output: file.length });
   });
 
+  it("copies what it is given and never writes to a member it handed out", async () => {
+    // Prepare: the caller refills one buffer after every write, as the extract's converter does.
+    const rows = Array.from({ length: 3000 }, (_, k) => `{"Id":"${k}","Name":"row ${k}"}\n`);
+    const scratch = new Uint8Array(64);
+    const encoder = new TextEncoder();
+    const gzip = new ParallelGzip({ blockBytes: 1024, concurrency: 2 });
+
+    // Act: members are kept, unread, until the end, while blocks are filled and compressed again.
+    const members: Uint8Array[] = [];
+    for (const row of rows) {
+      const { written } = encoder.encodeInto(row, scratch);
+      members.push(...(await gzip.write(scratch.subarray(0, written))));
+      scratch.fill(0x7e);
+    }
+    members.push(...(await gzip.end()));
+
+    // Assess
+    expect(new TextDecoder().decode(gunzipSync(concat(members)))).toBe(rows.join(""));
+    expect(members.length).toBeGreaterThan(20);
+  });
+
   it("writes a valid empty gzip file for no input", async () => {
     const gzip = new ParallelGzip();
 
