@@ -525,6 +525,90 @@ describe("load: idempotency and size", () => {
   });
 });
 
+describe("load: the file is parsed once", () => {
+  it("reads the inbound file once to validate it and sends Bulk jobs from the job files it staged", async () => {
+    // Prepare
+    const h = await start({ collectionsMaxRows: 0, jobMaxBytes: 1024 });
+    const lines = ["ERP_Id__c,Amount__c,Notes__c"];
+    for (let i = 0; i < 250; i++) lines.push(`ONCE-${i},${i}.5,"row ${i}, ""quoted"""`);
+    const key = "inbound/Invoice__c/insert/once.csv";
+    const request = await dropFile(h, key, lines.join("\n"));
+    const store = h.runtime.store;
+    const opened: string[] = [];
+    const counting = Object.create(store) as typeof store;
+    counting.stream = (streamed) => {
+      opened.push(streamed);
+      return store.stream(streamed);
+    };
+
+    // Act
+    const run = await driveLoad({ ...h.runtime, store: counting }, request);
+
+    // Assess
+    expect(run.summary).toMatchObject({
+      outcome: "succeeded",
+      api: "bulk",
+      counts: { read: 250, succeeded: 250 },
+    });
+    // Once for the header (the plan), once for the validation pass that staged the rows; never to send.
+    expect(opened.filter((name) => name === key)).toHaveLength(2);
+    const staged = opened.filter((name) => name.includes("/staged/job-"));
+    const jobs = run.summary?.jobIds ?? [];
+    expect(jobs.length).toBeGreaterThan(5);
+    expect(staged).toHaveLength(jobs.length);
+    expect(new Set(staged).size).toBe(jobs.length);
+    const notes = h.org.query("SELECT Notes__c FROM Invoice__c", { includeDeleted: false });
+    expect([...notes.rows()].map((row) => row.values[0]).sort()).toEqual(
+      Array.from({ length: 250 }, (_, i) => `row ${i}, "quoted"`).sort(),
+    );
+    await expectFilesAgree(h.runtime.store, run.summary);
+  });
+
+  it("writes rows staged before a JSON lines file revealed its last columns again, in one job under the whole header", async () => {
+    // Prepare: Paid__c first appears on line 1,201, Notes__c on line 2,201 (the reader reveals columns
+    // a batch of 1,000 lines at a time, so each appears after rows were staged without it).
+    const h = await start({ collectionsMaxRows: 0 });
+    const lines: string[] = [];
+    for (let i = 0; i < 2500; i++) {
+      const record: Record<string, unknown> = { ERP_Id__c: `LATE-${i}`, Amount__c: i };
+      if (i >= 1200) record.Paid__c = i % 2 === 0;
+      if (i >= 2200) record.Notes__c = `note ${i}`;
+      lines.push(JSON.stringify(record));
+    }
+    const request = await dropFile(h, "inbound/Invoice__c/insert/late.jsonl", lines.join("\n"));
+
+    // Act
+    const run = await driveLoad(h.runtime, request);
+
+    // Assess: rows staged before the last column appeared go in one job, the rest in another.
+    expect(run.summary).toMatchObject({
+      outcome: "succeeded",
+      api: "bulk",
+      counts: { read: 2500, succeeded: 2500 },
+    });
+    expect(run.summary?.jobIds).toHaveLength(2);
+    await expectFilesAgree(h.runtime.store, run.summary);
+    const success = await readResult(h.runtime.store, run.summary?.files.success as string);
+    expect(success.header).toEqual([
+      "sf__Id",
+      "sf__Created",
+      "ERP_Id__c",
+      "Amount__c",
+      "Paid__c",
+      "Notes__c",
+    ]);
+    const invoices = invoicesByErpId(h.org);
+    expect(invoices.size).toBe(2500);
+    expect(invoices.get("LATE-7")?.values).toMatchObject({ Amount__c: 7, Paid__c: null, Notes__c: null });
+    expect(invoices.get("LATE-1500")?.values).toMatchObject({
+      Amount__c: 1500,
+      Paid__c: true,
+      Notes__c: null,
+    });
+    expect(invoices.get("LATE-2499")?.values).toMatchObject({ Paid__c: false, Notes__c: "note 2499" });
+  });
+});
+
 describe("load: an insert is never repeated blindly", () => {
   it("reports rows of a collections insert whose connection dropped as unprocessed, to be checked", async () => {
     // Prepare

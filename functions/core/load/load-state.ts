@@ -78,6 +78,16 @@ export type Inflight =
       rows?: number;
     };
 
+/**
+ * One job file written while the file was validated (see staged-jobs.ts): a complete Bulk ingest CSV
+ * of at most `jobMaxBytes`, uploaded as it is. Compact, because the list rides in the payload.
+ */
+export interface StagedJob {
+  rows: number;
+  /** Plan columns its header holds (a prefix of the plan's: JSON lines reveal columns as they go). */
+  columns: number;
+}
+
 export interface LoadTimings {
   claimedAt: string;
   validatedAt?: string;
@@ -105,6 +115,12 @@ export interface LoadState {
   validRows?: number;
   /** Retry parts the current round reads (staged by the previous round; `parts.retry` counts the next one's). */
   sourceParts: number;
+  /**
+   * Round 0's valid rows as job files, written while validating so the file is parsed once. Absent
+   * when the rows were kept in memory instead (a small file validated in one invocation). While these
+   * are sent, `position` counts their rows (valid rows only), not the file's.
+   */
+  staged?: StagedJob[];
   /** Rows staged for the next round. */
   retryRows: number;
   jobs: LoadJob[];

@@ -13,8 +13,9 @@ import { endRound, TimeBudget } from "./rounds";
 import { readCsvRecords } from "./row-codec";
 import { RowCursor, type SourceItem, type SourceRow } from "./row-cursor";
 import { partKey, planKey } from "./run-folder";
-import { abortOpenJob, closeJob, jobEntry, sendBulk } from "./send-bulk";
+import { abortOpenJob, closeJob, jobEntry, sendBulk, sendStagedBulk } from "./send-bulk";
 import { CHECK_BEFORE_RESEND, sendCollections } from "./send-collections";
+import { stagedRows } from "./staged-jobs";
 import { buildSummary, outcomeMessage, resultFiles, writeResultFiles, writeSummary } from "./summary";
 import { checkReserve, readPlan, validatePass } from "./validate";
 
@@ -143,15 +144,24 @@ export async function submitLoad(
       plan = await readPlan(deps, state);
       if (state.round > 0 && state.position === 0) await checkReserve(deps, client);
     }
-    const source = buffered
-      ? bufferedBatches(buffered)
-      : openRoundSource(deps, state, fixedPlan(plan, state.file.key), state.position);
-    const cursor = new RowCursor(source, state.position);
-    try {
-      if (state.api === "collections") await sendCollections(deps, state, plan, cursor, client, budget);
-      else await sendBulk(deps, state, plan, cursor, client, budget);
-    } finally {
-      await cursor.close();
+    // Round 0 sends the rows validation kept in memory or staged (see staged-jobs.ts); a file it did
+    // neither for (a small file whose send continues in a later invocation) is read again.
+    const staged = state.round === 0 ? state.staged : undefined;
+    if (staged !== undefined && state.api === "bulk") {
+      await sendStagedBulk(deps, state, plan, client, budget);
+    } else {
+      const source = buffered
+        ? bufferedBatches(buffered)
+        : staged !== undefined
+          ? stagedRows(deps, state, state.position)
+          : openRoundSource(deps, state, fixedPlan(plan, state.file.key), state.position);
+      const cursor = new RowCursor(source, state.position);
+      try {
+        if (state.api === "collections") await sendCollections(deps, state, plan, cursor, client, budget);
+        else await sendBulk(deps, state, plan, cursor, client, budget);
+      } finally {
+        await cursor.close();
+      }
     }
     if (state.status === "polling" || state.status === "finishing")
       state.timings.submittedAt ??= isoNow(deps);

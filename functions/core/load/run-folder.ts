@@ -33,6 +33,11 @@ export function partKey(state: RunRef, kind: PartKind, index: number, round = 0)
   return `${runFolder(state)}parts/${name}-${pad(index)}.csv`;
 }
 
+/** A job file written while validating (round 0's valid rows, split at jobMaxBytes). */
+export function stagedJobKey(state: RunRef, index: number): string {
+  return `${runFolder(state)}staged/job-${pad(index)}.csv`;
+}
+
 export const RESULT_FILES = ["success", "failed", "unprocessed", "rejected"] as const;
 export type ResultFile = (typeof RESULT_FILES)[number];
 

@@ -11,13 +11,15 @@ import { fixedPlan, headerFits, openRoundSource, type PlanFor, readInboundHeader
 import { chooseApi, type TimeBudget } from "./rounds";
 import type { SourceRow } from "./row-cursor";
 import { planKey } from "./run-folder";
+import { JobStager } from "./staged-jobs";
 
 /**
  * Validation reads the whole file once before anything is sent, so a file that turns out to be broken
  * half-way (an unterminated quote, invalid UTF-8 at row 900,000) is rejected whole and Salesforce never
- * sees a part of it. Invalid rows of a readable file go to rejected.csv on the way. Small files keep
- * their valid rows from this pass (at most collectionsMaxRows of them) and are sent without reading
- * the file again.
+ * sees a part of it. Invalid rows of a readable file go to rejected.csv on the way. This is the only
+ * time the file is parsed: small files keep their valid rows in memory (at most collectionsMaxRows of
+ * them, when validated in one invocation); all others stage theirs as Bulk job files (staged-jobs.ts),
+ * which are sent without reading the file again.
  */
 
 const decoder = new TextDecoder();
@@ -101,6 +103,12 @@ export async function validatePass(
   const keep = fromStart && state.target.operation !== "hardDelete";
   let buffered: SourceRow[] | undefined = keep ? [] : undefined;
   let sink = new ResultSink(deps, state, holder.plan);
+  const stager = new JobStager(deps, state);
+  /** The rows kept in memory go to the stager once they cannot all be sent from memory. */
+  const stageBuffered = async () => {
+    for (const row of buffered ?? []) await stager.write(holder.plan, row.values);
+    buffered = undefined;
+  };
   let position = state.position;
   let valid = 0;
   let finished = true;
@@ -123,9 +131,10 @@ export async function validatePass(
         if (item.ok) {
           valid += 1;
           position = item.row.index + 1;
-          if (buffered) {
-            if (buffered.length < limit) buffered.push(item.row);
-            else buffered = undefined;
+          if (buffered !== undefined && buffered.length < limit) buffered.push(item.row);
+          else {
+            if (buffered !== undefined) await stageBuffered();
+            await stager.write(holder.plan, item.row.values);
           }
           continue;
         }
@@ -141,7 +150,12 @@ export async function validatePass(
       }
       budget.end();
     }
+    // Rows kept in memory are lost with the invocation: when validation continues in another one,
+    // they are staged like the rest.
+    if (!finished) await stageBuffered();
+    if (buffered === undefined) await stager.commit();
   } catch (error) {
+    await stager.abort(error);
     await sink.abort(error);
     throw error;
   } finally {
