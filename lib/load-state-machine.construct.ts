@@ -8,6 +8,7 @@ import { Duration } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { LOAD_EXECUTION_TIMEOUT_HOURS } from "../functions/core/load/claim";
 import type { ConnectorFunction } from "./connector-function.construct";
 import { connectorTask } from "./connector-task";
 import { acknowledgeStateMachineRole } from "./nag";
@@ -100,7 +101,8 @@ export class LoadStateMachine extends Construct {
       comment:
         "SaddleData load: claim an inbound file, validate and submit it to Salesforce, collect results.",
       definitionBody: sfn.DefinitionBody.fromChainable(claim),
-      timeout: Duration.hours(24),
+      // A claim still "loading" past this (and a Lambda's timeout) may be taken over by a manual retry.
+      timeout: Duration.hours(LOAD_EXECUTION_TIMEOUT_HOURS),
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });

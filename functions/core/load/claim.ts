@@ -28,6 +28,24 @@ export interface ClaimInput {
   runId?: string;
 }
 
+/** The load state machine's execution timeout: no run can still be loading after it. */
+export const LOAD_EXECUTION_TIMEOUT_HOURS = 24;
+/** A Lambda invocation in flight when its execution timed out runs at most this much longer. */
+const LAMBDA_TIMEOUT_MS = 15 * 60_000;
+
+/**
+ * A claim still "loading" after its execution must have ended: the run died without recording its end
+ * (its failure recording failed too). A manual retry may take it over, or the file would be stuck.
+ */
+function isAbandoned(claim: FileClaim, now: Date): boolean {
+  if (claim.status !== "loading") return false;
+  const claimedAt = Date.parse(claim.claimedAt);
+  return (
+    Number.isFinite(claimedAt) &&
+    now.getTime() - claimedAt > LOAD_EXECUTION_TIMEOUT_HOURS * 3_600_000 + LAMBDA_TIMEOUT_MS
+  );
+}
+
 /** The claim item of a retry run hangs off the run it replaces, so a chain of retries stays ordered. */
 function retryVersion(version: string, failedRunId: string): string {
   return `${version}#retry:${failedRunId}`;
@@ -152,13 +170,13 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
         latest,
         'each file version is loaded once. To load it again, start the load by hand with "retry": true after a failed run, or upload the file again.',
       );
-    } else if (latest.status !== "failed") {
+    } else if (latest.status !== "failed" && !isAbandoned(latest, now)) {
       return duplicate(
         runId,
         file,
         claimed.existing,
         latest,
-        `"retry" takes over only a run that failed; this one is ${latest.status}.`,
+        `"retry" takes over only a run that failed (or one still "loading" ${LOAD_EXECUTION_TIMEOUT_HOURS} hours after it claimed, which its execution cannot outlive); this one is ${latest.status}.`,
       );
     } else {
       const takeover = { ...file, version: retryVersion(version, latest.runId) };

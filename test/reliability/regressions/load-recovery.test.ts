@@ -143,6 +143,42 @@ describe("load recovery (regressions)", () => {
     expect(created(tokens)).toBe(7);
   });
 
+  it("lets a manual retry take over a claim left loading past its execution's timeout, and only then", async () => {
+    // Prepare: a run that claimed the file and died without recording anything (its failure recording
+    // failed too), once a day and a half ago and once a minute ago.
+    const stale = await dropInsert(6);
+    const fresh = await dropInsert(6);
+    const version = async (key: string) => (await env.runtime.store.head(key))?.etag as string;
+    const hour = 3_600_000;
+    await env.runtime.state.claimFile(
+      { bucket: stale.bucket, key: stale.key, version: await version(stale.key) },
+      "abandoned-run",
+      new Date(Date.now() - 36 * hour),
+    );
+    await env.runtime.state.claimFile(
+      { bucket: fresh.bucket, key: fresh.key, version: await version(fresh.key) },
+      "running-run",
+      new Date(Date.now() - 60_000),
+    );
+
+    // Act
+    const takeover = await (await runner()).runLoad(
+      { bucket: stale.bucket, key: stale.key, retry: true },
+      { name: "stale-retry" },
+    );
+    const refused = await (await runner()).runLoad(
+      { bucket: fresh.bucket, key: fresh.key, retry: true },
+      { name: "fresh-retry" },
+    );
+
+    // Assess
+    expect(takeover.status, `${takeover.error}: ${takeover.cause}`).toBe("SUCCEEDED");
+    expect(await summaryOf(stale.key)).toMatchObject({ runId: "stale-retry", outcome: "succeeded" });
+    expect(created(stale.tokens)).toBe(6);
+    expect(refused.states.at(-1)).toBe("Already loaded");
+    expect(created(fresh.tokens)).toBe(0);
+  });
+
   it("reads a Bulk job's results again when the connection drops while they stream in", async () => {
     // Prepare
     const { bucket, key, tokens } = await dropInsert(30);
