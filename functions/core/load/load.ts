@@ -307,6 +307,17 @@ export async function failLoad(
     };
   }
   const state = await latestState(deps, payload);
+  const claim = await deps.state.getFile({
+    bucket: state.file.bucket,
+    key: state.file.key,
+    version: state.file.claimVersion,
+  });
+  if (claim?.runId === state.runId && (claim.status === "succeeded" || claim.status === "partial")) {
+    // finish recorded the outcome and its answer was lost (a Lambda that timed out on return): the load
+    // is done. Recording it as failed now would invite a retry that sends every row again.
+    const written = claim.summaryKey ? await deps.store.get(claim.summaryKey) : undefined;
+    if (written) return JSON.parse(new TextDecoder().decode(written)) as LoadSummary;
+  }
   if (state.rejected) {
     // submit already wrote the rejection's summary: keep it.
     const written = await deps.store.get(resultFiles(state).summary);

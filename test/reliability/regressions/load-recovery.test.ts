@@ -179,6 +179,40 @@ describe("load recovery (regressions)", () => {
     expect(created(fresh.tokens)).toBe(0);
   });
 
+  it("keeps a finished load finished when the finish step's answer is lost to a time-out", async () => {
+    // Prepare: finish records the outcome, then its Lambda times out on return.
+    const { bucket, key, tokens } = await dropInsert(9);
+    let crashed = false;
+    const handler: LocalHandler = {
+      async invoke(event, runtime, remainingMs) {
+        const result = await loadHandler.invoke(event, runtime, remainingMs);
+        if ((event as { action: string }).action === "finish" && !crashed) {
+          crashed = true;
+          throw new InjectedCrash(FATAL_CRASH, "finish", "after");
+        }
+        return result;
+      },
+    };
+
+    // Act
+    const execution = await (await runner(handler)).runLoad({ bucket, key }, { name: "finish-timed-out" });
+    const retry = await (await runner()).runLoad({ bucket, key, retry: true }, { name: "finish-retry" });
+
+    // Assess: the execution failed, but the file is loaded, said so, and not loaded again.
+    expect(crashed).toBe(true);
+    expect(execution).toMatchObject({ status: "FAILED", error: FATAL_CRASH });
+    expect(await claimOf(bucket, key)).toMatchObject({ runId: "finish-timed-out", status: "succeeded" });
+    expect(await summaryOf(key)).toMatchObject({ runId: "finish-timed-out", outcome: "succeeded" });
+    expect(retry.states.at(-1)).toBe("Already loaded");
+    expect(created(tokens)).toBe(9);
+    const twice = tokens.filter(
+      (token) =>
+        [...org.query(`SELECT Id FROM Account WHERE ERP_Id__c = '${token}'`, { includeDeleted: true }).rows()]
+          .length > 1,
+    );
+    expect(twice).toEqual([]);
+  });
+
   it("reads a Bulk job's results again when the connection drops while they stream in", async () => {
     // Prepare
     const { bucket, key, tokens } = await dropInsert(30);
