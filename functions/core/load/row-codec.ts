@@ -39,10 +39,12 @@ export type RawItem = { line: number; values: RawValue[] } | { line: number; rej
 
 /** Rows and rejections of one batch merged back into file order. */
 function inFileOrder<V extends RawValue>(batch: InboundBatch<V>): RawItem[] {
+  const { rows, rejected } = batch;
+  // The usual batch: the reader's rows are already items in file order.
+  if (rejected.length === 0) return rows;
   const out: RawItem[] = [];
   let r = 0;
   let j = 0;
-  const { rows, rejected } = batch;
   while (r < rows.length || j < rejected.length) {
     const row = rows[r] as InboundRow<V> | undefined;
     const reject = rejected[j];
@@ -90,6 +92,17 @@ function checkedField(column: PlanColumn): CatalogField {
   return field;
 }
 
+/** Each column's checked field, in column order, made once per plan (a row is checked per column). */
+const checkedFieldLists = new WeakMap<LoadPlan, CatalogField[]>();
+function checkedFieldsOf(plan: LoadPlan): CatalogField[] {
+  let fields = checkedFieldLists.get(plan);
+  if (!fields) {
+    fields = plan.columns.map(checkedField);
+    checkedFieldLists.set(plan, fields);
+  }
+  return fields;
+}
+
 function rawText(value: RawValue): string {
   if (value === undefined) return "";
   if (value === null) return "#N/A";
@@ -116,18 +129,24 @@ export function prepareRow(plan: LoadPlan, item: RawItem, index: number): Source
     };
   }
   const source = plan.format === "csv" ? "csv" : "json";
+  const fields = checkedFieldsOf(plan);
+  const raw = item.values;
   const values: SfValue[] = new Array(width);
-  const problems: string[] = [];
-  plan.columns.forEach((column, position) => {
-    const result = toSalesforceValue(checkedField(column), item.values[position], source);
-    if (result.ok) values[position] = result.value;
-    else problems.push(`${column.header}: ${result.reason}`);
-  });
-  const deleting = plan.operation === "delete" || plan.operation === "hardDelete";
-  if (deleting && problems.length === 0 && typeof values[plan.idColumn] !== "string") {
-    problems.push("Id: the Id is empty, so there is nothing to delete");
+  let problems: string[] | undefined;
+  for (let position = 0; position < width; position++) {
+    const result = toSalesforceValue(fields[position] as CatalogField, raw[position], source);
+    if (result.ok) {
+      values[position] = result.value;
+    } else {
+      problems ??= [];
+      problems.push(`${plan.columns[position]?.header}: ${result.reason}`);
+    }
   }
-  if (problems.length > 0) {
+  const deleting = plan.operation === "delete" || plan.operation === "hardDelete";
+  if (deleting && problems === undefined && typeof values[plan.idColumn] !== "string") {
+    problems = ["Id: the Id is empty, so there is nothing to delete"];
+  }
+  if (problems !== undefined) {
     return {
       ok: false,
       reject: {
