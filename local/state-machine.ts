@@ -235,6 +235,7 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     },
   };
 
+  const machines = new Map<keyof typeof kinds, StateMachine>();
   const run = async (kind: keyof typeof kinds, input: unknown, name: string): Promise<LocalExecution> => {
     const machine = kinds[kind];
     if (!EXECUTION_NAME.test(name)) {
@@ -249,7 +250,13 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     const stateMachineName = machine.arn.split(":").at(-1) ?? kind;
     const executionArn = `${machine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
     const guard: ExecutionGuard = {};
-    const stateMachine = new StateMachine(machine.definition as never);
+    // Validated once per definition: the library validates on construction (100–300 ms) and runs any
+    // number of executions from one instance.
+    let stateMachine = machines.get(kind);
+    if (!stateMachine) {
+      stateMachine = new StateMachine(machine.definition as never);
+      machines.set(kind, stateMachine);
+    }
     const execution = stateMachine.run(input as never, {
       overrides: overridesFor(machine.definition, guard) as never,
       context: {
