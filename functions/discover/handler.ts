@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { discover, selectTasks } from "../core/discover";
 import { assertRunId } from "../core/layout";
+import { ObjectFilter } from "../core/patterns";
 import { defineHandler } from "../runtime/lambda";
 
 const DiscoverInput = z.object({
@@ -27,13 +28,15 @@ export type DiscoverInput = z.infer<typeof DiscoverInput>;
 export const discoverHandler = defineHandler("discover", DiscoverInput, async (input, { runtime }) => {
   const runId = assertRunId(input.runId);
   const { config, store, layout, log } = runtime;
+  const { request } = input;
+  // A bad pattern in the execution input is refused before any API call is spent.
+  if (request.objects) new ObjectFilter(request.objects);
   const salesforce = (await runtime.salesforce()).withOwnCounter();
   const result = await discover(
     { salesforce, store, layout, connection: config.connection, log },
     { include: config.settings.include, exclude: config.settings.exclude },
     new Date(),
   );
-  const { request } = input;
   const objects = request.objects ?? config.settings.objects;
   const tasks = selectTasks(
     result.index,

@@ -133,9 +133,12 @@ describe("hostile names at run time never reach Salesforce as a query or a write
     let run = 0;
     for (const objects of [...INJECTIONS.map((name) => [name]), ["Acount"], ["Account", "Nope__c"]]) {
       // Act
+      const callsBefore = emulator.calls.total;
       const execution = await runner.runSync({ objects }, { name: `hostile-sync-${++run}` });
 
       // Assess
+      // A hostile pattern is refused before any API call; an unknown name needs the catalog to tell.
+      if (INJECTIONS.includes(objects[0] as string)) expect(emulator.calls.total).toBe(callsBefore);
       expect(execution.status, JSON.stringify(objects)).toBe("FAILED");
       expect(execution.error, JSON.stringify(objects)).toBe("ConfigurationError");
       expect(execution.cause).toMatch(/not a valid object pattern|Unknown object/);
