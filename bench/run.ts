@@ -20,6 +20,8 @@ const HELP = `npm run bench -- [options]
   --no-cold-start    skip the bundle measurements
   --smoke            the CI smoke size: 20000 records, one repetition (results are not written)
   --profile <dir>    write a CPU profile of every connector process there
+  --node-options <flags>  Node flags of the measured processes instead of the stack's NODE_OPTIONS
+                     (e.g. --node-options "" to measure without --enable-source-maps)
   --out <file>       results file (default bench/results.json)`;
 
 function count(text: string, name: string): number {
@@ -38,6 +40,7 @@ const { values } = parseArgs({
     "no-cold-start": { type: "boolean", default: false },
     smoke: { type: "boolean", default: false },
     profile: { type: "string" },
+    "node-options": { type: "string" },
     out: { type: "string" },
     help: { type: "boolean", default: false },
   },
@@ -61,6 +64,7 @@ const options: BenchOptions = {
   coldStart: !values["no-cold-start"],
   log: (line) => process.stderr.write(`${line}\n`),
   ...(values.profile === undefined ? {} : { profileDir: values.profile }),
+  ...(values["node-options"] === undefined ? {} : { nodeOptions: values["node-options"] }),
 };
 
 const started = Date.now();

@@ -5,7 +5,7 @@
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { ENV } from "../functions/runtime/runtime";
-import { FUNCTION_SPECS } from "../lib/connector-function.construct";
+import { FUNCTION_SPECS, LAMBDA_NODE_OPTIONS } from "../lib/connector-function.construct";
 import type { LocalAwsReady } from "./aws/main";
 import { type BundleFigures, measureColdStart } from "./cold-start/cold-start";
 import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "./emulator/bench-object";
@@ -20,9 +20,6 @@ import { runChild, type Service, startService } from "./process/children";
 import { type CallCounts, readCalls, resetCalls } from "./process/emulator-control";
 import { median, ratio } from "./report/stats";
 import type { LoadFileResult, SetupResult } from "./setup/main";
-
-/** The stack's NODE_OPTIONS for every function (see lib/connector-function.construct.ts). */
-const LAMBDA_NODE_ARGS = ["--enable-source-maps"];
 
 export interface BenchOptions {
   /** Extract sizes (records); the largest is the headline. */
@@ -49,6 +46,8 @@ export interface BenchOptions {
   verifyLanded?: boolean;
   /** Write a CPU profile of every connector child here (`node --cpu-prof`). */
   profileDir?: string;
+  /** Node flags of every measured child (default: the stack's NODE_OPTIONS). */
+  nodeOptions?: string;
   log: (line: string) => void;
 }
 
@@ -182,6 +181,11 @@ function pathFigures(
   };
 }
 
+/** The flags a Lambda of the stack runs with (or the ones asked for), for every measured child. */
+function lambdaNodeArgs(options: BenchOptions): string[] {
+  return (options.nodeOptions ?? LAMBDA_NODE_OPTIONS).split(/\s+/).filter((flag) => flag !== "");
+}
+
 function profileArgs(options: BenchOptions): string[] {
   return options.profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${options.profileDir}`];
 }
@@ -225,7 +229,7 @@ async function extractAtSize(
         runChild<ExtractLimitResult>(
           "extractLimit",
           { emulator: ready, soql, pageRecords, jobId: sharedJob, keepJob },
-          { nodeArgs: LAMBDA_NODE_ARGS },
+          { nodeArgs: lambdaNodeArgs(options) },
         ),
       );
       check(limit.result.records === records, `limit downloaded ${limit.result.records} rows`);
@@ -249,7 +253,7 @@ async function extractAtSize(
             invocationBudgetMs: budget,
             waitScale: options.waitScale,
           },
-          { env, nodeArgs: [...LAMBDA_NODE_ARGS, ...profileArgs(options)] },
+          { env, nodeArgs: [...lambdaNodeArgs(options), ...profileArgs(options)] },
         ),
       );
       check(connector.result.records === records, `the connector landed ${connector.result.records} rows`);
@@ -286,7 +290,7 @@ async function extractAtSize(
               key: `baseline/${runId}.json`,
               apiVersion: "62.0",
             },
-            { env, nodeArgs: [...LAMBDA_NODE_ARGS, `--max-old-space-size=${options.baselineHeapMb}`] },
+            { env, nodeArgs: [...lambdaNodeArgs(options), `--max-old-space-size=${options.baselineHeapMb}`] },
           ),
         (result) => result.cleanupCalls,
       );
@@ -369,7 +373,7 @@ async function loadPhase(
               externalIdField: BENCH_EXTERNAL_ID,
               jobMaxBytes,
             },
-            { env, nodeArgs: LAMBDA_NODE_ARGS },
+            { env, nodeArgs: lambdaNodeArgs(options) },
           ),
         (result) => result.cleanupCalls,
       );
@@ -391,7 +395,7 @@ async function loadPhase(
               runId: `bench-load-${stamp}-${rep}`,
               invocationBudgetMs: budget,
             },
-            { env, nodeArgs: [...LAMBDA_NODE_ARGS, ...profileArgs(options)] },
+            { env, nodeArgs: [...lambdaNodeArgs(options), ...profileArgs(options)] },
           ),
         (result) => result.cleanupCalls,
       );

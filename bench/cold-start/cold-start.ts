@@ -24,16 +24,24 @@ export interface BundleFigures {
   importMs: number;
   /** Median import time with --enable-source-maps (the deployed NODE_OPTIONS). */
   importMsSourceMaps: number;
+  /** Median resident memory right after the import, no flags and with --enable-source-maps (MB). */
+  importRssMb: number;
+  importRssMbSourceMaps: number;
   importRuns: number[];
 }
 
-async function importOnce(file: string, flags: string[]): Promise<number> {
+interface ImportProbe {
+  importMs: number;
+  rssMb: number;
+}
+
+async function importOnce(file: string, flags: string[]): Promise<ImportProbe> {
   const probe = join(BENCH_DIR, "cold-start", "import-probe.mjs");
   // An empty environment apart from PATH: a Lambda's cold start has no project settings to read.
   const { stdout } = await run(process.execPath, [...flags, probe, file], {
     env: { PATH: process.env.PATH ?? "" },
   });
-  return (JSON.parse(stdout.trim()) as { importMs: number }).importMs;
+  return JSON.parse(stdout.trim()) as ImportProbe;
 }
 
 /** Every `functions/<name>/handler.ts`: one Lambda each. */
@@ -59,22 +67,25 @@ export async function measureColdStart(
     );
     const file = join(outdir, bundleFileName(CONNECTOR_BUNDLING));
     const bytes = statSync(file).size;
-    const plain: number[] = [];
-    const withMaps: number[] = [];
+    const plain: ImportProbe[] = [];
+    const withMaps: ImportProbe[] = [];
     for (let i = 0; i < repetitions; i++) {
       plain.push(await importOnce(file, []));
       withMaps.push(await importOnce(file, ["--enable-source-maps"]));
     }
+    const round = (mb: number) => Math.round(mb);
     const entry: BundleFigures = {
       name,
       bytes,
-      importMs: median(plain),
-      importMsSourceMaps: median(withMaps),
-      importRuns: plain,
+      importMs: median(plain.map((probe) => probe.importMs)),
+      importMsSourceMaps: median(withMaps.map((probe) => probe.importMs)),
+      importRssMb: round(median(plain.map((probe) => probe.rssMb))),
+      importRssMbSourceMaps: round(median(withMaps.map((probe) => probe.rssMb))),
+      importRuns: plain.map((probe) => probe.importMs),
     };
     log(
-      `cold start ${name}: ${(bytes / 1e6).toFixed(2)} MB, import ${entry.importMs.toFixed(0)} ms ` +
-        `(${entry.importMsSourceMaps.toFixed(0)} ms with source maps)`,
+      `cold start ${name}: ${(bytes / 1e6).toFixed(2)} MB, import ${entry.importMs.toFixed(0)} ms and ` +
+        `${entry.importRssMb} MB (${entry.importMsSourceMaps.toFixed(0)} ms and ${entry.importRssMbSourceMaps} MB with source maps)`,
     );
     figures.push(entry);
   }

@@ -58,11 +58,18 @@ export function formatTable(results: BenchResults): string {
   if (results.bundles.length > 0) {
     lines.push(
       "",
-      `${"bundle".padEnd(14)} ${pad("bytes", 11)} ${pad("import ms", 10)} ${pad("+maps ms", 9)}`,
+      `${"bundle".padEnd(14)} ${pad("bytes", 11)} ${pad("import ms", 10)} ${pad("+maps ms", 9)} ${pad("RSS MB", 7)} ${pad("+maps MB", 9)}`,
     );
     for (const bundle of results.bundles) {
       lines.push(
-        `${bundle.name.padEnd(14)} ${pad(int(bundle.bytes), 11)} ${pad(bundle.importMs.toFixed(0), 10)} ${pad(bundle.importMsSourceMaps.toFixed(0), 9)}`,
+        [
+          bundle.name.padEnd(14),
+          pad(int(bundle.bytes), 11),
+          pad(bundle.importMs.toFixed(0), 10),
+          pad(bundle.importMsSourceMaps.toFixed(0), 9),
+          pad(int(bundle.importRssMb), 7),
+          pad(int(bundle.importRssMbSourceMaps), 9),
+        ].join(" "),
       );
     }
   }

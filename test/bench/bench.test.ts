@@ -74,6 +74,9 @@ describe("npm run bench (smoke size)", () => {
       expect(bundle.bytes).toBeGreaterThan(10_000);
       expect(bundle.importMs).toBeGreaterThan(0);
       expect(bundle.importMsSourceMaps).toBeGreaterThan(0);
+      // A fresh Node process alone holds tens of MB; the import adds to it.
+      expect(bundle.importRssMb).toBeGreaterThan(20);
+      expect(bundle.importRssMbSourceMaps).toBeGreaterThan(20);
     }
     const table = formatTable(results);
     expect(table).toContain("extract 20,000 connector");
