@@ -365,6 +365,16 @@ const GZIP_BLOCK_BYTES = 2 * 1024 * 1024;
 /** Compressed bytes that may wait for the upload before the writer waits too. */
 const UPLOAD_BUFFER_BYTES = 1024 * 1024;
 
+/** Waits until `stream` drains; when `signal` aborts first (the upload failed), throws its reason. */
+async function drained(stream: PassThrough, signal: AbortSignal): Promise<void> {
+  try {
+    await once(stream, "drain", { signal });
+  } catch (error) {
+    signal.throwIfAborted();
+    throw error;
+  }
+}
+
 /**
  * Write one part: bytes are compressed block by block on the threadpool (ParallelGzip: concatenated
  * gzip members are one gzip file) straight into a multipart upload, so memory holds only what is in
@@ -382,23 +392,23 @@ async function writePart(
   });
   const compressed = new PassThrough({ highWaterMark: UPLOAD_BUFFER_BYTES });
   const upload = deps.store.upload(key, compressed, { contentType: "application/gzip" });
-  // Surface an upload failure to a writer waiting for the upload.
-  const failed = upload.then(
-    () => new Promise<never>(() => undefined),
-    (error: unknown) => Promise.reject(error),
-  );
-  failed.catch(() => undefined);
+  // A failed upload stops the writer, also one waiting for the upload to drain its buffer. Not by
+  // racing each write against the upload's promise: every raced result (the members) would stay
+  // reachable from that pending promise until the part ends, a page's whole compressed output.
+  const uploadFailed = new AbortController();
+  upload.catch((error: unknown) => uploadFailed.abort(error));
   const send = async (members: Uint8Array[]) => {
     for (const member of members) {
-      if (!compressed.write(member)) await Promise.race([once(compressed, "drain"), failed]);
+      uploadFailed.signal.throwIfAborted();
+      if (!compressed.write(member)) await drained(compressed, uploadFailed.signal);
     }
   };
   const write = async (bytes: Uint8Array) => {
-    await send(await Promise.race([gzip.write(bytes), failed]));
+    await send(await gzip.write(bytes));
   };
   try {
     await produce(write);
-    await send(await Promise.race([gzip.end(), failed]));
+    await send(await gzip.end());
   } catch (error) {
     compressed.destroy(error instanceof Error ? error : new Error(String(error)));
     await upload.catch(() => undefined);

@@ -3,7 +3,12 @@ import { createDemoOrg } from "../../emulator/org/demo";
 import type { Org, Value } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../functions/core/discover";
-import { ConfigurationError, LeaseConflictError, RateLimitError } from "../../functions/core/errors";
+import {
+  ConfigurationError,
+  LeaseConflictError,
+  RateLimitError,
+  TransientError,
+} from "../../functions/core/errors";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
 import { extractHandler } from "../../functions/extract/handler";
 import { driveDiscover, driveExtract, driveSync } from "../support/drive";
@@ -374,6 +379,56 @@ describe("sync: continuation and crashes", () => {
     expect(records).toHaveLength(expected.size);
     expect(new Set(records.map((record) => record.Id)).size).toBe(expected.size);
     expect(summary.records).toBe(expected.size);
+  });
+});
+
+describe("sync: a part whose upload fails", () => {
+  it("fails the fetch with the upload's error, and the fetch's retry lands the page once", async () => {
+    // Prepare: the first part upload reads a little of its body, then S3 drops it.
+    const h = await start({ settings: { bulkPageRecords: 100, restMaxRecords: 0 } });
+    const discovered = await driveDiscover(h.runtime, "upload-1", {
+      objects: ["Contact"],
+      mode: "full_refresh",
+    });
+    const task = discovered.tasks[0];
+    if (!task) throw new Error("no task");
+    const store = h.runtime.store;
+    const failing = Object.create(store) as typeof store;
+    let dropped = 0;
+    failing.upload = async (key, body, options) => {
+      if (key.endsWith(".jsonl.gz") && dropped === 0) {
+        dropped += 1;
+        for await (const _chunk of body) break;
+        throw new TransientError("simulated: S3 dropped the part upload");
+      }
+      return store.upload(key, body, options);
+    };
+    const runtime = { ...h.runtime, store: failing };
+
+    // Act: as the state machine does, the failed fetch is retried with the same input.
+    let state = (await extractHandler.invoke({ action: "start", task }, runtime)) as ExtractState;
+    while (state.status === "polling") {
+      state = (await extractHandler.invoke({ action: "poll", state }, runtime)) as ExtractState;
+    }
+    const failure = await extractHandler
+      .invoke({ action: "fetch", state }, runtime, () => 0)
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    while (state.status !== "ready") {
+      state = (await extractHandler.invoke({ action: "fetch", state }, runtime, () => 0)) as ExtractState;
+    }
+    const summary = (await extractHandler.invoke({ action: "commit", state }, runtime)) as ExtractSummary;
+
+    // Assess
+    expect(failure).toBeInstanceOf(TransientError);
+    expect((failure as Error).message).toContain("S3 dropped the part upload");
+    const expected = orgRecords(h.emulator.org, await streamOf(h, "Contact"), false);
+    const records = (await landed(h, "Contact")).flat();
+    expect(summary).toMatchObject({ status: "succeeded", records: expected.size });
+    expect(records).toHaveLength(expected.size);
+    expect(new Set(records.map((record) => record.Id)).size).toBe(expected.size);
   });
 });
 

@@ -12,7 +12,8 @@ const FLUSH_BYTES = 256 * 1024;
 export class PartWriter {
   private stream: PassThrough | undefined;
   private upload: Promise<{ bytes: number }> | undefined;
-  private failed: Promise<never> | undefined;
+  /** Aborted with the upload's error, so that it reaches a writer waiting for the upload to drain. */
+  private readonly uploadFailed = new AbortController();
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   /** Rows (or whatever unit the caller counts) written. */
@@ -44,14 +45,20 @@ export class PartWriter {
       const stream = new PassThrough();
       this.stream = stream;
       this.upload = this.store.upload(this.key, stream, { contentType: this.contentType });
-      // A failed upload must reach a writer blocked on backpressure.
-      this.failed = this.upload.then(
-        () => new Promise<never>(() => undefined),
-        (error: unknown) => Promise.reject(error),
-      );
-      this.failed.catch(() => undefined);
+      // Not a race of every wait against the upload's promise: each raced promise would stay
+      // reachable from it until the object is whole.
+      this.upload.catch((error: unknown) => this.uploadFailed.abort(error));
     }
-    if (!this.stream.write(chunk)) await Promise.race([once(this.stream, "drain"), this.failed]);
+    const signal = this.uploadFailed.signal;
+    signal.throwIfAborted();
+    if (!this.stream.write(chunk)) {
+      try {
+        await once(this.stream, "drain", { signal });
+      } catch (error) {
+        signal.throwIfAborted();
+        throw error;
+      }
+    }
   }
 
   /** Finish the object; returns the bytes written (0 and no object when nothing was written). */

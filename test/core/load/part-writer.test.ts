@@ -36,4 +36,24 @@ describe("part writer", () => {
     expect(store.objects.has("parts/idle.csv")).toBe(false);
     expect(store.objects.has("parts/aborted.csv")).toBe(false);
   });
+
+  it("stops a writer waiting for the upload to drain when the upload fails, with the upload's error", async () => {
+    // Prepare: an upload that never reads its body, then fails.
+    const store = new MemoryStore();
+    store.upload = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      throw new Error("simulated: S3 refused the upload");
+    };
+    const writer = new PartWriter(store, "parts/refused.csv");
+    const chunk = Buffer.alloc(256 * 1024, 0x61);
+
+    // Act: the stream's buffer fills at once, so the second write waits for a drain that never comes.
+    const writing = (async () => {
+      for (let i = 0; i < 10; i++) await writer.write(chunk);
+    })();
+
+    // Assess
+    await expect(writing).rejects.toThrow("S3 refused the upload");
+    await expect(writer.close()).rejects.toThrow("S3 refused the upload");
+  });
 });
