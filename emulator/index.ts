@@ -9,12 +9,13 @@ import { CallCounter } from "./http/call-counter";
 import type { Services } from "./http/context";
 import { controlHandler } from "./http/control";
 import { type FaultController, type FaultRule, Faults } from "./http/faults";
+import { identityBody, userInfoBody } from "./http/identity";
 import { Limits } from "./http/limits";
 import { OAuthServer } from "./http/oauth";
 import { EmulatorServer } from "./http/server";
 import { Sessions } from "./http/sessions";
 import { Timers } from "./http/timers";
-import { createDemoOrg } from "./org/demo";
+import { createDemoOrg, DEMO_USERNAME } from "./org/demo";
 import type { Org } from "./org/types";
 
 export type { ApiCallCounter } from "./http/call-counter";
@@ -75,7 +76,7 @@ export interface Emulator {
 export const DEMO_CREDENTIALS = {
   clientId: "saddledata-demo",
   clientSecret: "saddledata-demo-secret",
-  username: "demo@saddledata.dev",
+  username: DEMO_USERNAME,
   password: "demo-password",
   securityToken: "demo-token",
 } as const;
@@ -86,6 +87,15 @@ function runningUserId(org: Org): string {
   const first = org.query("SELECT Id FROM User", { includeDeleted: false }).rows()[Symbol.iterator]().next();
   if (first.done) throw new Error("The org has no User to run API sessions as.");
   return first.value.id;
+}
+
+/**
+ * The username the credentials log in with is the running user's own Username: clients read it back
+ * from the User record after login (sf files the org under it), so the two must agree.
+ */
+function runningUsername(org: Org, userId: string): string {
+  const username = org.get("User", userId)?.Username;
+  return typeof username === "string" && username !== "" ? username : DEMO_USERNAME;
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -129,7 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     url: () => url,
   };
   const userId = runningUserId(org);
-  const credentials = { ...DEMO_CREDENTIALS };
+  const credentials = { ...DEMO_CREDENTIALS, username: runningUsername(org, userId) };
   const oauth = new OAuthServer({
     url: () => url,
     orgId: org.orgId,
@@ -156,24 +166,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     oauth,
     control: controlHandler({ org, faults, calls, limits, sessions }),
     logRequests: options.logRequests ?? false,
-    identity: (session) => ({
-      id: `${url}/id/${org.orgId}/${session.userId}`,
-      asserted_user: true,
-      user_id: session.userId,
-      organization_id: org.orgId,
-      username: session.username,
-      display_name: "SaddleData Demo",
-      active: true,
-      user_type: "STANDARD",
-      language: "en_US",
-      locale: "en_US",
-      utcOffset: 0,
-      urls: {
-        rest: `${url}/services/data/v{version}/`,
-        sobjects: `${url}/services/data/v{version}/sobjects/`,
-        query: `${url}/services/data/v{version}/query/`,
-      },
-    }),
+    identity: (session) => identityBody(org, url, session),
+    userInfo: (session) => userInfoBody(org, url, session),
   });
   const port = await server.listen(options.port ?? 0);
   url = `http://127.0.0.1:${port}`;

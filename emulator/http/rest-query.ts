@@ -1,13 +1,15 @@
 /**
  * REST `query` / `queryAll` and `query/{locator}` (queryMore): pages of 200..2000 records
  * (`Sforce-Query-Options: batchSize=`), `nextRecordsUrl` `/services/data/vXX.X/query/01g…-2000`
- * absent on the last page, `totalSize` the whole query's count on every page.
+ * absent on the last page, `totalSize` the whole query's count on every page; with `columns=true`, the
+ * query's column metadata instead.
  */
 import type { QueryResult, ResultRow } from "../org/types";
 import { ApiError } from "./api-error";
 import type { RequestContext, Services } from "./context";
 import { IdSequence } from "./ids";
 import { orgCall } from "./org-errors";
+import { queryColumns } from "./query-columns";
 import { json, type Reply } from "./reply";
 import { type JsonRecord, restRecordFormatter } from "./rest-records";
 
@@ -49,6 +51,11 @@ export class RestQueries {
     }
     const org = this.services.org;
     const result = orgCall(() => org.query(soql, { includeDeleted }));
+    if (ctx.query.get("columns") === "true")
+      return json(
+        200,
+        orgCall(() => queryColumns(org, result)),
+      );
     const cursor: Cursor = {
       result,
       format: orgCall(() => restRecordFormatter(org, result, ctx.version)),

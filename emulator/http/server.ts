@@ -37,6 +37,8 @@ export interface ServerOptions {
   logRequests: boolean;
   /** Identity (`/id/{org}/{user}`) body for a session. */
   identity: (session: Session) => Record<string, unknown>;
+  /** OpenID Connect UserInfo (`/services/oauth2/userinfo`) body for a session. */
+  userInfo: (session: Session) => Record<string, unknown>;
 }
 
 const VERSION_PATH = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/;
@@ -120,7 +122,7 @@ export class EmulatorServer {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = performance.now();
     const method = (req.method ?? "GET").toUpperCase();
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
+    const url = requestUrl(req.url ?? "/");
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
     let kind: RouteKind | "control" = "notFound";
     let status = 0;
@@ -163,13 +165,14 @@ export class EmulatorServer {
     method: string,
     path: string,
   ):
-    | { kind: RouteKind; special: "oauth" | "revoke" | "versions" | "identity" }
+    | { kind: RouteKind; special: "oauth" | "revoke" | "versions" | "identity" | "userinfo" }
     | { kind: RouteKind; version: string; endpoint: Endpoint; params: Record<string, string> }
     | { kind: RouteKind; error: ApiError } {
     if (path === "/services/oauth2/token") return { kind: "oauth", special: "oauth" };
     if (path === "/services/oauth2/revoke") return { kind: "oauthRevoke", special: "revoke" };
     if (path === "/services/data") return { kind: "versions", special: "versions" };
     if (/^\/id\/[^/]+\/[^/]+$/.test(path)) return { kind: "identity", special: "identity" };
+    if (path === "/services/oauth2/userinfo") return { kind: "identity", special: "userinfo" };
     const match = VERSION_PATH.exec(path);
     if (match === null) return { kind: "notFound", error: notFound() };
     const version = match[1] as string;
@@ -218,7 +221,14 @@ export class EmulatorServer {
         return withHeaders(errorReply(invalidSession()), { "WWW-Authenticate": "Token" });
       if (!this.services.limits.trySpend("DailyApiRequests")) return errorReply(requestLimitExceeded());
       const limitInfo = { "Sforce-Limit-Info": this.services.limits.usageHeader() };
-      if ("special" in resolved) return json(200, this.options.identity(session), limitInfo);
+      if ("special" in resolved) {
+        if (resolved.special === "userinfo") {
+          if (method !== "GET" && method !== "POST")
+            return errorReply(methodNotAllowed(method, ["GET", "POST"]));
+          return json(200, this.options.userInfo(session), limitInfo);
+        }
+        return json(200, this.options.identity(session), limitInfo);
+      }
       if ("error" in resolved) return withHeaders(errorReply(resolved.error), limitInfo);
       const ctx: RequestContext = {
         method,
@@ -358,6 +368,18 @@ function faultReply(action: FaultAction): Reply {
     default:
       return errorReply(serverUnavailable());
   }
+}
+
+/**
+ * The request target as a URL. Salesforce ignores repeated slashes in a path, and clients that keep an
+ * instance URL with a trailing slash (the sf CLI) send `//services/data/…`, which `new URL` would read
+ * as a host name.
+ */
+function requestUrl(target: string): URL {
+  const at = target.indexOf("?");
+  const path = at === -1 ? target : target.slice(0, at);
+  const query = at === -1 ? "" : target.slice(at);
+  return new URL(path.replace(/\/{2,}/g, "/") + query, "http://127.0.0.1");
 }
 
 function decodeSegment(segment: string): string {

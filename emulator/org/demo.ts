@@ -19,6 +19,12 @@ import {
 import { dateOf } from "./temporal";
 import type { DmlInput } from "./types";
 
+/**
+ * The demo org's running user logs in with this username: Salesforce clients read the Username of the
+ * token's User record (sf stores the org under it), so it must be the one the demo credentials name.
+ */
+export const DEMO_USERNAME = "demo@saddledata.dev";
+
 export interface DemoOrgOptions {
   seed?: number;
   /** The org's "now" (epoch ms): data spreads over the year before it. Default: real time. */
@@ -172,7 +178,7 @@ function spread(random: Random, count: number, start: number, end: number): numb
 export function createDemoOrg(options: DemoOrgOptions = {}): EmulatorOrg {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now();
-  const org = createOrg({ seed, now, objects: demoObjects() });
+  const org = createOrg({ seed, now, objects: demoObjects(), runningUsername: DEMO_USERNAME });
   const random = createRandom(seed);
   const yearAgo = now - 365 * DAY;
 

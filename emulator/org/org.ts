@@ -48,6 +48,8 @@ export interface CreateOrgOptions {
   frozen?: boolean;
   /** The org's objects; a standard User object is added when missing (audit fields point to it). */
   objects?: ObjectDef[];
+  /** The running (integration) user's Username; default `admin@<org id>.example.com`. */
+  runningUsername?: string;
 }
 
 /** The emulator's Org, with a few extras the demo and tests use. */
@@ -109,7 +111,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
     for (const name of users.storedFields) values[name] = null;
     const firstId = users.table.idFor(users.table.highWater + 1);
     Object.assign(values, {
-      Username: `admin@${orgId.slice(0, 15).toLowerCase()}.example.com`,
+      Username: options.runningUsername ?? `admin@${orgId.slice(0, 15).toLowerCase()}.example.com`,
       LastName: "Admin",
       FirstName: "Integration",
       Email: "admin@example.com",
