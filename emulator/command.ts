@@ -2,6 +2,8 @@
  * `saddledata emulator`: runs the org emulator until Ctrl-C, printing its URL and the demo
  * credentials.
  */
+import { createPublicKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { ConfigurationError } from "../functions/core/errors";
 import { startEmulator } from "./index";
@@ -15,6 +17,33 @@ function integer(name: string): (value: string) => number {
   };
 }
 
+interface EmulatorCommandOptions {
+  port: number;
+  seed: number;
+  apiVersion: string;
+  logRequests: boolean;
+  jwtPublicKey?: string;
+}
+
+/** The key file's text, refused up front when it holds no certificate or public key. */
+function publicKeyPem(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new ConfigurationError(`--jwt-public-key: cannot read '${file}'.`, { cause: error });
+  }
+  try {
+    createPublicKey(pem);
+  } catch (error) {
+    throw new ConfigurationError(
+      `--jwt-public-key: '${file}' is not a PEM certificate or public key (e.g. the server.crt of an sf JWT setup).`,
+      { cause: error },
+    );
+  }
+  return pem;
+}
+
 export function registerEmulatorCommand(program: Command): Command {
   return program
     .command("emulator")
@@ -23,12 +52,17 @@ export function registerEmulatorCommand(program: Command): Command {
     .option("-s, --seed <seed>", "demo org seed", integer("seed"), 1)
     .option("--api-version <version>", "newest API version served", "62.0")
     .option("--log-requests", "print one JSON line per request", false)
-    .action(async (options: { port: number; seed: number; apiVersion: string; logRequests: boolean }) => {
+    .option(
+      "--jwt-public-key <file>",
+      "PEM certificate or public key the JWT bearer grant verifies with (as uploaded to a connected app)",
+    )
+    .action(async (options: EmulatorCommandOptions) => {
       const emulator = await startEmulator({
         port: options.port,
         seed: options.seed,
         apiVersion: options.apiVersion,
         logRequests: options.logRequests,
+        jwtPublicKeyPem: options.jwtPublicKey === undefined ? undefined : publicKeyPem(options.jwtPublicKey),
       });
       const c = emulator.credentials;
       process.stdout.write(

@@ -1,4 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createSign, generateKeyPairSync } from "node:crypto";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 
@@ -64,5 +68,68 @@ describe("saddledata emulator", () => {
     await fetch(`${match[1]}/services/data`);
     // Assess
     expect((await logged)[0]).toContain('"kind":"versions"');
+  });
+
+  it("verifies JWT bearer assertions with the key given by --jwt-public-key (sf org login jwt)", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "emulator-jwt-"));
+    try {
+      const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+      const keyFile = join(dir, "server.pub");
+      await writeFile(keyFile, pair.publicKey.export({ type: "spki", format: "pem" }));
+      child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--jwt-public-key", keyFile], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const url = (
+        await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Press Ctrl-C/)
+      )[1] as string;
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+      const claims = {
+        iss: "saddledata-demo",
+        sub: "demo@saddledata.dev",
+        aud: url,
+        exp: Math.floor(Date.now() / 1000) + 60,
+      };
+      const unsigned = `${part({ alg: "RS256" })}.${part(claims)}`;
+      const signature = createSign("RSA-SHA256").update(unsigned).sign(pair.privateKey).toString("base64url");
+      // Act
+      const response = await fetch(`${url}/services/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+          assertion: `${unsigned}.${signature}`,
+        }),
+      });
+      // Assess
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { instance_url: string }).instance_url).toBe(url);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a --jwt-public-key file that holds no key, before listening", async () => {
+    // Prepare
+    const dir = await mkdtemp(join(tmpdir(), "emulator-jwt-"));
+    try {
+      const keyFile = join(dir, "not-a-key.pem");
+      await writeFile(keyFile, "hello");
+      child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--jwt-public-key", keyFile], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr?.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString("utf8");
+      });
+      // Act
+      const code = await new Promise<number | null>((resolve) => child?.once("exit", resolve));
+      // Assess
+      expect(code).toBe(2);
+      expect(stderr).toContain("--jwt-public-key");
+      expect(stderr).toContain("is not a PEM certificate or public key");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
