@@ -23,6 +23,11 @@ const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** Kinds of field: plain ASCII bytes, other UTF-8 bytes, or text already unescaped. */
+const ASCII = 0;
+const UTF8 = 1;
+const TEXT = 2;
+
 const END = Symbol("end");
 const MORE = Symbol("more");
 
@@ -58,6 +63,11 @@ class CsvReader implements InboundReader<string> {
   private retryAt = 0;
   private columns: string[] | undefined;
   private iterated = false;
+  /** Where the fields of the record being parsed are, and how to make them strings (see parseRecord). */
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  private kinds = new Uint8Array(64);
+  private readonly texts: Array<string | undefined> = [];
 
   constructor(source: AsyncIterable<Uint8Array>, options: CsvReadOptions) {
     this.iterator = source[Symbol.asyncIterator]();
@@ -150,20 +160,20 @@ class CsvReader implements InboundReader<string> {
     }
     if (this.pending.length === 0) return this.eof ? END : MORE;
     if (!this.eof && this.pending.length < this.retryAt) return MORE;
-    const bytes = this.pending.bytes;
-    const record = this.parseRecord(bytes, bytes.length, this.eof);
+    const { data, start, end } = this.pending;
+    const record = this.parseRecord(data, start, end, this.eof);
     if (record !== undefined) {
-      this.pending.drop(record.next);
+      this.pending.drop(record.next - start);
       this.retryAt = 0;
       return record;
     }
-    if (bytes.length > this.maxRowBytes) {
+    if (end - start > this.maxRowBytes) {
       throw new DataError(
         `The row starting at line ${this.line} is longer than ${this.maxRowBytes} bytes: check for a quote that is never closed`,
         { line: this.line },
       );
     }
-    this.retryAt = bytes.length * 2;
+    this.retryAt = (end - start) * 2;
     return MORE;
   }
 
@@ -178,30 +188,39 @@ class CsvReader implements InboundReader<string> {
   }
 
   /**
-   * One record from `buf[0, end)`, or undefined when it is not complete yet (only when not `final`).
+   * One record from `buf[from, end)`, or undefined when it is not complete yet (only when not `final`).
    * Throws DataError for what makes the whole file unreadable.
+   *
+   * Fields are found first and made strings once the record is whole: the record's bytes become one
+   * latin1 string (a byte per character, so byte offsets are string offsets) and each plain ASCII field
+   * is a slice of it, which costs far less than a native decode per field. Fields with other UTF-8 text
+   * are checked as they are found and decoded alone; fields with doubled quotes are unescaped then.
    */
-  private parseRecord(bytes: Uint8Array, end: number, final: boolean): ParsedRecord | undefined {
-    const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let i = 0;
+  private parseRecord(buf: Buffer, from: number, end: number, final: boolean): ParsedRecord | undefined {
+    let i = from;
     let line = this.line;
-    if (buf[0] === LF) return { fields: [], next: 1, nextLine: line + 1, blank: true };
-    if (buf[0] === CR) {
-      if (end < 2 && !final) return undefined;
-      return { fields: [], next: buf[1] === LF ? 2 : 1, nextLine: line + 1, blank: true };
+    if (buf[from] === LF) return { fields: [], next: from + 1, nextLine: line + 1, blank: true };
+    if (buf[from] === CR) {
+      if (end - from < 2 && !final) return undefined;
+      return {
+        fields: [],
+        next: buf[from + 1] === LF ? from + 2 : from + 1,
+        nextLine: line + 1,
+        blank: true,
+      };
     }
     const max = this.maxFieldBytes;
-    const fields: string[] = [];
+    let count = 0;
     for (;;) {
-      const column = fields.length + 1;
-      let text: string;
+      const column = count + 1;
+      if (count === this.kinds.length) this.growFields();
       if (i < end && buf[i] === QUOTE) {
         const startLine = line;
         i++;
         let a = i;
         let size = 0;
         let high = 0;
-        text = "";
+        let text: string | undefined;
         for (;;) {
           while (i < end) {
             const b = buf[i] as number;
@@ -222,14 +241,15 @@ class CsvReader implements InboundReader<string> {
           }
           if (i + 1 >= end && !final) return undefined;
           if (buf[i + 1] === QUOTE) {
-            text += this.decode(buf, a, i + 1, high, startLine, column);
+            text = (text ?? "") + this.decode(buf, a, i + 1, high, startLine, column);
             size += i + 1 - a;
             i += 2;
             a = i;
             high = 0;
             continue;
           }
-          text += this.decode(buf, a, i, high, startLine, column);
+          if (text === undefined) this.found(count, buf, a, i, high, startLine, column);
+          else this.foundText(count, text + this.decode(buf, a, i, high, startLine, column));
           i++;
           break;
         }
@@ -259,14 +279,17 @@ class CsvReader implements InboundReader<string> {
         }
         if (i - a > max) throw this.tooLong(line, column);
         if (i >= end && !final) return undefined;
-        text = this.decode(buf, a, i, high, line, column);
+        this.found(count, buf, a, i, high, line, column);
       }
-      fields.push(text);
-      if (i >= end) return { fields, next: i, nextLine: line + 1, blank: false };
+      count++;
+      if (i >= end) {
+        return { fields: this.fieldsOf(buf, from, i, count), next: i, nextLine: line + 1, blank: false };
+      }
       if (buf[i] === COMMA) {
         i++;
         continue;
       }
+      const fields = this.fieldsOf(buf, from, i, count);
       if (buf[i] === CR) {
         if (i + 1 >= end && !final) return undefined;
         i += buf[i + 1] === LF ? 2 : 1;
@@ -277,17 +300,81 @@ class CsvReader implements InboundReader<string> {
     }
   }
 
+  /** Field `k` is the bytes [a, b): plain ASCII, or UTF-8 checked now (so errors come in file order). */
+  private found(
+    k: number,
+    buf: Buffer,
+    a: number,
+    b: number,
+    high: number,
+    line: number,
+    column: number,
+  ): void {
+    this.starts[k] = a;
+    this.ends[k] = b;
+    if (high < 0x80) {
+      this.kinds[k] = ASCII;
+      return;
+    }
+    if (!isUtf8(buf.subarray(a, b))) throw this.notUtf8(line, column);
+    this.kinds[k] = UTF8;
+  }
+
+  /** Field `k` is text already made (it had doubled quotes). */
+  private foundText(k: number, text: string): void {
+    this.kinds[k] = TEXT;
+    this.texts[k] = text;
+  }
+
+  /** The `count` fields of the record at [from, to) as strings. */
+  private fieldsOf(buf: Buffer, from: number, to: number, count: number): string[] {
+    const fields = new Array<string>(count);
+    let record: string | undefined;
+    for (let k = 0; k < count; k++) {
+      const kind = this.kinds[k];
+      if (kind === TEXT) {
+        fields[k] = this.texts[k] as string;
+        this.texts[k] = undefined;
+        continue;
+      }
+      const a = this.starts[k] as number;
+      const b = this.ends[k] as number;
+      if (a === b) fields[k] = "";
+      else if (kind === UTF8) fields[k] = buf.toString("utf8", a, b);
+      else {
+        record ??= buf.toString("latin1", from, to);
+        fields[k] = record.slice(a - from, b - from);
+      }
+    }
+    return fields;
+  }
+
+  private growFields(): void {
+    const size = this.kinds.length * 2;
+    const starts = new Int32Array(size);
+    starts.set(this.starts);
+    this.starts = starts;
+    const ends = new Int32Array(size);
+    ends.set(this.ends);
+    this.ends = ends;
+    const kinds = new Uint8Array(size);
+    kinds.set(this.kinds);
+    this.kinds = kinds;
+  }
+
   /** Field text; Buffer's native decoders beat TextDecoder by far on short fields. */
   private decode(buf: Buffer, a: number, b: number, high: number, line: number, column: number): string {
     if (a === b) return "";
     if (high < 0x80) return buf.toString("latin1", a, b);
-    if (!isUtf8(buf.subarray(a, b))) {
-      throw new DataError(
-        `Line ${line}, column ${column}: the text is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)`,
-        { line, column },
-      );
-    }
+    if (!isUtf8(buf.subarray(a, b))) throw this.notUtf8(line, column);
     return buf.toString("utf8", a, b);
+  }
+
+  private notUtf8(line: number, column: number): DataError {
+    return new DataError(
+      `Line ${line}, column ${column}: the text is not valid UTF-8; save the file as UTF-8 (CSV UTF-8 in Excel)`,
+      { line, column },
+    );
   }
 
   private binary(line: number, column: number): DataError {

@@ -20,13 +20,15 @@ export type CsvCell = string | null | undefined;
 
 const NEEDS_QUOTES = /[",\r\n]|^[ \t]|[ \t]$/;
 const encoder = new TextEncoder();
+const NO_CHUNKS: readonly Uint8Array[] = Object.freeze([]);
 
 export class SalesforceCsvWriter {
   private readonly columns: readonly string[];
   private readonly header: Uint8Array;
   private readonly maxFileBytes: number;
   private readonly chunkBytes: number;
-  private chunk: Uint8Array;
+  private chunk: Buffer;
+  private scratch: Buffer = Buffer.allocUnsafe(4096);
   private used = 0;
   private ready: Uint8Array[] = [];
   private currentBytes = 0;
@@ -41,7 +43,7 @@ export class SalesforceCsvWriter {
     this.header = encoder.encode(`${columns.map(cell).join(",")}\r\n`);
     this.maxFileBytes = options.maxFileBytes ?? 100_000_000;
     this.chunkBytes = options.chunkBytes ?? 1 << 20;
-    this.chunk = new Uint8Array(this.chunkBytes);
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
   }
 
   /** Bytes of the current file so far, header included (0 before its first row). */
@@ -69,53 +71,77 @@ export class SalesforceCsvWriter {
    * current file past `maxFileBytes`: end the file with `endFile()` and write the row again.
    */
   write(values: readonly CsvCell[]): boolean {
-    if (values.length !== this.columns.length) {
+    const width = this.columns.length;
+    if (values.length !== width) {
       throw new ReconciliationError(
-        `A row for the Bulk ingest CSV has ${values.length} values for ${this.columns.length} columns`,
+        `A row for the Bulk ingest CSV has ${values.length} values for ${width} columns`,
       );
     }
-    let text = values.map(cell).join(",");
+    let text = cell(values[0]);
+    for (let k = 1; k < width; k++) text += `,${cell(values[k])}`;
     // A lone empty cell would be a blank line, which CSV readers skip: quote it.
     if (text === "") text = '""';
-    const row = encoder.encode(`${text}\r\n`);
+    text += "\r\n";
     const fresh = this.currentRows === 0;
-    const added = row.length + (fresh ? this.header.length : 0);
-    if (this.currentBytes + added > this.maxFileBytes) {
-      if (fresh) {
-        throw new DataError(
-          `One row needs ${row.length} bytes of CSV, more than a whole Bulk ingest file may hold (${this.maxFileBytes})`,
-        );
+    // The usual row goes straight into the chunk (no array per row); it is counted only once it fits
+    // the file, so a refused row leaves nothing behind. UTF-8 takes at most 3 bytes per UTF-16 unit.
+    let length: number;
+    if (!fresh && text.length * 3 <= this.chunk.length - this.used) {
+      length = this.chunk.write(text, this.used);
+      if (this.currentBytes + length > this.maxFileBytes) return false;
+      this.used += length;
+      if (this.used === this.chunk.length) this.nextChunk();
+    } else {
+      const row = this.encode(text);
+      length = row.length;
+      const added = length + (fresh ? this.header.length : 0);
+      if (this.currentBytes + added > this.maxFileBytes) {
+        if (fresh) {
+          throw new DataError(
+            `One row needs ${length} bytes of CSV, more than a whole Bulk ingest file may hold (${this.maxFileBytes})`,
+          );
+        }
+        return false;
       }
-      return false;
+      if (fresh) {
+        this.fileCount++;
+        this.append(this.header);
+        length = added;
+      }
+      this.append(row);
     }
-    if (fresh) {
-      this.fileCount++;
-      this.append(this.header);
-    }
-    this.append(row);
-    this.currentBytes += added;
+    this.currentBytes += length;
     this.currentRows++;
-    this.totalBytes += added;
+    this.totalBytes += length;
     this.totalRows++;
     return true;
   }
 
   /** The full chunks written so far (each handed out once). */
-  takeChunks(): Uint8Array[] {
+  takeChunks(): readonly Uint8Array[] {
+    // Called after every row, and most rows fill no chunk: no new array for them.
+    if (this.ready.length === 0) return NO_CHUNKS;
     const ready = this.ready;
     this.ready = [];
     return ready;
   }
 
   /** Ends the current file: returns its remaining chunks; the next row starts a new file with the header. */
-  endFile(): Uint8Array[] {
+  endFile(): readonly Uint8Array[] {
     if (this.used > 0) {
-      this.ready.push(this.chunk.slice(0, this.used));
+      // A copy: the chunk goes on holding the next file's rows.
+      this.ready.push(new Uint8Array(this.chunk.subarray(0, this.used)));
       this.used = 0;
     }
     this.currentBytes = 0;
     this.currentRows = 0;
     return this.takeChunks();
+  }
+
+  /** The row's bytes in a buffer reused from row to row (valid until the next call). */
+  private encode(text: string): Uint8Array {
+    if (text.length * 3 > this.scratch.length) this.scratch = Buffer.allocUnsafe(text.length * 3);
+    return this.scratch.subarray(0, this.scratch.write(text, 0));
   }
 
   private append(bytes: Uint8Array): void {
@@ -125,12 +151,14 @@ export class SalesforceCsvWriter {
       this.chunk.set(bytes.subarray(from, from + n), this.used);
       this.used += n;
       from += n;
-      if (this.used === this.chunk.length) {
-        this.ready.push(this.chunk);
-        this.chunk = new Uint8Array(this.chunkBytes);
-        this.used = 0;
-      }
+      if (this.used === this.chunk.length) this.nextChunk();
     }
+  }
+
+  private nextChunk(): void {
+    this.ready.push(this.chunk);
+    this.chunk = Buffer.allocUnsafe(this.chunkBytes);
+    this.used = 0;
   }
 }
 

@@ -4,7 +4,7 @@ import { readCsv } from "../formats/csv-reader";
 import type { InboundBatch, InboundRow, JsonlValue, RejectedRow } from "../formats/inbound";
 import { readJsonl } from "../formats/jsonl-reader";
 import { type CsvCell, SalesforceCsvWriter } from "../formats/salesforce-csv-writer";
-import { toJsonValue, toSalesforceValue } from "../formats/values";
+import { isFailure, toJsonValue, toSalesforceText } from "../formats/values";
 import type { ObjectStore } from "../ports";
 import type { InboundFormat } from "./inbound-file";
 import type { LoadPlan, PlanColumn } from "./load-plan";
@@ -62,7 +62,7 @@ function inFileOrder<V extends RawValue>(batch: InboundBatch<V>): RawItem[] {
 export function openInboundRows(bytes: AsyncGenerator<Uint8Array>, format: InboundFormat): InboundRows {
   const reader =
     format === "csv"
-      ? readCsv(bytes, { maxFieldBytes: MAX_FIELD_BYTES })
+      ? readCsv(bytes, { maxFieldBytes: MAX_FIELD_BYTES, batchRows: 100 })
       : readJsonl(bytes, { maxLineBytes: 64 << 20 });
   return {
     header: () => reader.header(),
@@ -134,12 +134,12 @@ export function prepareRow(plan: LoadPlan, item: RawItem, index: number): Source
   const values: SfValue[] = new Array(width);
   let problems: string[] | undefined;
   for (let position = 0; position < width; position++) {
-    const result = toSalesforceValue(fields[position] as CatalogField, raw[position], source);
-    if (result.ok) {
-      values[position] = result.value;
-    } else {
+    const result = toSalesforceText(fields[position] as CatalogField, raw[position], source);
+    if (isFailure(result)) {
       problems ??= [];
       problems.push(`${plan.columns[position]?.header}: ${result.reason}`);
+    } else {
+      values[position] = result;
     }
   }
   const deleting = plan.operation === "delete" || plan.operation === "hardDelete";

@@ -26,10 +26,22 @@ export class JobStager {
     private readonly state: LoadState,
   ) {}
 
-  /** Add a valid row, under the plan it was validated with (rows read before a column appeared are shorter). */
-  async write(plan: LoadPlan, values: readonly SfValue[]): Promise<void> {
+  /**
+   * Add a valid row, under the plan it was validated with (rows read before a column appeared are
+   * shorter). Returns a promise only when the row filled a chunk that must be handed to the upload (or
+   * ended a job): most rows cost no promise and no turn of the event loop.
+   */
+  write(plan: LoadPlan, values: readonly SfValue[]): Promise<void> | undefined {
     const width = plan.columns.length;
     // JSON lines grow the plan as they reveal columns: a job file has one header, so a new one starts.
+    if (this.writer === undefined || width !== this.width) return this.writeSlowly(plan, values);
+    if (!this.writer.write(padded(values, width))) return this.writeSlowly(plan, values);
+    const chunks = this.writer.takeChunks();
+    return chunks.length === 0 ? undefined : this.hand(chunks);
+  }
+
+  private async writeSlowly(plan: LoadPlan, values: readonly SfValue[]): Promise<void> {
+    const width = plan.columns.length;
     if (this.writer !== undefined && width !== this.width) await this.endJob();
     let writer = this.writer ?? this.startJob(plan);
     const row = padded(values, width);
@@ -39,8 +51,12 @@ export class JobStager {
       writer = this.startJob(plan);
       writer.write(row);
     }
+    await this.hand(writer.takeChunks());
+  }
+
+  private async hand(chunks: readonly Uint8Array[]): Promise<void> {
     const part = this.part as PartWriter;
-    for (const chunk of writer.takeChunks()) await part.write(chunk, 0);
+    for (const chunk of chunks) await part.write(chunk, 0);
   }
 
   /** Make the job files whole in S3, then list them in the state (which the caller checkpoints). */

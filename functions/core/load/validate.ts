@@ -134,7 +134,8 @@ export async function validatePass(
           if (buffered !== undefined && buffered.length < limit) buffered.push(item.row);
           else {
             if (buffered !== undefined) await stageBuffered();
-            await stager.write(holder.plan, item.row.values);
+            const handing = stager.write(holder.plan, item.row.values);
+            if (handing !== undefined) await handing;
           }
           continue;
         }

@@ -59,6 +59,53 @@ describe("readCsv", () => {
     expect(oneByOne.rows).toEqual(SAMPLE_ROWS);
   });
 
+  it("reads rows mixing plain, UTF-8, quoted and escaped fields, more than 64 of them, cut anywhere", async () => {
+    const cell = fc.oneof(
+      fc.string({ unit: fc.constantFrom("a", "Z", "7", " ", ".", "-"), maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom("a", "é", "東", "😀", " "), maxLength: 6 }),
+      fc.string({ unit: fc.constantFrom("a", ",", "\n", '"', "é"), maxLength: 6 }),
+    );
+    const quoted = (value: string) => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 70 }).chain((width) =>
+          fc.tuple(
+            fc.constant(width),
+            fc.array(fc.array(cell, { minLength: width, maxLength: width }), {
+              minLength: 1,
+              maxLength: 4,
+            }),
+            fc.array(fc.nat({ max: 2000 }), { maxLength: 3 }),
+          ),
+        ),
+        async ([width, rows, cuts]) => {
+          // Prepare: a header of `width` columns; a lone empty cell would be a blank line, so quote it.
+          const header = Array.from({ length: width }, (_, k) => `F${k}`);
+          const lines = rows.map((row) => (width === 1 && row[0] === "" ? '""' : row.map(quoted).join(",")));
+          const bytes = bytesOf(`${[header.join(","), ...lines].join("\r\n")}\r\n`);
+
+          // Act
+          const result = await read(bytes, cuts);
+
+          // Assess
+          expect(result.rejected).toEqual([]);
+          expect(result.rows.map((row) => row.values)).toEqual(rows);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it("reports invalid UTF-8 before a later problem of the same row", async () => {
+    const bytes = bytesOf("Name,City,Note\nAcme,Z", [0xfc], 'rich,5" screen\n');
+
+    const error = await dataError(() => read(bytes));
+
+    expect(error.message).toContain("not valid UTF-8");
+    expect(error.column).toBe(2);
+  });
+
   it("accepts CRLF and lone CR line endings, a BOM, blank lines and an empty trailing line", async () => {
     // Prepare
     const crlf = bytesOf([0xef, 0xbb, 0xbf], "Name,Phone\r\nAcme,1\r\n\r\nBeta,2\rGamma,3\r\n\r\n");

@@ -7,11 +7,11 @@ import { chunked, readAll } from "./inbound-support";
 
 const decoder = new TextDecoder();
 
-function text(chunks: Uint8Array[]): string {
+function text(chunks: readonly Uint8Array[]): string {
   return chunks.map((c) => decoder.decode(c, { stream: true })).join("") + decoder.decode();
 }
 
-function concat(chunks: Uint8Array[]): Uint8Array {
+function concat(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
   let at = 0;
   for (const c of chunks) {
@@ -70,6 +70,54 @@ describe("SalesforceCsvWriter", () => {
     expect(text(second)).toBe("Id\r\n001000000000001AAA\r\n");
     expect(writer.files).toBe(2);
     expect(writer.totals).toEqual({ bytes: 68, rows: 3 });
+  });
+
+  it("refuses a row past the limit without leaving its bytes behind, with room to spare in the chunk", () => {
+    // Prepare: header "Id\r\n" (4 bytes) + rows of 20 bytes, in one large chunk.
+    const writer = new SalesforceCsvWriter(["Id"], { maxFileBytes: 50, chunkBytes: 1024 });
+    const row = ["001000000000001AAA"];
+
+    // Act
+    const accepted = [writer.write(row), writer.write(row), writer.write(["002000000000002BBB"])];
+    const first = writer.endFile();
+    writer.write(["003000000000003CCC"]);
+    const second = writer.endFile();
+
+    // Assess
+    expect(accepted).toEqual([true, true, false]);
+    expect(text(first)).toBe("Id\r\n001000000000001AAA\r\n001000000000001AAA\r\n");
+    expect(text(second)).toBe("Id\r\n003000000000003CCC\r\n");
+    expect(writer.totals).toEqual({ bytes: 68, rows: 3 });
+  });
+
+  it("writes the same bytes whatever the chunk size, for rows longer and shorter than a chunk", () => {
+    const rows: CsvCell[][] = [
+      ["short", "ünï 東京 😀"],
+      ["x".repeat(300), 'quote " and, comma'],
+      [null, undefined],
+      ["é".repeat(100), " lead"],
+    ];
+    const written = [7, 64, 256, 4096].map((chunkBytes) => {
+      const writer = new SalesforceCsvWriter(["A", "B"], { chunkBytes });
+      for (const row of rows) expect(writer.write(row)).toBe(true);
+      return text(writer.endFile());
+    });
+
+    const expected =
+      "A,B\r\nshort,ünï 東京 😀\r\n" +
+      `${"x".repeat(300)},"quote "" and, comma"\r\n#N/A,\r\n${"é".repeat(100)}," lead"\r\n`;
+    for (const csv of written) expect(csv).toBe(expected);
+  });
+
+  it("hands out a file's last chunk as a copy: the next file's rows do not change it", () => {
+    const writer = new SalesforceCsvWriter(["Name"], { chunkBytes: 1024 });
+    writer.write(["first"]);
+    const first = writer.endFile();
+
+    writer.write(["SECOND"]);
+    writer.endFile();
+
+    expect(text(first)).toBe("Name\r\nfirst\r\n");
   });
 
   it("hands out full chunks as they fill", () => {

@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CatalogField } from "../../../functions/core/catalog";
-import { type RawValue, toJsonValue, toSalesforceValue } from "../../../functions/core/formats/values";
+import {
+  isFailure,
+  type RawValue,
+  toJsonValue,
+  toSalesforceText,
+  toSalesforceValue,
+} from "../../../functions/core/formats/values";
 
 function field(name: string, sfType: string, extra: Partial<CatalogField> = {}): CatalogField {
   return {
@@ -270,6 +276,45 @@ describe("toSalesforceValue / toJsonValue", () => {
         const value = (json as { value: unknown }).value;
         expect(typeof value === "number" ? BigInt(value) : BigInt(value as string)).toBe(n);
       }),
+    );
+  });
+  it("toSalesforceText gives toSalesforceValue's answer without the result object", () => {
+    const fields = [
+      AMOUNT,
+      NAME,
+      RATING,
+      TAGS,
+      field("Id", "id"),
+      field("Active", "boolean"),
+      field("Count", "int"),
+      field("Big", "long"),
+      field("When", "datetime"),
+      field("Day", "date"),
+      field("At", "time"),
+      field("Mail", "email"),
+      field("Where", "address"),
+    ];
+    const raw = fc.oneof(
+      fc.constantFrom<RawValue>("", "#N/A", " 12.50 ", "1e3", "true", "no", "a;b;a", "2024-04-16"),
+      fc.constantFrom<RawValue>("2024-04-16T19:00:00+02:00", "19:30:00", "001000000000001AAA", "x@y.io"),
+      fc.string({ maxLength: 12 }),
+      fc.constantFrom<RawValue>(null, undefined, 7, 1.5, true),
+    );
+
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...fields),
+        raw,
+        fc.constantFrom("csv", "json" as const),
+        (f, value, source) => {
+          const text = toSalesforceText(f, value, source);
+          const result = toSalesforceValue(f, value, source);
+
+          if (isFailure(text)) expect(result).toEqual(text);
+          else expect(result).toEqual({ ok: true, value: text });
+        },
+      ),
+      { numRuns: 2000 },
     );
   });
 });
