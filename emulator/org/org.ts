@@ -70,6 +70,14 @@ function publicCopy<T>(value: T): T {
   return structuredClone(value);
 }
 
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
   const seed = options.seed ?? 1;
   const clock = createClock(options.now, { frozen: options.frozen });
@@ -80,8 +88,15 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
   const locks = new Map<string, number>();
   let userId = "";
   let customPrefixes = 0;
+  // Every request looks objects up through listObjects: one frozen copy of the schema, made again only
+  // when it changes, rather than a deep copy of every object per call (tens of ms with 1,000 objects).
+  let schemaCopy: readonly ObjectDef[] | undefined;
+  const schemaChanged = () => {
+    schemaCopy = undefined;
+  };
 
   function register(def: ObjectDef): ObjectState {
+    schemaChanged();
     const lower = def.name.toLowerCase();
     if (objects.has(lower))
       throw new OrgError("DUPLICATE_DEVELOPER_NAME", `Object ${def.name} already exists`);
@@ -167,7 +182,10 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       return userId;
     },
 
-    listObjects: () => [...objects.values()].map((s) => publicCopy(s.def)),
+    listObjects: () => {
+      schemaCopy ??= [...objects.values()].map((s) => deepFreeze(publicCopy(s.def)));
+      return [...schemaCopy];
+    },
     describe: (objectName) => publicCopy(state(objectName).def),
 
     addObject(partial) {
@@ -201,6 +219,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       }
       const def = buildField(partial.type as FieldType, partial.name, partial);
       target.def.fields.push(def);
+      schemaChanged();
       target.table.dropField(def.name);
       target.reindex();
       return publicCopy(def);
@@ -216,6 +235,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
         ...target.def.fields.filter((f) => f.compoundFieldName === def.name).map((f) => f.name),
       ]);
       target.def.fields = target.def.fields.filter((f) => !removed.has(f.name));
+      schemaChanged();
       for (const name of removed) target.table.dropField(name);
       target.reindex();
     },
