@@ -99,7 +99,7 @@ export const CONNECTOR_BUNDLING: BundlingOptions = {
 export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
 
 /** Folders under the connection's prefix (see functions/core/layout.ts). */
-export type BucketFolder = "catalog" | "data" | "inbound" | "results";
+export type BucketFolder = "catalog" | "data" | "runs" | "inbound" | "results";
 
 /**
  * `read`: GetObject (HeadObject included; the current version only: a load checks that the version it

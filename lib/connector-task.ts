@@ -35,6 +35,12 @@ export interface ConnectorTaskProps {
    * task returns the bare payload (no invoke envelope) and it is placed at this path of the input.
    */
   resultPath?: string;
+  /**
+   * The fields of the handler's answer the state keeps (field → path in the answer), when the answer
+   * carries more than the state machine needs: a Map iteration's output stays in the execution's
+   * 256 KiB state. Every path must always be in the answer: a missing one fails the execution.
+   */
+  keep?: Record<string, string>;
 }
 
 /**
@@ -50,9 +56,18 @@ export function connectorTask(
   const task = new tasks.LambdaInvoke(scope, name, {
     lambdaFunction: fn,
     payload: sfn.TaskInput.fromObject(props.payload),
-    ...(props.resultPath === undefined
-      ? { outputPath: "$.Payload" }
-      : { payloadResponseOnly: true, resultPath: props.resultPath }),
+    ...(props.keep !== undefined
+      ? {
+          resultSelector: Object.fromEntries(
+            Object.entries(props.keep).map(([field, path]) => [
+              field,
+              sfn.JsonPath.objectAt(`$.Payload.${path}`),
+            ]),
+          ),
+        }
+      : props.resultPath === undefined
+        ? { outputPath: "$.Payload" }
+        : { payloadResponseOnly: true, resultPath: props.resultPath }),
     taskTimeout: sfn.Timeout.duration(
       fn.timeout ? fn.timeout.plus(Duration.minutes(1)) : Duration.minutes(16),
     ),

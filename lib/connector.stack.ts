@@ -140,7 +140,11 @@ export class ConnectorStack extends Stack {
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
       // catalog: extract re-describes an object whose field disappeared and saves the new version.
-      .useBucket(this.bucket, prefix, { catalog: ["read", "write"], data: ["upload"] })
+      .useBucket(this.bucket, prefix, {
+        catalog: ["read", "write"],
+        data: ["upload"],
+        runs: ["read", "write"],
+      })
       .useStateTable(this.table);
     const load = new ConnectorFunction(this, "LoadFunction", { function: "load", logRetention })
       .configure(plain)

@@ -47,23 +47,32 @@ export class SyncStateMachine extends Construct {
     const downloadPages = connectorTask(this, "Download pages", extract, {
       payload: { action: "fetch", state: sfn.JsonPath.entirePayload },
     });
+    // An iteration's output is the object's outcome, kept in the execution's state until the summary:
+    // only what the summary reads (every field named here is always in the answer).
     const commitObject = connectorTask(this, "Commit object", extract, {
       payload: { action: "commit", state: sfn.JsonPath.entirePayload },
+      keep: {
+        object: "object",
+        status: "status",
+        records: "records",
+        apiCalls: "apiCalls",
+        runDate: "runDate",
+      },
     });
     const recordFailure = connectorTask(this, "Record object failure", extract, {
       payload: { action: "abort", state: sfn.JsonPath.entirePayload, error: sfn.JsonPath.objectAt(CAUGHT) },
+      // The message (up to 1,000 characters) is in the run's folder, where the summary reads it.
+      keep: { object: "object", status: "status", apiCalls: "apiCalls", errorName: "error.name" },
     });
     // The last resort when even recording the failure failed: the object's summary, from the state alone.
     // The abort's own error goes elsewhere so the object's original error is the one reported.
+    // Only the error's name: its Cause (a Lambda error report, kilobytes with the trace) would stay in the
+    // execution's state until the summary; the history has it.
     const summarizeFailure = new sfn.Pass(this, "Summarize object failure", {
       parameters: {
         object: sfn.JsonPath.stringAt("$.object"),
-        mode: sfn.JsonPath.stringAt("$.mode"),
         status: "failed",
-        error: {
-          name: sfn.JsonPath.stringAt(`${CAUGHT}.Error`),
-          message: sfn.JsonPath.stringAt(`${CAUGHT}.Cause`),
-        },
+        errorName: sfn.JsonPath.stringAt(`${CAUGHT}.Error`),
       },
     });
     recordFailure.addCatch(summarizeFailure, {
@@ -93,10 +102,18 @@ export class SyncStateMachine extends Construct {
     checkJob.next(nextStep);
     downloadPages.next(nextStep);
 
+    // Each object's outcome replaces its entry in `objects`: the list and the outcomes are never both in
+    // the state, and the run id rides once, not in every entry.
     const extractEach = new sfn.Map(this, "Extract each object", {
-      itemsPath: "$.tasks",
+      itemsPath: "$.objects",
+      itemSelector: {
+        runId: sfn.JsonPath.stringAt("$.runId"),
+        object: sfn.JsonPath.stringAt("$$.Map.Item.Value.object"),
+        mode: sfn.JsonPath.stringAt("$$.Map.Item.Value.mode"),
+        catalogKey: sfn.JsonPath.stringAt("$$.Map.Item.Value.catalogKey"),
+      },
       maxConcurrency: props.maxConcurrency,
-      resultPath: "$.results",
+      resultPath: "$.objects",
     });
     extractEach.itemProcessor(startExtract);
 
@@ -104,15 +121,14 @@ export class SyncStateMachine extends Construct {
       payload: {
         action: "summarize",
         runId: sfn.JsonPath.stringAt("$.runId"),
-        results: sfn.JsonPath.listAt("$.results"),
+        results: sfn.JsonPath.listAt("$.objects"),
         failed: sfn.JsonPath.listAt("$.failed"),
       },
-      resultPath: "$.summary",
     });
     const outcome = new sfn.Choice(this, "Any object failed?")
       .when(
-        sfn.Condition.numberGreaterThan("$.summary.failed", 0),
-        new sfn.Fail(this, "Sync failed", { error: "SyncFailed", causePath: "$.summary.message" }),
+        sfn.Condition.numberGreaterThan("$.failed", 0),
+        new sfn.Fail(this, "Sync failed", { error: "SyncFailed", causePath: "$.message" }),
       )
       .otherwise(new sfn.Succeed(this, "Sync succeeded"));
 

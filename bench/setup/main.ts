@@ -15,7 +15,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { createAwsClients } from "../../functions/aws/clients";
 import { readStream } from "../../functions/core/discover";
-import { discoverHandler } from "../../functions/discover/handler";
+import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import type { EmulatorReady } from "../emulator/main";
 import { loadFileChunks } from "../load/load-file";
@@ -24,11 +24,6 @@ import { readJsonArgument, runMain } from "../process/child-io";
 export type SetupRequest =
   | { kind: "discover"; emulator: EmulatorReady; runId: string }
   | { kind: "loadFile"; records: number; keys: string[] };
-
-/** The part of discover's answer used here. */
-interface DiscoverOutput {
-  tasks: Array<{ object: string; catalogKey: string }>;
-}
 
 export interface SetupResult {
   catalogKey: string;
@@ -87,7 +82,7 @@ async function main(): Promise<SetupResult | LoadFileResult> {
     { runId: request.runId, request: { objects: [object], mode: "full_refresh" } },
     runtime,
   )) as DiscoverOutput;
-  const task = discovered.tasks.find((candidate) => candidate.object === object);
+  const task = discovered.objects.find((candidate) => candidate.object === object);
   if (task === undefined) throw new Error(`discover did not list ${object}: ${JSON.stringify(discovered)}`);
   const stream = await readStream(runtime.store, task.catalogKey);
   return { catalogKey: task.catalogKey, selectFields: stream.selectFields };

@@ -1,11 +1,18 @@
 import type { SalesforceClient } from "../salesforce/client";
-import { type DescribeFailure, describeGlobal, describeMany, describeObject } from "../salesforce/describe";
+import {
+  type DescribeFailure,
+  type DescribeObject,
+  describeGlobal,
+  describeMany,
+  describeObject,
+} from "../salesforce/describe";
 import {
   buildStream,
   type CatalogChanges,
   type CatalogStream,
   diffStream,
   hasChanges,
+  type StreamChanges,
   type SyncMode,
 } from "./catalog";
 import { ConfigurationError } from "./errors";
@@ -50,6 +57,9 @@ export interface DiscoverResult {
 }
 
 const encoder = new TextEncoder();
+
+/** Catalog streams read and written at once. */
+const STREAMS_AT_ONCE = 16;
 
 function json(value: unknown): string {
   return `${JSON.stringify(value, null, 2)}\n`;
@@ -112,24 +122,34 @@ export async function discover(
   const changes: CatalogChanges = { objectsAdded: [], objectsRemoved: [], streams: [] };
   const failedNames = new Set(failed.map((failure) => failure.object));
 
-  for (const describe of described) {
+  // Each stream is compared with its last version and written when it changed: a read and maybe a write
+  // per object, a few objects at a time (an org can have a thousand), recorded in the describe order.
+  const refresh = async (describe: DescribeObject) => {
     const stream = buildStream(describe);
     const before = previous?.streams[stream.object];
+    let diff: StreamChanges | undefined;
     if (before) {
       const old = await readStream(store, before.key);
-      if (sameStream(old, stream)) {
-        index.streams[stream.object] = before;
-        continue;
-      }
-      const diff = diffStream(old, stream);
-      if (hasChanges(diff)) changes.streams.push(diff);
-    } else {
-      changes.objectsAdded.push(stream.object);
+      if (sameStream(old, stream)) return { object: stream.object, entry: before };
+      diff = diffStream(old, stream);
     }
     const version = (before?.version ?? 0) + 1;
     const key = layout.catalogStream(stream.object, version);
     await store.put(key, encoder.encode(json(stream)), { contentType: "application/json" });
-    index.streams[stream.object] = { version, key, cursorField: stream.cursorField };
+    return {
+      object: stream.object,
+      entry: { version, key, cursorField: stream.cursorField },
+      added: !before,
+      diff,
+    };
+  };
+  for (let start = 0; start < described.length; start += STREAMS_AT_ONCE) {
+    const refreshed = await Promise.all(described.slice(start, start + STREAMS_AT_ONCE).map(refresh));
+    for (const { object, entry, added, diff } of refreshed) {
+      index.streams[object] = entry;
+      if (added) changes.objectsAdded.push(object);
+      if (diff && hasChanges(diff)) changes.streams.push(diff);
+    }
   }
   // An object whose describe failed this time keeps its last good version.
   for (const name of failedNames) {
@@ -242,4 +262,19 @@ export function selectTasks(index: CatalogIndex, selection: StreamSelection, log
     tasks.push({ object, mode, catalogKey: entry.key });
   }
   return tasks;
+}
+
+/**
+ * Objects one sync execution takes. Step Functions holds each object's outcome in the execution's
+ * state (256 KiB) and each object spends 14-40 events of its history (25,000): past this, an execution
+ * would die part-way with States.DataLimitExceeded or a full history, so a wider selection is refused
+ * before anything is extracted.
+ */
+export const MAX_OBJECTS_PER_SYNC = 1000;
+
+export function assertSyncWidth(tasks: readonly ExtractTask[]): void {
+  if (tasks.length <= MAX_OBJECTS_PER_SYNC) return;
+  throw new ConfigurationError(
+    `This sync selects ${tasks.length} objects; one execution takes at most ${MAX_OBJECTS_PER_SYNC} (Step Functions' 256 KiB state and 25,000-event history). Narrow the selection with exclude patterns (e.g. "*History", "*Share", "*Feed") or the objects setting, or split it across connections or runs started with {"objects": [...]}.`,
+  );
 }

@@ -95,6 +95,8 @@ export interface ExtractSummary {
   bytes: number;
   apiCalls: number;
   manifestKey?: string;
+  /** The date in the run folder's key (`dt=`): with the run id and object it names the manifest. */
+  runDate?: string;
   cursor?: string;
   error?: Record<string, string | number>;
 }
@@ -669,6 +671,7 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
     bytes: state.bytes,
     apiCalls: manifest.apiCalls,
     manifestKey,
+    runDate: state.runDate,
     cursor: cursorAfter,
   };
 }
@@ -694,6 +697,13 @@ export async function abortExtract(
       });
     }
   }
+  // The run's summary reads the message here: the execution's state keeps only the error's name, and
+  // the state item below keeps it only while this run holds the object.
+  await deps.store.put(
+    deps.layout.runError(state.runId, state.object),
+    `${JSON.stringify({ object: state.object, runId: state.runId, error }, null, 2)}\n`,
+    { contentType: "application/json" },
+  );
   // Only a lease this run holds is released; another run's lease is left alone.
   await deps.state.release(streamKey(deps, state.object), state.runId, {
     status: "failed",

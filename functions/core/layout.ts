@@ -28,7 +28,7 @@ function pad(index: number): string {
 
 /**
  * Where everything lives in the bucket (one prefix per connection):
- * `catalog/`, `data/<Object>/dt=<date>/run=<runId>/`, `inbound/<Object>/<operation>/…`,
+ * `catalog/`, `data/<Object>/dt=<date>/run=<runId>/`, `runs/<runId>/`, `inbound/<Object>/<operation>/…`,
  * `results/<inbound key>/`. Keys are deterministic so a retry overwrites rather than duplicates.
  */
 export class Layout {
@@ -62,6 +62,16 @@ export class Layout {
 
   manifest(object: string, runDate: string, runId: string): string {
     return `${this.runFolder(object, runDate, runId)}_manifest.json`;
+  }
+
+  /** A sync run's summary: every object's outcome and manifest. */
+  runSummary(runId: string): string {
+    return `${this.prefix}runs/${runId}/summary.json`;
+  }
+
+  /** Why an object failed in a sync run, for the run's summary. */
+  runError(runId: string, object: string): string {
+    return `${this.prefix}runs/${runId}/errors/${object}.json`;
   }
 
   inboundPrefix(): string {

@@ -1,5 +1,39 @@
 import type { ExtractSummary } from "./extract";
+import type { Layout } from "./layout";
+import type { ObjectStore } from "./ports";
 
+/**
+ * One object's outcome as the sync state machine hands it to the summary. Each stays in the execution's
+ * 256 KiB state until then, so the state machine keeps few, short fields: commit's object, status,
+ * records, apiCalls and runDate (which names the manifest); a failure's error name (`errorName`), its
+ * message being in the run's folder (`runs/<runId>/errors/`); discover's failures come with their error.
+ */
+export type ObjectOutcome = Partial<ExtractSummary> & { object: string; errorName?: string };
+
+/** What the run summary in S3 says of each object. */
+export interface ObjectReport {
+  object: string;
+  status: "succeeded" | "failed";
+  records: number;
+  apiCalls: number;
+  manifestKey?: string;
+  error?: string;
+}
+
+/** The whole run, written to `runs/<runId>/summary.json`: every object's outcome and manifest. */
+export interface SyncRunReport {
+  runId: string;
+  finishedAt: string;
+  objects: number;
+  succeeded: number;
+  failed: number;
+  records: number;
+  apiCalls: number;
+  outcomes: ObjectReport[];
+  manifests: string[];
+}
+
+/** The execution's output: counts, the first failures, and where the run summary is. */
 export interface SyncSummary {
   runId: string;
   objects: number;
@@ -7,45 +41,131 @@ export interface SyncSummary {
   failed: number;
   records: number;
   apiCalls: number;
+  /** The first failures (all of them are in the run summary). */
   failures: Array<{ object: string; error: string }>;
-  manifests: string[];
+  /** `runs/<runId>/summary.json`: every object's outcome and manifest key. */
+  summaryKey: string;
   /** One line for the Step Functions console (the Fail state's cause). */
   message: string;
 }
 
-/** The run's outcome over every object; the state machine fails the execution when any object failed. */
-export function summarizeSync(
+/** Failures the execution's output lists; it must stay within Step Functions' 256 KiB. */
+export const MAX_FAILURES_LISTED = 20;
+const MAX_MESSAGE_CHARS = 4000;
+
+function errorOf(outcome: ObjectOutcome): string {
+  if (outcome.error) return `${outcome.error.name}: ${outcome.error.message}`;
+  return outcome.errorName ?? "failed";
+}
+
+function reportOf(outcome: ObjectOutcome, runId: string, layout: Layout): ObjectReport {
+  const succeeded = outcome.status === "succeeded";
+  const report: ObjectReport = {
+    object: outcome.object,
+    status: succeeded ? "succeeded" : "failed",
+    records: succeeded ? (outcome.records ?? 0) : 0,
+    apiCalls: outcome.apiCalls ?? 0,
+  };
+  // The state machine keeps the run folder's date, not the key: keys grow with the prefix and run id.
+  const manifestKey =
+    outcome.manifestKey ??
+    (outcome.runDate ? layout.manifest(outcome.object, outcome.runDate, runId) : undefined);
+  if (succeeded && manifestKey) report.manifestKey = manifestKey;
+  if (!succeeded) report.error = errorOf(outcome);
+  return report;
+}
+
+/**
+ * The run's outcome over every object: the full report for S3 and the summary the execution ends with
+ * (the state machine fails the execution when any object failed).
+ */
+export function buildSyncSummary(
   runId: string,
-  results: Array<Partial<ExtractSummary> & { object: string }>,
-): SyncSummary {
-  const failures = results
-    .filter((result) => result.status !== "succeeded")
-    .map((result) => ({
-      object: result.object,
-      error: result.error ? `${result.error.name}: ${result.error.message}` : "failed",
-    }));
-  const succeeded = results.length - failures.length;
-  const records = results.reduce(
-    (sum, result) => sum + (result.status === "succeeded" ? (result.records ?? 0) : 0),
-    0,
-  );
-  const apiCalls = results.reduce((sum, result) => sum + (result.apiCalls ?? 0), 0);
+  outcomes: ObjectOutcome[],
+  layout: Layout,
+  now: Date,
+): { report: SyncRunReport; summary: SyncSummary } {
+  const reports = outcomes.map((outcome) => reportOf(outcome, runId, layout));
+  const failures = reports
+    .filter((report) => report.status === "failed")
+    .map((report) => ({ object: report.object, error: report.error ?? "failed" }));
+  const succeeded = reports.length - failures.length;
+  const records = reports.reduce((sum, report) => sum + report.records, 0);
+  const apiCalls = reports.reduce((sum, report) => sum + report.apiCalls, 0);
   const message =
     failures.length === 0
       ? `${succeeded} objects synced, ${records} records.`
-      : `${failures.length} of ${results.length} objects failed: ${failures
+      : `${failures.length} of ${reports.length} objects failed: ${failures
           .map((failure) => `${failure.object} (${failure.error})`)
           .join("; ")
-          .slice(0, 4000)}`;
+          .slice(0, MAX_MESSAGE_CHARS)}`;
+  const counts = { objects: reports.length, succeeded, failed: failures.length, records, apiCalls };
+  const summaryKey = layout.runSummary(runId);
   return {
-    runId,
-    objects: results.length,
-    succeeded,
-    failed: failures.length,
-    records,
-    apiCalls,
-    failures,
-    manifests: results.flatMap((result) => (result.manifestKey ? [result.manifestKey] : [])),
-    message,
+    report: {
+      runId,
+      finishedAt: now.toISOString(),
+      ...counts,
+      outcomes: reports,
+      manifests: reports.flatMap((report) => (report.manifestKey ? [report.manifestKey] : [])),
+    },
+    summary: {
+      runId,
+      ...counts,
+      failures: failures.slice(0, MAX_FAILURES_LISTED),
+      summaryKey,
+      message,
+    },
   };
+}
+
+export interface SummarizeDeps {
+  store: ObjectStore;
+  layout: Layout;
+  now?: () => number;
+}
+
+/** Failed objects whose messages are read at once. */
+const READS_AT_ONCE = 16;
+
+/**
+ * The summary step: each failure's message from the run's folder (where abort wrote it), the full
+ * report to `runs/<runId>/summary.json`, the summary as the answer.
+ */
+export async function summarizeSync(
+  deps: SummarizeDeps,
+  runId: string,
+  outcomes: ObjectOutcome[],
+): Promise<SyncSummary> {
+  const resolved = [...outcomes];
+  const pending = resolved
+    .map((outcome, index) => ({ outcome, index }))
+    .filter(({ outcome }) => outcome.status !== "succeeded" && !outcome.error);
+  for (let start = 0; start < pending.length; start += READS_AT_ONCE) {
+    await Promise.all(
+      pending.slice(start, start + READS_AT_ONCE).map(async ({ outcome, index }) => {
+        const bytes = await deps.store.get(deps.layout.runError(runId, outcome.object));
+        const recorded = bytes
+          ? (JSON.parse(new TextDecoder().decode(bytes)) as { error?: { name?: string; message?: string } })
+              .error
+          : undefined;
+        resolved[index] = {
+          ...outcome,
+          error: {
+            name: String(recorded?.name ?? outcome.errorName ?? "Failed"),
+            message: String(
+              recorded?.message ??
+                "no message recorded (recording the failure failed too): see the execution's history",
+            ),
+          },
+        };
+      }),
+    );
+  }
+  const now = new Date((deps.now ?? Date.now)());
+  const { report, summary } = buildSyncSummary(runId, resolved, deps.layout, now);
+  await deps.store.put(summary.summaryKey, `${JSON.stringify(report, null, 2)}\n`, {
+    contentType: "application/json",
+  });
+  return summary;
 }

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { discover, selectTasks } from "../core/discover";
+import { assertSyncWidth, discover, type ExtractTask, selectTasks } from "../core/discover";
 import { assertRunId } from "../core/layout";
 import { ObjectFilter } from "../core/patterns";
 import { defineHandler } from "../runtime/lambda";
@@ -17,58 +17,96 @@ const DiscoverInput = z.object({
     })
     .passthrough()
     .default({}),
+  /**
+   * The command line's `discover`: refresh and list the catalog without planning a run, so an org wider
+   * than one execution takes can still be listed.
+   */
+  listOnly: z.boolean().optional(),
 });
 
 export type DiscoverInput = z.infer<typeof DiscoverInput>;
+
+/** What discover answers: the sync execution's state until each object's outcome replaces its entry. */
+export interface DiscoverOutput {
+  runId: string;
+  catalogVersion: number;
+  changes: {
+    counts: { objectsAdded: number; objectsRemoved: number; streamsChanged: number };
+    /** The first names of each kind; the catalog's change record in S3 holds them all. */
+    objectsAdded: string[];
+    objectsRemoved: string[];
+    streamsChanged: string[];
+  };
+  apiCalls: number;
+  /** Objects whose describe failed: reported as failed, never skipped. */
+  failed: Array<{ object: string; status: "failed"; error: { name: string; message: string } }>;
+  /** What the run extracts, in which mode (the state machine adds the run id to each). */
+  objects: ExtractTask[];
+}
+
+/** Names listed per kind of catalog change (all of them are in the catalog's change record in S3). */
+const MAX_CHANGES_LISTED = 50;
 
 /**
  * Discover: refresh the catalog from the org's describe, then list the objects this run extracts.
  * Objects whose describe failed are returned as failures so the run reports them, never skips them.
  */
-export const discoverHandler = defineHandler("discover", DiscoverInput, async (input, { runtime }) => {
-  const runId = assertRunId(input.runId);
-  const { config, store, layout, log } = runtime;
-  const { request } = input;
-  // A bad pattern in the execution input is refused before any API call is spent.
-  if (request.objects) new ObjectFilter(request.objects);
-  const salesforce = (await runtime.salesforce()).withOwnCounter();
-  const result = await discover(
-    { salesforce, store, layout, connection: config.connection, log },
-    { include: config.settings.include, exclude: config.settings.exclude },
-    new Date(),
-  );
-  const objects = request.objects ?? config.settings.objects;
-  const tasks = selectTasks(
-    result.index,
-    {
-      objects,
-      modes: request.mode ? {} : config.settings.modes,
-      defaultMode: request.mode ?? config.settings.defaultMode,
-    },
-    log,
-  );
-  const failed = result.failed
-    .filter((failure) => !tasks.some((task) => task.object === failure.object))
-    .map((failure) => ({
-      object: failure.object,
-      status: "failed" as const,
-      error: {
-        name: "DescribeFailed",
-        message: `${failure.errorCode ?? failure.statusCode}: ${failure.message}`,
+export const discoverHandler = defineHandler(
+  "discover",
+  DiscoverInput,
+  async (input, { runtime }): Promise<DiscoverOutput> => {
+    const runId = assertRunId(input.runId);
+    const { config, store, layout, log } = runtime;
+    const { request } = input;
+    // A bad pattern in the execution input is refused before any API call is spent.
+    if (request.objects) new ObjectFilter(request.objects);
+    const salesforce = (await runtime.salesforce()).withOwnCounter();
+    const result = await discover(
+      { salesforce, store, layout, connection: config.connection, log },
+      { include: config.settings.include, exclude: config.settings.exclude },
+      new Date(),
+    );
+    const objects = request.objects ?? config.settings.objects;
+    const tasks = selectTasks(
+      result.index,
+      {
+        objects,
+        modes: request.mode ? {} : config.settings.modes,
+        defaultMode: request.mode ?? config.settings.defaultMode,
       },
-    }));
-  return {
-    runId,
-    catalogVersion: result.index.version,
-    changes: {
-      objectsAdded: result.changes.objectsAdded,
-      objectsRemoved: result.changes.objectsRemoved,
-      streamsChanged: result.changes.streams.map((stream) => stream.object),
-    },
-    apiCalls: salesforce.totalCalls,
-    failed,
-    tasks: tasks.map((task) => ({ runId, ...task })),
-  };
-});
+      log,
+    );
+    if (!input.listOnly) assertSyncWidth(tasks);
+    const failed = result.failed
+      .filter((failure) => !tasks.some((task) => task.object === failure.object))
+      .map((failure) => ({
+        object: failure.object,
+        status: "failed" as const,
+        error: {
+          name: "DescribeFailed",
+          message: `${failure.errorCode ?? failure.statusCode}: ${failure.message}`,
+        },
+      }));
+    const { objectsAdded, objectsRemoved, streams } = result.changes;
+    // The answer is the execution's state: the Map adds each object's outcome, the run id rides once.
+    return {
+      runId,
+      catalogVersion: result.index.version,
+      changes: {
+        counts: {
+          objectsAdded: objectsAdded.length,
+          objectsRemoved: objectsRemoved.length,
+          streamsChanged: streams.length,
+        },
+        objectsAdded: objectsAdded.slice(0, MAX_CHANGES_LISTED),
+        objectsRemoved: objectsRemoved.slice(0, MAX_CHANGES_LISTED),
+        streamsChanged: streams.slice(0, MAX_CHANGES_LISTED).map((stream) => stream.object),
+      },
+      apiCalls: salesforce.totalCalls,
+      failed,
+      objects: tasks,
+    };
+  },
+);
 
 export const handler = discoverHandler.handler;

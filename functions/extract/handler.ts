@@ -4,13 +4,12 @@ import {
   commitExtract,
   type ExtractDeps,
   type ExtractState,
-  type ExtractSummary,
   fetchExtract,
   pollExtract,
   startExtract,
 } from "../core/extract";
 import { extractSettingsOf } from "../core/settings";
-import { summarizeSync } from "../core/sync-summary";
+import { type ObjectOutcome, summarizeSync } from "../core/sync-summary";
 import { defineHandler } from "../runtime/lambda";
 import type { Runtime } from "../runtime/runtime";
 
@@ -88,9 +87,9 @@ export const extractHandler = defineHandler(
           caughtErrorSummary(input.error),
         );
       case "summarize":
-        return summarizeSync(input.runId, [
-          ...(input.results as unknown as ExtractSummary[]),
-          ...(input.failed as unknown as ExtractSummary[]),
+        return summarizeSync({ store: runtime.store, layout: runtime.layout }, input.runId, [
+          ...(input.results as ObjectOutcome[]),
+          ...(input.failed as ObjectOutcome[]),
         ]);
     }
   },

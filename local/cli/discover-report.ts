@@ -3,8 +3,8 @@
  * its field count, cursor field, extract API and whether (and how) a sync would take it.
  */
 import type { CatalogStream, SyncMode } from "../../functions/core/catalog";
-import { readCatalogIndex, readStream } from "../../functions/core/discover";
-import { discoverHandler } from "../../functions/discover/handler";
+import { MAX_OBJECTS_PER_SYNC, readCatalogIndex, readStream } from "../../functions/core/discover";
+import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { newRunId } from "./sync-run";
 import { count, plural, seconds, table } from "./text-format";
@@ -23,19 +23,11 @@ export interface DiscoverReport {
   runId: string;
   catalogVersion: number;
   catalogKey: string;
-  changes: { objectsAdded: string[]; objectsRemoved: string[]; streamsChanged: string[] };
+  changes: DiscoverOutput["changes"];
   apiCalls: number;
   objects: DiscoveredObject[];
   failed: Array<{ object: string; error: string }>;
   seconds: number;
-}
-
-interface DiscoverOutput {
-  catalogVersion: number;
-  changes: DiscoverReport["changes"];
-  apiCalls: number;
-  tasks: Array<{ object: string; mode: SyncMode }>;
-  failed: Array<{ object: string; error: { name: string; message: string } }>;
 }
 
 /** Streams are read a few at a time: an org can have hundreds. */
@@ -52,14 +44,17 @@ async function readStreams(runtime: Runtime, keys: string[]): Promise<CatalogStr
 export async function runDiscover(runtime: Runtime): Promise<DiscoverReport> {
   const started = Date.now();
   const runId = newRunId("discover");
-  const output = (await discoverHandler.invoke({ runId, request: {} }, runtime)) as DiscoverOutput;
+  const output = (await discoverHandler.invoke(
+    { runId, request: {}, listOnly: true },
+    runtime,
+  )) as DiscoverOutput;
   const index = await readCatalogIndex(runtime.store, runtime.layout);
   const entries = Object.entries(index?.streams ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const streams = await readStreams(
     runtime,
     entries.map(([, entry]) => entry.key),
   );
-  const modes = new Map(output.tasks.map((task) => [task.object, task.mode]));
+  const modes = new Map(output.objects.map((task) => [task.object, task.mode]));
   return {
     runId,
     catalogVersion: output.catalogVersion,
@@ -97,10 +92,18 @@ export function discoverText(report: DiscoverReport): string {
       ]),
     ),
   ];
+  const names = (listed: string[], total: number) =>
+    total > listed.length ? `${listed.join(", ")} and ${total - listed.length} more` : listed.join(", ");
   const changed = [
-    changes.objectsAdded.length > 0 ? `added ${changes.objectsAdded.join(", ")}` : "",
-    changes.objectsRemoved.length > 0 ? `removed ${changes.objectsRemoved.join(", ")}` : "",
-    changes.streamsChanged.length > 0 ? `fields changed in ${changes.streamsChanged.join(", ")}` : "",
+    changes.counts.objectsAdded > 0
+      ? `added ${names(changes.objectsAdded, changes.counts.objectsAdded)}`
+      : "",
+    changes.counts.objectsRemoved > 0
+      ? `removed ${names(changes.objectsRemoved, changes.counts.objectsRemoved)}`
+      : "",
+    changes.counts.streamsChanged > 0
+      ? `fields changed in ${names(changes.streamsChanged, changes.counts.streamsChanged)}`
+      : "",
   ].filter(Boolean);
   lines.push(
     changed.length > 0
@@ -111,6 +114,12 @@ export function discoverText(report: DiscoverReport): string {
     lines.push(
       "  Could not describe:",
       ...report.failed.map((failure) => `    ${failure.object}: ${failure.error}`),
+    );
+  }
+  const selected = report.objects.filter((object) => object.syncMode !== null).length;
+  if (selected > MAX_OBJECTS_PER_SYNC) {
+    lines.push(
+      `  A sync would refuse this selection: ${count(selected)} objects, one execution takes at most ${count(MAX_OBJECTS_PER_SYNC)}. Narrow it with exclude patterns (e.g. "*History", "*Share", "*Feed") or the objects setting.`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
+import type { DiscoverOutput } from "../../functions/discover/handler";
 import type { LocalExecution } from "../state-machine";
 import { causeMessage, raiseInputError } from "./execution-errors";
 import type { HandlerCall } from "./observed-handlers";
@@ -49,14 +50,6 @@ export interface SyncReport {
   seconds: number;
 }
 
-/** What the discover handler answers (functions/discover/handler.ts). */
-interface DiscoverOutput {
-  catalogVersion: number;
-  apiCalls: number;
-  tasks: Array<{ object: string; mode: SyncMode }>;
-  failed: Array<{ object: string; status: "failed"; error?: { name: string; message: string } }>;
-}
-
 export function newRunId(kind: string, now = new Date()): string {
   const stamp = now
     .toISOString()
@@ -96,7 +89,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const { progress } = options;
   let discovered: DiscoverOutput | undefined;
   const finished = new Map<string, ExtractSummary>();
-  const total = () => (discovered ? discovered.tasks.length : 0);
+  const total = () => (discovered ? discovered.objects.length : 0);
   const show = (object: string | undefined, what: string) => {
     if (!progress || !discovered) return;
     const detail = object ? `${object}: ${what}` : what;
@@ -107,7 +100,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
     if (call.error !== undefined) return;
     if (call.fn === "discover") {
       discovered = call.result as DiscoverOutput;
-      show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.tasks.length} objects`);
+      show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.objects.length} objects`);
       return;
     }
     const action = (call.event as { action?: string }).action;
@@ -139,9 +132,9 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   }
   if (execution.status === "FAILED" && discovered === undefined) raiseInputError(execution);
 
-  const modeOf = new Map((discovered?.tasks ?? []).map((task) => [task.object, task.mode]));
+  const modeOf = new Map((discovered?.objects ?? []).map((task) => [task.object, task.mode]));
   const objects: ObjectReport[] = [];
-  for (const task of discovered?.tasks ?? []) {
+  for (const task of discovered?.objects ?? []) {
     const summary = finished.get(task.object);
     objects.push(
       summary

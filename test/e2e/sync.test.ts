@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../emulator/index";
 import type { Manifest } from "../../functions/core/extract";
-import type { SyncSummary } from "../../functions/core/sync-summary";
+import type { SyncRunReport, SyncSummary } from "../../functions/core/sync-summary";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
 import { createLocalRunner, type LocalExecution, type LocalRunner } from "../../local/state-machine";
@@ -9,13 +9,6 @@ import { memoryLog } from "../support/memory-log";
 
 /** Bulk objects, and Attachment, which the catalog sends through REST (its Body is base64). */
 const OBJECTS = ["Account", "Contact", "Invoice__c", "Attachment"];
-
-interface SyncOutput {
-  runId: string;
-  tasks: Array<{ object: string; mode: string }>;
-  results: Array<{ object: string; status: string; records: number; manifestKey?: string }>;
-  summary: SyncSummary;
-}
 
 /**
  * The synthesized sync state machine, run in-process against the Salesforce emulator and the embedded
@@ -68,8 +61,13 @@ describe("sync through the synthesized state machine", () => {
     return JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
   }
 
-  const resultOf = (execution: LocalExecution, object: string) =>
-    (execution.output as SyncOutput).results.find((result) => result.object === object);
+  /** The run summary (a failed execution has no output to point to it). */
+  async function reportOf(execution: LocalExecution): Promise<SyncRunReport> {
+    const key = env.runtime.layout.runSummary(execution.name);
+    const bytes = await env.runtime.store.get(key);
+    if (!bytes) throw new Error(`no run summary at ${key}`);
+    return JSON.parse(new TextDecoder().decode(bytes)) as SyncRunReport;
+  }
 
   let firstRun: LocalExecution;
   const cursorsAfterFirstRun = new Map<string, string | undefined>();
@@ -80,11 +78,20 @@ describe("sync through the synthesized state machine", () => {
 
     // Assess
     expect(firstRun.status, `${firstRun.error}: ${firstRun.cause}`).toBe("SUCCEEDED");
-    const output = firstRun.output as SyncOutput;
-    expect(output.runId).toBe("full-1");
-    expect(output.summary).toMatchObject({ objects: 4, succeeded: 4, failed: 0 });
+    const output = firstRun.output as SyncSummary;
+    expect(output).toMatchObject({
+      runId: "full-1",
+      objects: 4,
+      succeeded: 4,
+      failed: 0,
+      summaryKey: "salesforce/e2e/runs/full-1/summary.json",
+    });
+    const report = await reportOf(firstRun);
+    expect(report.manifests).toHaveLength(4);
+    const resultOf = (object: string) => report.outcomes.find((outcome) => outcome.object === object);
     for (const object of OBJECTS) {
-      const result = resultOf(firstRun, object);
+      const result = resultOf(object);
+      expect(result).toMatchObject({ status: "succeeded", records: emulator.org.count(object) });
       const manifest = await manifestOf(result?.manifestKey);
       expect(manifest.totals.records, object).toBe(emulator.org.count(object));
       expect(manifest.mode).toBe("full_refresh");
@@ -97,10 +104,10 @@ describe("sync through the synthesized state machine", () => {
       expect(state?.leaseHolder).toBeUndefined();
       cursorsAfterFirstRun.set(object, state?.cursor);
     }
-    const accounts = await manifestOf(resultOf(firstRun, "Account")?.manifestKey);
+    const accounts = await manifestOf(resultOf("Account")?.manifestKey);
     expect(accounts.api).toBe("bulk");
     expect(accounts.parts.length).toBe(Math.ceil(emulator.org.count("Account") / 60));
-    expect((await manifestOf(resultOf(firstRun, "Attachment")?.manifestKey)).api).toBe("rest");
+    expect((await manifestOf(resultOf("Attachment")?.manifestKey)).api).toBe("rest");
     // One "Download pages" per part at least: the fetches really continued across invocations.
     const downloads = firstRun.states.filter((state) => state === "Download pages").length;
     expect(downloads).toBeGreaterThanOrEqual(accounts.parts.length);
@@ -132,6 +139,16 @@ describe("sync through the synthesized state machine", () => {
       expect(run.status).toBe("FAILED");
       expect(run.error).toBe("SyncFailed");
       expect(run.cause).toMatch(/1 of 4 objects failed: Attachment \(RateLimitError: /);
+      // The run summary has every outcome, the failure's message read back from the run's folder.
+      const report = await reportOf(run);
+      expect(report).toMatchObject({ runId: "incremental-2", objects: 4, succeeded: 3, failed: 1 });
+      expect(report.manifests).toHaveLength(3);
+      expect(report.outcomes.find((outcome) => outcome.object === "Attachment")).toMatchObject({
+        status: "failed",
+        error: expect.stringMatching(
+          /^RateLimitError: Salesforce refused query \(Attachment\): TotalRequests Limit exceeded/,
+        ),
+      });
       // The first attempt and the three retries the state machine allows RateLimitError.
       expect(emulator.faults.fired().filter((fault) => fault.ruleId === "limit")).toHaveLength(4);
 

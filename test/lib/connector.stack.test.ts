@@ -211,7 +211,7 @@ describe("ConnectorStack", () => {
     );
   });
 
-  it("grants extract exactly: the secret, catalog/ read and write, data/ uploads, the state items", () => {
+  it("grants extract exactly: the secret, catalog/ read and write, data/ uploads, runs/ read and write, the state items", () => {
     // Assess
     expect(permissionsOf(synth, roleOf(synth, "extract"))).toEqual(
       [
@@ -220,6 +220,7 @@ describe("ConnectorStack", () => {
         "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
         `s3:GetObject,s3:PutObject <DataBucket>/${prefix}catalog/*`,
         `s3:AbortMultipartUpload,s3:PutObject <DataBucket>/${prefix}data/*`,
+        `s3:GetObject,s3:PutObject <DataBucket>/${prefix}runs/*`,
         "s3:ListBucket <DataBucket>",
         "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
       ].sort(),

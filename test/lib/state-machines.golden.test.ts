@@ -19,6 +19,7 @@ interface State {
   Next?: string;
   End?: boolean;
   MaxConcurrency?: number;
+  ResultSelector?: Record<string, Json>;
   ItemProcessor?: { StartAt: string; States: Record<string, State> };
   [key: string]: Json;
 }
@@ -122,12 +123,21 @@ describe("state machine definitions", () => {
     const inner = map.ItemProcessor?.States ?? {};
 
     // Assess
+    // Each object's outcome replaces its entry; the run id is added per item, not carried in each.
     expect(map).toMatchObject({
       Type: "Map",
-      ItemsPath: "$.tasks",
-      ResultPath: "$.results",
+      ItemsPath: "$.objects",
+      ResultPath: "$.objects",
       MaxConcurrency: 6,
+      ItemSelector: { "runId.$": "$.runId", "object.$": "$$.Map.Item.Value.object" },
     });
+    // An iteration keeps only short fields of commit's and abort's answers until the summary.
+    expect(Object.keys(inner["Commit object"]?.ResultSelector ?? {}).sort()).toEqual(
+      ["apiCalls.$", "object.$", "records.$", "runDate.$", "status.$"].sort(),
+    );
+    expect(Object.keys(inner["Record object failure"]?.ResultSelector ?? {}).sort()).toEqual(
+      ["apiCalls.$", "errorName.$", "object.$", "status.$"].sort(),
+    );
     expect(map.Catch).toBeUndefined();
     for (const name of ["Start extract", "Check Bulk job", "Download pages", "Commit object"]) {
       expect(inner[name]?.Catch).toEqual([

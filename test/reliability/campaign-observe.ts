@@ -1,12 +1,13 @@
 /**
- * What a sync run reported, seen where the state machine sees it: the results the "Summarize run" task
- * receives (one per object: succeeded with its manifest, or failed with the error). A failed execution
- * has no output, but its summary input still says which objects it reported succeeded.
+ * What a sync run reported, seen where the state machine sees it: the outcomes the "Summarize run" task
+ * receives (one per object: succeeded with its records and run date, which name its manifest, or failed
+ * with the error's name). A failed execution has no output, but its summary input still says which
+ * objects it reported succeeded.
  */
-import type { ExtractSummary } from "../../functions/core/extract";
+import type { ObjectOutcome } from "../../functions/core/sync-summary";
 import type { LocalHandler } from "../../local/state-machine";
 
-export type ReportedResult = Partial<ExtractSummary> & { object: string; status: string };
+export type ReportedResult = ObjectOutcome & { status: string };
 
 export class RunObserver {
   private readonly reported = new Map<string, ReportedResult[]>();
@@ -27,7 +28,13 @@ export class RunObserver {
           failed?: ReportedResult[];
         };
         if (payload.action === "summarize" && payload.runId) {
-          this.reported.set(payload.runId, [...(payload.results ?? []), ...(payload.failed ?? [])]);
+          const runId = payload.runId;
+          // The manifest key as the summary derives it from the kept run date.
+          const named = (result: ReportedResult): ReportedResult =>
+            result.runDate && !result.manifestKey
+              ? { ...result, manifestKey: runtime.layout.manifest(result.object, result.runDate, runId) }
+              : result;
+          this.reported.set(runId, [...(payload.results ?? []), ...(payload.failed ?? [])].map(named));
         }
         return inner.invoke(event, runtime, remainingMs);
       },

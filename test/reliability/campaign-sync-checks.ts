@@ -49,8 +49,10 @@ export interface CheckResult {
   recordsChecked: number;
 }
 
+/** A sync execution's output is the run summary (the Summarize run task's answer). */
 interface SyncOutput {
-  summary?: { failed: number; message: string };
+  failed?: number;
+  message?: string;
 }
 
 export class SyncChecker {
@@ -98,8 +100,8 @@ export class SyncChecker {
     if (expect.mustSucceed && !succeeded) {
       violations.push(`${expect.label}: the repair run failed: ${execution.error}: ${execution.cause}`);
     }
-    if (succeeded && (output.summary?.failed ?? 0) !== 0) {
-      violations.push(`${expect.label}: the execution succeeded although ${output.summary?.message}`);
+    if (succeeded && (output.failed ?? 0) !== 0) {
+      violations.push(`${expect.label}: the execution succeeded although ${output.message}`);
     }
     const streams = await this.streams();
     for (const object of this.target.objects) {

@@ -4,6 +4,7 @@ import { type Emulator, startEmulator } from "../../emulator/index";
 import { createDemoOrg } from "../../emulator/org/demo";
 import type { Org } from "../../emulator/org/types";
 import { LOCAL_REGION } from "../../functions/aws/clients";
+import type { SyncRunReport } from "../../functions/core/sync-summary";
 import { extractHandler } from "../../functions/extract/handler";
 import { loadHandler } from "../../functions/load/handler";
 import { clearSessionCache } from "../../functions/salesforce/client";
@@ -142,8 +143,16 @@ describe("overlapping syncs of the same objects", () => {
       expect(statuses, object).toEqual(["failed", "succeeded"]);
       const loser = a?.status === "failed" ? a : b;
       const winner = a?.status === "failed" ? "overlap-b" : "overlap-a";
-      expect(loser?.error?.name, object).toBe("LeaseConflictError");
-      expect(loser?.error?.message, object).toMatch(new RegExp(`being synced by run ${winner}`));
+      expect(loser?.errorName, object).toBe("LeaseConflictError");
+      // The message, in the losing run's summary.
+      const loserRun = winner === "overlap-a" ? "overlap-b" : "overlap-a";
+      const summary = await env.runtime.store.get(env.runtime.layout.runSummary(loserRun));
+      const outcome = (JSON.parse(new TextDecoder().decode(summary)) as SyncRunReport).outcomes.find(
+        (candidate) => candidate.object === object,
+      );
+      expect(outcome?.error, object).toMatch(
+        new RegExp(`^LeaseConflictError: .*being synced by run ${winner}`),
+      );
       const state = await env.runtime.state.get({ connection: "overlap", object });
       expect(state, object).toMatchObject({ lastRunId: "overlap-c", lastStatus: "succeeded" });
     }

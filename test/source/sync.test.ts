@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDemoOrg } from "../../emulator/org/demo";
 import type { Org, Value } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
-import { readCatalogIndex, readStream } from "../../functions/core/discover";
+import { MAX_OBJECTS_PER_SYNC, readCatalogIndex, readStream } from "../../functions/core/discover";
 import {
   ConfigurationError,
   LeaseConflictError,
@@ -10,6 +10,7 @@ import {
   TransientError,
 } from "../../functions/core/errors";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
+import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
 import { driveDiscover, driveExtract, driveSync } from "../support/drive";
 import { type Harness, type HarnessOptions, startHarness } from "../support/harness";
@@ -516,6 +517,35 @@ describe("sync: refusals", () => {
       /Unknown object Acount: not in the catalog/,
     );
   });
+
+  it("refuses a sync wider than one execution takes before extracting anything; discover still lists it", async () => {
+    // Prepare: enough custom objects that the default selection (every object) is too wide.
+    const h = await start();
+    for (let index = 0; index < MAX_OBJECTS_PER_SYNC; index++) {
+      h.emulator.org.addObject({ name: `Wide_${String(index).padStart(4, "0")}__c` });
+    }
+
+    // Act
+    const attempt = driveDiscover(h.runtime, "wide-1");
+    await attempt.catch(() => undefined);
+    const listed = (await discoverHandler.invoke(
+      { runId: "wide-2", request: {}, listOnly: true },
+      h.runtime,
+    )) as DiscoverOutput;
+    const narrowed = await driveDiscover(h.runtime, "wide-3", { objects: ["Wide_00*"] });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ConfigurationError);
+    await expect(attempt).rejects.toThrow(
+      new RegExp(
+        `This sync selects \\d{4} objects; one execution takes at most ${MAX_OBJECTS_PER_SYNC} .*exclude patterns`,
+      ),
+    );
+    expect(h.emulator.calls.count("bulkQueryCreate")).toBe(0);
+    expect(listed.objects.length).toBeGreaterThan(MAX_OBJECTS_PER_SYNC);
+    expect(narrowed.tasks.map((task) => task.object)).toHaveLength(100);
+    expect(narrowed.tasks[0]).toMatchObject({ runId: "wide-3", object: "Wide_0000__c" });
+  }, 60_000);
 
   it("an exhausted API limit refuses to start and leaves the cursor where it was", async () => {
     // Prepare

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { describeError } from "../../functions/core/errors";
 import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
-import { discoverHandler } from "../../functions/discover/handler";
+import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 
@@ -53,20 +53,16 @@ export async function driveExtract(
   }
 }
 
-export interface DiscoverOutput {
-  runId: string;
-  catalogVersion: number;
-  changes: { objectsAdded: string[]; objectsRemoved: string[]; streamsChanged: string[] };
-  tasks: ExtractTask[];
-  failed: Array<{ object: string; status: "failed"; error: { name: string; message: string } }>;
-}
+/** Discover's answer, with `tasks`: each object as the sync Map hands it to extract (the run id added). */
+export type DrivenDiscover = DiscoverOutput & { tasks: ExtractTask[] };
 
 export async function driveDiscover(
   runtime: Runtime,
   runId: string,
   request: Record<string, unknown> = {},
-): Promise<DiscoverOutput> {
-  return (await discoverHandler.invoke({ runId, request }, runtime)) as DiscoverOutput;
+): Promise<DrivenDiscover> {
+  const output = (await discoverHandler.invoke({ runId, request }, runtime)) as DiscoverOutput;
+  return { ...output, tasks: output.objects.map((object) => ({ runId: output.runId, ...object })) };
 }
 
 /** Discover then extract every selected object in turn; returns the summaries by object. */
