@@ -34,7 +34,10 @@ export interface EmulatorOptions {
   apiVersion?: string;
   /** Access tokens expire after this long (default 2 hours). */
   tokenTtlSeconds?: number;
-  /** JWT bearer grant verification key (default: a generated key pair, see `Emulator.jwt`). */
+  /**
+   * JWT bearer grant verification key, PEM public key or X.509 certificate (default: a generated key
+   * pair, see `Emulator.jwt`).
+   */
   jwtPublicKeyPem?: string;
   /** Max per limit name (DailyApiRequests default 100000, DailyBulkV2QueryJobs 10000, …). */
   limits?: Partial<Record<string, number>>;
