@@ -189,7 +189,8 @@ class CsvReader implements InboundReader<string> {
 
   /**
    * One record from `buf[from, end)`, or undefined when it is not complete yet (only when not `final`).
-   * Throws DataError for what makes the whole file unreadable.
+   * Throws DataError for what makes the whole file unreadable. Bytes at and past `end` are stale
+   * (the pending buffer's unused tail): every look-ahead checks `end` first.
    *
    * Fields are found first and made strings once the record is whole: the record's bytes become one
    * latin1 string (a byte per character, so byte offsets are string offsets) and each plain ASCII field
@@ -204,7 +205,7 @@ class CsvReader implements InboundReader<string> {
       if (end - from < 2 && !final) return undefined;
       return {
         fields: [],
-        next: buf[from + 1] === LF ? from + 2 : from + 1,
+        next: from + 1 < end && buf[from + 1] === LF ? from + 2 : from + 1,
         nextLine: line + 1,
         blank: true,
       };
@@ -240,7 +241,7 @@ class CsvReader implements InboundReader<string> {
             );
           }
           if (i + 1 >= end && !final) return undefined;
-          if (buf[i + 1] === QUOTE) {
+          if (i + 1 < end && buf[i + 1] === QUOTE) {
             text = (text ?? "") + this.decode(buf, a, i + 1, high, startLine, column);
             size += i + 1 - a;
             i += 2;
@@ -292,7 +293,7 @@ class CsvReader implements InboundReader<string> {
       const fields = this.fieldsOf(buf, from, i, count);
       if (buf[i] === CR) {
         if (i + 1 >= end && !final) return undefined;
-        i += buf[i + 1] === LF ? 2 : 1;
+        i += i + 1 < end && buf[i + 1] === LF ? 2 : 1;
       } else {
         i++;
       }

@@ -97,6 +97,20 @@ describe("readCsv", () => {
     );
   });
 
+  it("looks at no byte past the input read so far, whatever an earlier chunk left in the buffer", async () => {
+    // Prepare: the first chunk leaves a quote, then a line feed, where the last record ends at EOF.
+    const quoteAfter = bytesOf('A\n""""""\n"ab"');
+    const lineFeedAfter = bytesOf("A\n\n\n\nx\r");
+
+    // Act
+    const quoted = await read(quoteAfter, [10]);
+    const lastCr = await read(lineFeedAfter, [5]);
+
+    // Assess
+    expect(quoted.rows.map((row) => row.values)).toEqual([['""'], ["ab"]]);
+    expect(lastCr.rows.map((row) => row.values)).toEqual([["x"]]);
+  });
+
   it("reports invalid UTF-8 before a later problem of the same row", async () => {
     const bytes = bytesOf("Name,City,Note\nAcme,Z", [0xfc], 'rich,5" screen\n');
 
