@@ -27,6 +27,7 @@ import { createProgress, type Progress } from "./progress";
 import type { Session, SessionOptions } from "./session";
 import { syncText } from "./sync-text";
 import { processTerminal, type Terminal } from "./terminal";
+import { plural } from "./text-format";
 
 interface Context {
   terminal: Terminal;
@@ -253,7 +254,7 @@ ${EXIT_HELP}`,
             ...(options.mode ? { mode: options.mode } : {}),
           };
           const report = await runSync(runs, { request, progress: step });
-          const summary = `${report.totals.objects} objects, ${report.totals.records} records`;
+          const summary = `${plural(report.totals.objects, "object")}, ${plural(report.totals.records, "record")}`;
           if (report.status === "succeeded") step.succeed(summary);
           else step.fail(`${summary}, ${report.totals.failed} failed`);
           print(context, options, { ...report, storage: session.storage }, syncText(report));
