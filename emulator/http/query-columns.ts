@@ -3,6 +3,7 @@
  * (`sf data query`) asks for it after every query that returned rows, to lay out its table and CSV.
  * Relationship columns nest under their relationship (`joinColumns`), as Salesforce sends them.
  */
+import { NUMBER_TYPES, TEXT_TYPES } from "../org/schema";
 import type { Column, FieldDef, FieldType, ObjectDef, Org, QueryResult } from "../org/types";
 
 export interface ColumnMetadata {
@@ -46,19 +47,6 @@ const APEX_TYPES: Record<FieldType, string> = {
   location: "Location",
   anyType: "Object",
 };
-
-const NUMBER_TYPES: ReadonlySet<FieldType> = new Set(["int", "long", "double", "currency", "percent"]);
-const TEXT_TYPES: ReadonlySet<FieldType> = new Set([
-  "string",
-  "textarea",
-  "picklist",
-  "multipicklist",
-  "combobox",
-  "email",
-  "phone",
-  "url",
-  "encryptedstring",
-]);
 
 function fieldColumn(field: FieldDef, displayName: string): ColumnMetadata {
   return {

@@ -89,7 +89,8 @@ const DEFAULT_LENGTHS: Partial<Record<FieldType, number>> = {
   reference: 18,
 };
 
-const TEXT_TYPES = new Set<FieldType>([
+/** Field types whose values are text (quoted in SOQL, length in characters). */
+export const TEXT_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
   "string",
   "textarea",
   "picklist",
@@ -99,6 +100,15 @@ const TEXT_TYPES = new Set<FieldType>([
   "phone",
   "url",
   "encryptedstring",
+]);
+
+/** Field types whose values are numbers. */
+export const NUMBER_TYPES: ReadonlySet<FieldType> = new Set<FieldType>([
+  "int",
+  "long",
+  "double",
+  "currency",
+  "percent",
 ]);
 
 /** Text areas longer than this are "long" text areas: neither filterable, sortable nor groupable. */

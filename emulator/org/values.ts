@@ -5,6 +5,7 @@
  */
 import { dmlErrors } from "./dml-errors";
 import { normalizeId } from "./ids";
+import { NUMBER_TYPES } from "./schema";
 import { parseDate, parseDateTime, parseTime } from "./temporal";
 import type { DmlError, FieldDef, InputFormat, Value } from "./types";
 
@@ -26,7 +27,6 @@ const STRING_TYPES = new Set([
   "base64",
   "anyType",
 ]);
-const NUMBER_TYPES = new Set(["int", "long", "double", "currency", "percent"]);
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const INTEGER = /^[+-]?\d+$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -5,7 +5,7 @@
  */
 
 import { normalizeId } from "../org/ids";
-import { compoundKey } from "../org/schema";
+import { compoundKey, NUMBER_TYPES, TEXT_TYPES } from "../org/schema";
 import type { CompoundValue, FieldDef, ObjectDef, Value } from "../org/types";
 import type { Condition, FieldRef, Literal, OrderItem } from "./ast";
 import { queryError, unknownColumn, unknownRelationship } from "./errors";
@@ -18,19 +18,6 @@ export interface ResolvedField {
   field: FieldDef;
   read: Reader;
 }
-
-const TEXT_TYPES = new Set([
-  "string",
-  "textarea",
-  "picklist",
-  "multipicklist",
-  "combobox",
-  "email",
-  "phone",
-  "url",
-  "encryptedstring",
-]);
-const NUMBER_TYPES = new Set(["int", "long", "double", "currency", "percent"]);
 
 function findField(def: ObjectDef, name: string): FieldDef | undefined {
   const lower = name.toLowerCase();
