@@ -12,14 +12,14 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { Upload } from "@aws-sdk/lib-storage";
 import { ConfigurationError, TransientError } from "../core/errors";
 import type { ObjectInfo, ObjectStore, PutOptions } from "../core/ports";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
+import { PartedUpload } from "./s3-parted-upload";
 
 /** 8 MiB parts keep 10,000 parts (S3's limit) above 80 GB while a Lambda buffers little. */
 export const UPLOAD_PART_SIZE = 8 * 1024 * 1024;
-/** Parts in flight at once; memory stays near (queue + 1) × part size. */
+/** Parts in flight at once; memory stays at (queue + 1) × part size (see PartedUpload). */
 export const UPLOAD_QUEUE_SIZE = 2;
 
 export interface S3ObjectStoreOptions {
@@ -60,27 +60,18 @@ export class S3ObjectStore implements ObjectStore {
     body: Readable | AsyncIterable<Uint8Array>,
     options: PutOptions = {},
   ): Promise<{ bytes: number; etag?: string }> {
-    let bytes = 0;
-    const counted = Readable.from(
-      countBytes(body, (n) => (bytes += n)),
-      { objectMode: false },
+    const upload = new PartedUpload(
+      this.client,
+      { Bucket: this.bucket, Key: key, ...headers(options) },
+      body as AsyncIterable<Uint8Array | string>,
+      { partSize: this.partSize, queueSize: this.queueSize },
     );
-    const upload = new Upload({
-      client: this.client,
-      params: { Bucket: this.bucket, Key: key, Body: counted, ...headers(options) },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      // Aborted below instead, so that the error that stopped the upload is the one thrown.
-      leavePartsOnError: true,
-    });
     try {
       const output = await upload.done();
-      return withEtag({ bytes }, output.ETag);
+      return withEtag({ bytes: upload.bytes }, output.etag);
     } catch (error) {
       if (upload.uploadId !== undefined) await this.abort(key, upload.uploadId, error);
       throw this.translate(error, "Upload", key);
-    } finally {
-      counted.destroy();
     }
   }
 
@@ -193,17 +184,6 @@ export class S3ObjectStore implements ObjectStore {
       );
     }
     return transientOr(error, `${action} ${where}`);
-  }
-}
-
-async function* countBytes(
-  source: AsyncIterable<Uint8Array | string>,
-  count: (bytes: number) => void,
-): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    count(bytes.byteLength);
-    yield bytes;
   }
 }
 
