@@ -19,7 +19,11 @@ export async function startTestEmulator(options: EmulatorOptions = {}): Promise<
   });
 }
 
-export async function passwordToken(emulator: Emulator): Promise<string> {
+/** The token endpoint's answer to a password grant with the demo credentials (for `username`). */
+export async function passwordTokenBody(
+  emulator: Emulator,
+  username = emulator.credentials.username,
+): Promise<Record<string, string>> {
   const c = emulator.credentials;
   const response = await fetch(`${emulator.url}/services/oauth2/token`, {
     method: "POST",
@@ -28,12 +32,15 @@ export async function passwordToken(emulator: Emulator): Promise<string> {
       grant_type: "password",
       client_id: c.clientId,
       client_secret: c.clientSecret,
-      username: c.username,
+      username,
       password: c.password + c.securityToken,
     }),
   });
-  const body = (await response.json()) as { access_token: string };
-  return body.access_token;
+  return (await response.json()) as Record<string, string>;
+}
+
+export async function passwordToken(emulator: Emulator): Promise<string> {
+  return (await passwordTokenBody(emulator)).access_token as string;
 }
 
 /** A raw HTTP client for `/services/data/v62.0/…` with a bearer token. */

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../../emulator/index";
 import { DEMO_USERNAME } from "../../../emulator/org/demo";
 import { createOrg } from "../../../emulator/org/org";
-import { API, passwordToken, startTestEmulator } from "./harness";
+import { API, passwordToken, passwordTokenBody, startTestEmulator } from "./harness";
 
 let emulator: Emulator;
 let token: string;
@@ -27,26 +27,10 @@ function get(path: string, bearer: string | undefined = token): Promise<Response
   });
 }
 
-async function tokenBody(e: Emulator, username: string): Promise<Record<string, string>> {
-  const c = e.credentials;
-  const response = await fetch(`${e.url}/services/oauth2/token`, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "password",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      username,
-      password: c.password + c.securityToken,
-    }),
-  });
-  return (await response.json()) as Record<string, string>;
-}
-
 describe("who the token belongs to (sf org login)", () => {
   it("answers /services/oauth2/userinfo with the OpenID claims of the token's user, by GET and POST", async () => {
     // Prepare
-    const login = await tokenBody(emulator, emulator.credentials.username);
+    const login = await passwordTokenBody(emulator);
     const [orgId, userId] = (login.id as string).split("/").slice(-2);
     // Act
     const byGet = await get("/services/oauth2/userinfo", login.access_token);
@@ -114,7 +98,7 @@ describe("who the token belongs to (sf org login)", () => {
     const other = await startEmulator({ org, seed: 3 });
     try {
       // Act
-      const login = await tokenBody(other, other.credentials.username);
+      const login = await passwordTokenBody(other);
       const user = (await (
         await fetch(`${other.url}/services/data/v${API}/sobjects/User/${org.userId}`, {
           headers: { Authorization: `Bearer ${login.access_token}` },
