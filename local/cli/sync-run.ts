@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
+import type { SyncSummary } from "../../functions/core/sync-summary";
 import type { DiscoverOutput } from "../../functions/discover/handler";
 import type { LocalExecution } from "../state-machine";
 import { causeMessage, raiseInputError } from "./execution-errors";
@@ -34,6 +35,8 @@ export interface SyncReport {
   runId: string;
   status: "succeeded" | "failed";
   catalogVersion?: number;
+  /** The run's summary in the bucket (every object's outcome and manifest), once the run wrote it. */
+  summaryKey?: string;
   objects: ObjectReport[];
   /** `apiCalls`: every Salesforce API call of the run, discover's and each object's. */
   totals: {
@@ -89,6 +92,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const { progress } = options;
   let discovered: DiscoverOutput | undefined;
   const finished = new Map<string, ExtractSummary>();
+  let summaryKey: string | undefined;
   const total = () => (discovered ? discovered.objects.length : 0);
   const show = (object: string | undefined, what: string) => {
     if (!progress || !discovered) return;
@@ -104,6 +108,10 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
       return;
     }
     const action = (call.event as { action?: string }).action;
+    if (action === "summarize") {
+      summaryKey = (call.result as SyncSummary).summaryKey;
+      return;
+    }
     if (action === "commit" || action === "abort") {
       const summary = call.result as ExtractSummary;
       finished.set(summary.object, summary);
@@ -166,6 +174,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
     seconds: (Date.now() - started) / 1000,
   };
   if (discovered) report.catalogVersion = discovered.catalogVersion;
+  if (summaryKey) report.summaryKey = summaryKey;
   if (execution.status === "FAILED") {
     report.error = { name: execution.error ?? "Error", message: causeMessage(execution.cause) };
   }

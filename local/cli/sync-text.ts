@@ -21,6 +21,7 @@ export function syncText(report: SyncReport): string {
   if (report.manifests.length > 0) {
     lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));
   }
+  if (report.summaryKey) lines.push(`  Run summary: ${report.summaryKey}`);
   const failures = report.objects.filter((object) => object.status === "failed");
   if (failures.length > 0) {
     lines.push(

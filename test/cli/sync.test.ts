@@ -88,6 +88,12 @@ describe("saddledata sync and status", () => {
       expect(manifest.window.start).toBe(accountCursor);
       expect(manifest.totals.records).toBe(2);
       expect(secondReport.manifests).toEqual([secondAccount?.manifestKey]);
+      expect(secondReport.summaryKey).toBe(`runs/${secondReport.runId}/summary.json`);
+      const runSummary = await local.runtime.store.get(secondReport.summaryKey as string);
+      expect(JSON.parse(new TextDecoder().decode(runSummary))).toMatchObject({
+        runId: secondReport.runId,
+        manifests: [secondAccount?.manifestKey],
+      });
     } finally {
       await local.stop();
     }
