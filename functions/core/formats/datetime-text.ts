@@ -57,6 +57,53 @@ export function isValidDateText(text: string): boolean {
   return m !== null && isValidYmd(Number(m[1]), Number(m[2]), Number(m[3]));
 }
 
+/** The number written by the `count` ASCII digits at `at`, or -1 if one of them is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let k = at; k < at + count; k++) {
+    const d = text.charCodeAt(k) - 0x30;
+    if (d < 0 || d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
+/**
+ * `YYYY-MM-DDTHH:mm:ss.SSSZ`, the form normalizeDateTime writes, checked without a regular expression
+ * (the usual datetime of a file is in it already, and is then its own normal form).
+ */
+function isCanonicalDateTime(text: string): boolean {
+  if (
+    text.length !== 24 ||
+    text.charCodeAt(4) !== 0x2d ||
+    text.charCodeAt(7) !== 0x2d ||
+    text.charCodeAt(10) !== 0x54 ||
+    text.charCodeAt(13) !== 0x3a ||
+    text.charCodeAt(16) !== 0x3a ||
+    text.charCodeAt(19) !== 0x2e ||
+    text.charCodeAt(23) !== 0x5a
+  ) {
+    return false;
+  }
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  return (
+    year >= 0 &&
+    isValidYmd(year, month, day) &&
+    hour >= 0 &&
+    hour <= 23 &&
+    minute >= 0 &&
+    minute <= 59 &&
+    second >= 0 &&
+    second <= 59 &&
+    digitsAt(text, 20, 3) >= 0
+  );
+}
+
 export interface DateTimeOptions {
   /** Read a datetime without `Z` or offset as UTC instead of rejecting it. */
   assumeUtc?: boolean;
@@ -69,6 +116,7 @@ export type DateTimeResult = { ok: true; value: string } | { ok: false; reason: 
  * any length (truncated to ms) to `YYYY-MM-DDTHH:mm:ss.SSSZ` in UTC.
  */
 export function normalizeDateTime(text: string, options: DateTimeOptions = {}): DateTimeResult {
+  if (isCanonicalDateTime(text)) return { ok: true, value: text };
   const m = DATETIME.exec(text);
   if (m === null) return { ok: false, reason: "format" };
   const year = Number(m[1]);

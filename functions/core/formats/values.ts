@@ -136,7 +136,8 @@ function parse(
   if (typeof raw === "string") {
     if (source === "csv") {
       if (raw === "") return UNSET;
-      if (raw.trim() === (options.nullMarker ?? "#N/A")) return NULL;
+      const marker = options.nullMarker ?? "#N/A";
+      if (raw.includes(marker) && raw.trim() === marker) return NULL;
     } else if (raw === "") {
       return NULL;
     }
@@ -209,17 +210,18 @@ function text(field: CatalogField, raw: RawValue): string | ValueFailure {
   let value = String(raw);
   const type = field.sfType;
   if (type === "multipicklist") {
-    const items = value
-      .split(";")
-      .map((v) => v.trim())
-      .filter((v) => v !== "");
+    const items = value.split(";");
+    if (!isTidyList(items)) {
+      value = [...new Set(items.map((v) => v.trim()).filter((v) => v !== ""))].join(";");
+    }
     if (field.restrictedPicklist === true && field.picklistValues !== undefined) {
       for (const item of items) {
-        const problem = picklistProblem(field, raw, item);
+        const trimmed = item.trim();
+        if (trimmed === "") continue;
+        const problem = picklistProblem(field, raw, trimmed);
         if (problem !== undefined) return problem;
       }
     }
-    value = [...new Set(items)].join(";");
   } else if (type === "picklist" && field.restrictedPicklist === true && field.picklistValues !== undefined) {
     const problem = picklistProblem(field, raw, value);
     if (problem !== undefined) return problem;
@@ -237,6 +239,19 @@ function text(field: CatalogField, raw: RawValue): string | ValueFailure {
     );
   }
   return value;
+}
+
+/**
+ * A multi-select value already in Salesforce's form: no empty item, no space around an item, no item
+ * twice (the usual value, kept as it is instead of split, trimmed, deduplicated and joined again).
+ */
+function isTidyList(items: string[]): boolean {
+  for (let k = 0; k < items.length; k++) {
+    const item = items[k] as string;
+    if (item === "" || item.trim() !== item) return false;
+    for (let j = 0; j < k; j++) if (items[j] === item) return false;
+  }
+  return true;
 }
 
 function picklistProblem(field: CatalogField, raw: RawValue, value: string): ValueFailure | undefined {
@@ -291,6 +306,9 @@ function integer(field: CatalogField, raw: RawValue): Parsed | ValueFailure {
     if (parts.exponent < 0) return wrongType(field, raw, "a whole number");
     return fail(field, raw, "is too large", "NUMBER_OUTSIDE_VALID_RANGE");
   }
+  // Up to 9 digits is inside both ranges and exact as a double: no BigInt for the usual value.
+  if (digits.length - (digits.charCodeAt(0) === 0x2d ? 1 : 0) <= 9)
+    return { text: digits, json: Number(digits) };
   const value = BigInt(digits);
   const [min, max] = field.sfType === "int" ? [INT_MIN, INT_MAX] : [LONG_MIN, LONG_MAX];
   if (value < min || value > max) {

@@ -317,4 +317,45 @@ describe("toSalesforceValue / toJsonValue", () => {
       { numRuns: 2000 },
     );
   });
+  it("keeps a multi-select value already in Salesforce's form and tidies any other the same way", () => {
+    const MULTI = field("Tags__c", "multipicklist");
+    const item = fc.constantFrom("a", "b", "c", " a", "b ", "", " ");
+
+    fc.assert(
+      fc.property(fc.array(item, { minLength: 1, maxLength: 6 }), (items) => {
+        const raw = items.join(";");
+        const tidy = [...new Set(items.map((v) => v.trim()).filter((v) => v !== ""))].join(";");
+
+        const result = toSalesforceValue(MULTI, raw, "csv");
+
+        expect(result).toEqual({ ok: true, value: raw === "" ? undefined : tidy });
+      }),
+    );
+  });
+
+  it("takes a datetime already in the canonical form as it is, and refuses one with an impossible part", () => {
+    const WHEN = field("When", "datetime");
+    const instant = fc.date({ min: new Date("1700-01-01T00:00:00Z"), max: new Date("3999-12-31T23:59:59Z") });
+
+    fc.assert(
+      fc.property(instant, (date) => {
+        const text = date.toISOString();
+        expect(toSalesforceValue(WHEN, text, "csv")).toEqual({ ok: true, value: text });
+      }),
+    );
+    for (const bad of [
+      "2024-13-01T00:00:00.000Z",
+      "2023-02-29T00:00:00.000Z",
+      "2024-04-16T24:00:00.000Z",
+      "2024-04-16T23:60:00.000Z",
+      "2024-04-16T23:59:60.000Z",
+      "2024-04-16T23:59:59.0x0Z",
+    ]) {
+      expect(toSalesforceValue(WHEN, bad, "csv").ok, bad).toBe(false);
+    }
+    expect(toSalesforceValue(WHEN, "2024-04-16t19:00:00.000z", "csv")).toEqual({
+      ok: true,
+      value: "2024-04-16T19:00:00.000Z",
+    });
+  });
 });
