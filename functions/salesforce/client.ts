@@ -277,12 +277,16 @@ export class SalesforceClient {
     if (request.body !== undefined) {
       if (typeof request.body === "string" || request.body instanceof Uint8Array) {
         body = request.body as RequestInit["body"];
-      } else if (request.body instanceof ReadableStream) {
-        body = request.body;
-        init.duplex = "half";
       } else {
-        body = ReadableStream.from(request.body) as ReadableStream<Uint8Array>;
+        body =
+          request.body instanceof ReadableStream
+            ? request.body
+            : (ReadableStream.from(request.body) as ReadableStream<Uint8Array>);
         init.duplex = "half";
+        // A streamed body cannot be replayed on a redirect anyway; without this, undici's fetch tees it
+        // for one and keeps every chunk sent (nodejs/undici#4058).
+        (init as RequestInit & { window?: null }).window = null;
+        init.redirect = "error";
       }
       init.body = body;
     }
