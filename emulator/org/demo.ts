@@ -178,9 +178,16 @@ function spread(random: Random, count: number, start: number, end: number): numb
 export function createDemoOrg(options: DemoOrgOptions = {}): EmulatorOrg {
   const seed = options.seed ?? 1;
   const now = options.now ?? Date.now();
-  const org = createOrg({ seed, now, objects: demoObjects(), runningUsername: DEMO_USERNAME });
-  const random = createRandom(seed);
   const yearAgo = now - 365 * DAY;
+  // The running (integration) user exists before every seeded row, as in a real org. Stamped `now`, it
+  // would be modified within the second a first sync reads up to, and a later sync would bring it again.
+  const org = createOrg({
+    seed,
+    now: yearAgo - 31 * DAY,
+    objects: demoObjects(),
+    runningUsername: DEMO_USERNAME,
+  });
+  const random = createRandom(seed);
 
   const create = (objectName: string, at: number, input: DmlInput): string => {
     org.clock.set(at, { frozen: true });

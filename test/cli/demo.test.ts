@@ -18,7 +18,8 @@ describe("saddledata demo", () => {
     const result = await runCli(["demo", "--json", "--keep"], { timeoutMs: 60_000 });
 
     // Assess: the process exited by itself (nothing left running) with a JSON summary.
-    expect(result.code, result.stderr).toBe(0);
+    // On failure the message carries the checks that failed (the JSON summary on stdout).
+    expect(result.code, `${result.stderr}\n${result.stdout.slice(-6000)}`).toBe(0);
     const report = JSON.parse(result.stdout) as DemoReport;
     stateDir = report.stateDir;
     expect(report.ok).toBe(true);
