@@ -5,7 +5,7 @@ import { assertRunId, type InboundTarget } from "../layout";
 import type { FileClaim, FileKey, ObjectInfo } from "../ports";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
 import { type LoadRequest, parseLoadRequest } from "./load-request";
-import { emptyCounts, emptyParts, type LoadState, type LoadTarget } from "./load-state";
+import { initialLoadState, type LoadState, type LoadTarget } from "./load-state";
 
 /** What claim answers when the file version was claimed before: the state machine ends there. */
 export interface DuplicateLoad {
@@ -210,29 +210,13 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
       message: `s3://${file.bucket}/${key} was replaced (now ${current}) after the event for version ${version}: the newer version's own load loads it; this run stands down.`,
     };
   }
-  const state: LoadState = {
-    status: "submitting",
+  const state = initialLoadState({
     runId,
     file: { bucket: file.bucket, key, version, claimVersion, size: info.size },
     target,
     resultsFolder: deps.layout.resultsFolder(key),
-    seq: 0,
-    phase: "validate",
-    round: 0,
-    position: 0,
-    sourceParts: 0,
-    retryRows: 0,
-    jobs: [],
-    counts: emptyCounts(),
-    errorCodes: {},
-    retriedCodes: {},
-    parts: emptyParts(),
-    stalls: 0,
-    apiCalls: 0,
-    polls: 0,
-    waitSeconds: 0,
-    timings: { claimedAt: isoNow(deps) },
-  };
+    claimedAt: isoNow(deps),
+  });
   deps.log.info("load: claimed", { runId, bucket: file.bucket, key, version, ...target });
   return state;
 }

@@ -178,6 +178,33 @@ export function emptyParts(): Record<PartKind, number> {
   return { success: 0, failed: 0, unprocessed: 0, rejected: 0, retry: 0 };
 }
 
+/** A claimed file's state before anything is read: validation comes first. */
+export function initialLoadState(
+  claimed: Pick<LoadState, "runId" | "file" | "target" | "resultsFolder"> & { claimedAt: string },
+): LoadState {
+  const { claimedAt, ...identity } = claimed;
+  return {
+    status: "submitting",
+    ...identity,
+    seq: 0,
+    phase: "validate",
+    round: 0,
+    position: 0,
+    sourceParts: 0,
+    retryRows: 0,
+    jobs: [],
+    counts: emptyCounts(),
+    errorCodes: {},
+    retriedCodes: {},
+    parts: emptyParts(),
+    stalls: 0,
+    apiCalls: 0,
+    polls: 0,
+    waitSeconds: 0,
+    timings: { claimedAt },
+  };
+}
+
 export function addCode(codes: Record<string, number>, code: string, count = 1): void {
   codes[code] = (codes[code] ?? 0) + count;
 }

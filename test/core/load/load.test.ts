@@ -1,31 +1,23 @@
 import { describe, expect, it } from "vitest";
 import { ReconciliationError } from "../../../functions/core/errors";
 import { caughtError, reconcile } from "../../../functions/core/load/load";
-import { emptyCounts, emptyParts, type LoadState } from "../../../functions/core/load/load-state";
+import { initialLoadState, type LoadState } from "../../../functions/core/load/load-state";
 
 function stateWith(counts: Partial<LoadState["counts"]>, retryRows = 0): LoadState {
-  return {
-    status: "finishing",
+  const state = initialLoadState({
     runId: "r",
     file: { bucket: "b", key: "inbound/Account/insert/a.csv", version: "v", claimVersion: "v" },
     target: { object: "Account", operation: "insert" },
     resultsFolder: "results/inbound/Account/insert/a.csv/",
+    claimedAt: "2026-06-01T00:00:00.000Z",
+  });
+  return {
+    ...state,
+    status: "finishing",
     seq: 3,
     phase: "send",
-    round: 0,
-    position: 0,
-    sourceParts: 0,
     retryRows,
-    jobs: [],
-    counts: { ...emptyCounts(), ...counts },
-    errorCodes: {},
-    retriedCodes: {},
-    parts: emptyParts(),
-    stalls: 0,
-    apiCalls: 0,
-    polls: 0,
-    waitSeconds: 0,
-    timings: { claimedAt: "2026-06-01T00:00:00.000Z" },
+    counts: { ...state.counts, ...counts },
   };
 }
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { CatalogField } from "../../../functions/core/catalog";
 import type { LoadDeps } from "../../../functions/core/load/load-deps";
 import type { LoadPlan } from "../../../functions/core/load/load-plan";
-import { emptyCounts, emptyParts, type LoadState } from "../../../functions/core/load/load-state";
+import { initialLoadState, type LoadState } from "../../../functions/core/load/load-state";
 import { readCsvRecords } from "../../../functions/core/load/row-codec";
 import type { SfValue } from "../../../functions/core/load/row-cursor";
 import { stagedJobKey } from "../../../functions/core/load/run-folder";
@@ -38,29 +38,13 @@ function planOf(...names: string[]): LoadPlan {
 }
 
 function stateOf(): LoadState {
-  return {
-    status: "submitting",
+  return initialLoadState({
     runId: "run-1",
     file: { bucket: "memory", key: "inbound/Invoice__c/insert/a.jsonl", version: "v1", claimVersion: "v1" },
     target: { object: "Invoice__c", operation: "insert" },
     resultsFolder: "results/inbound/Invoice__c/insert/a.jsonl/",
-    seq: 0,
-    phase: "validate",
-    round: 0,
-    position: 0,
-    sourceParts: 0,
-    retryRows: 0,
-    jobs: [],
-    counts: emptyCounts(),
-    errorCodes: {},
-    retriedCodes: {},
-    parts: emptyParts(),
-    stalls: 0,
-    apiCalls: 0,
-    polls: 0,
-    waitSeconds: 0,
-    timings: { claimedAt: "2026-01-01T00:00:00.000Z" },
-  };
+    claimedAt: "2026-01-01T00:00:00.000Z",
+  });
 }
 
 function depsOf(store: MemoryStore, jobMaxBytes: number): LoadDeps {
