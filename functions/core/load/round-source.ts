@@ -3,7 +3,7 @@ import { inboundFormatOf, openInbound } from "./inbound-file";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState } from "./load-state";
-import { openInboundRows, prepareRow, readCsvRecords, stagedValue } from "./row-codec";
+import { openInboundRows, prepareRow, stagedFileItems } from "./row-codec";
 import type { SourceItem } from "./row-cursor";
 import { partKey } from "./run-folder";
 
@@ -78,24 +78,9 @@ async function* inboundItems(
 }
 
 async function* stagedItems(deps: LoadDeps, state: LoadState, skip: number): AsyncGenerator<SourceItem[]> {
-  let index = 0;
+  const position = { index: 0 };
   for (let part = 0; part < state.sourceParts; part++) {
-    const { body } = await deps.store.stream(partKey(state, "retry", part, state.round));
-    try {
-      const records = readCsvRecords(body);
-      await records.header();
-      for await (const batch of records.rows()) {
-        const items: SourceItem[] = [];
-        for (const fields of batch) {
-          const at = index++;
-          if (at < skip) continue;
-          items.push({ ok: true, row: { index: at, line: 0, values: fields.map(stagedValue) } });
-        }
-        if (items.length > 0) yield items;
-      }
-    } finally {
-      body.destroy();
-    }
+    yield* stagedFileItems(deps.store, partKey(state, "retry", part, state.round), position, skip);
   }
 }
 

@@ -204,6 +204,35 @@ export function readCsvRecords(source: AsyncIterable<Uint8Array> | ReadableStrea
   };
 }
 
+/**
+ * The rows of a staged CSV file in S3 (retry rows, staged job files) as source items. `position` counts
+ * every row read, across the files of one pass; only rows at positions in [skip, until) are yielded.
+ */
+export async function* stagedFileItems(
+  store: ObjectStore,
+  key: string,
+  position: { index: number },
+  skip: number,
+  until = Number.POSITIVE_INFINITY,
+): AsyncGenerator<SourceItem[]> {
+  const { body } = await store.stream(key);
+  try {
+    const records = readCsvRecords(body);
+    await records.header();
+    for await (const batch of records.rows()) {
+      const items: SourceItem[] = [];
+      for (const fields of batch) {
+        const at = position.index++;
+        if (at < skip || at >= until) continue;
+        items.push({ ok: true, row: { index: at, line: 0, values: fields.map(stagedValue) } });
+      }
+      if (items.length > 0) yield items;
+    }
+  } finally {
+    body.destroy();
+  }
+}
+
 /** Chunks of a result part handed to S3 at a time. */
 const PART_CHUNK_BYTES = 64 * 1024;
 

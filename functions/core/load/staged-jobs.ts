@@ -3,7 +3,7 @@ import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState, StagedJob } from "./load-state";
 import { PartWriter } from "./part-writer";
-import { bulkUploadWriter, padded, readCsvRecords, stagedValue } from "./row-codec";
+import { bulkUploadWriter, padded, stagedFileItems } from "./row-codec";
 import type { SfValue, SourceItem } from "./row-cursor";
 import { stagedJobKey } from "./run-folder";
 
@@ -122,28 +122,13 @@ export async function* stagedRows(
   skip: number,
   until = Number.POSITIVE_INFINITY,
 ): AsyncGenerator<SourceItem[]> {
-  let index = 0;
+  const position = { index: 0 };
   for (const [job, { rows }] of (state.staged ?? []).entries()) {
-    if (index >= until) return;
-    if (index + rows <= skip) {
-      index += rows;
+    if (position.index >= until) return;
+    if (position.index + rows <= skip) {
+      position.index += rows;
       continue;
     }
-    const { body } = await deps.store.stream(stagedJobKey(state, job));
-    try {
-      const records = readCsvRecords(body);
-      await records.header();
-      for await (const batch of records.rows()) {
-        const items: SourceItem[] = [];
-        for (const fields of batch) {
-          const at = index++;
-          if (at < skip || at >= until) continue;
-          items.push({ ok: true, row: { index: at, line: 0, values: fields.map(stagedValue) } });
-        }
-        if (items.length > 0) yield items;
-      }
-    } finally {
-      body.destroy();
-    }
+    yield* stagedFileItems(deps.store, stagedJobKey(state, job), position, skip, until);
   }
 }
