@@ -8,23 +8,9 @@ import {
   toSalesforceText,
   toSalesforceValue,
 } from "../../../functions/core/formats/values";
+import { catalogField } from "../../support/catalog-field";
 
-function field(name: string, sfType: string, extra: Partial<CatalogField> = {}): CatalogField {
-  return {
-    name,
-    sfType,
-    json: { type: "string" },
-    nullable: true,
-    calculated: false,
-    filterable: true,
-    createable: true,
-    updateable: true,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-    ...extra,
-  };
-}
+const field = catalogField;
 
 const AMOUNT = field("Amount", "currency", { precision: 16, scale: 2 });
 const NAME = field("Name", "string", { length: 10 });

@@ -1,6 +1,5 @@
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import type { CatalogField } from "../../../functions/core/catalog";
 import type { LoadDeps } from "../../../functions/core/load/load-deps";
 import type { LoadPlan } from "../../../functions/core/load/load-plan";
 import { initialLoadState, type LoadState } from "../../../functions/core/load/load-state";
@@ -9,23 +8,10 @@ import type { SfValue } from "../../../functions/core/load/row-cursor";
 import { stagedJobKey } from "../../../functions/core/load/run-folder";
 import { JobStager, locateStaged, stagedRows, stagedStart } from "../../../functions/core/load/staged-jobs";
 import { LoadSettingsSchema } from "../../../functions/core/settings";
+import { catalogField } from "../../support/catalog-field";
 import { MemoryStore } from "./memory-store";
 
-function field(name: string): CatalogField {
-  return {
-    name,
-    sfType: "string",
-    json: { type: "string" },
-    nullable: true,
-    calculated: false,
-    filterable: true,
-    createable: true,
-    updateable: true,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-  };
-}
+const field = (name: string) => catalogField(name);
 
 function planOf(...names: string[]): LoadPlan {
   return {

@@ -6,6 +6,7 @@ import { readCsv } from "../../../functions/core/formats/csv-reader";
 import type { InboundReader, RejectedRow } from "../../../functions/core/formats/inbound";
 import { readJsonl } from "../../../functions/core/formats/jsonl-reader";
 import { type RawValue, toJsonValue, toSalesforceValue } from "../../../functions/core/formats/values";
+import { catalogField } from "../../support/catalog-field";
 
 /**
  * Bad input for the inbound readers and value conversion, beyond the properties in test/core/formats:
@@ -280,21 +281,9 @@ describe("JSON lines reader: nesting, half characters, numbers", () => {
   });
 });
 
+/** Numeric fields here: JSON numbers. */
 function field(name: string, sfType: string, extra: Partial<CatalogField> = {}): CatalogField {
-  return {
-    name,
-    sfType,
-    json: { type: "number" },
-    nullable: true,
-    calculated: false,
-    filterable: true,
-    createable: true,
-    updateable: true,
-    externalId: false,
-    idLookup: false,
-    unique: false,
-    ...extra,
-  };
+  return catalogField(name, sfType, { json: { type: "number" }, ...extra });
 }
 
 const NUMERIC_FIELDS = [
