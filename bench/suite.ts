@@ -4,7 +4,7 @@
  * child that reports its own peak RSS and wall time; API calls come from the emulator's counters.
  */
 import { cpus, loadavg, totalmem } from "node:os";
-import { ENV } from "../functions/runtime/runtime";
+import { ENV } from "../functions/contract";
 import { FUNCTION_SPECS, LAMBDA_NODE_OPTIONS } from "../lib/connector-function.construct";
 import type { LocalAwsReady } from "./aws/main";
 import { type BundleFigures, measureColdStart } from "./cold-start/cold-start";

@@ -4,15 +4,14 @@
  */
 import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Command } from "commander";
-import { ConfigurationError } from "../functions/core/errors";
+import { type Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "./index";
 
 function integer(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < 0)
-      throw new ConfigurationError(`--${name} must be a whole number, got '${value}'.`);
+      throw new InvalidArgumentError(`--${name} must be a whole number, got '${value}'.`);
     return n;
   };
 }
@@ -31,14 +30,13 @@ function publicKeyPem(file: string): string {
   try {
     pem = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigurationError(`--jwt-public-key: cannot read '${file}'.`, { cause: error });
+    throw new InvalidArgumentError(`--jwt-public-key: cannot read '${file}' (${(error as Error).message}).`);
   }
   try {
     createPublicKey(pem);
   } catch (error) {
-    throw new ConfigurationError(
-      `--jwt-public-key: '${file}' is not a PEM certificate or public key (e.g. the server.crt of an sf JWT setup).`,
-      { cause: error },
+    throw new InvalidArgumentError(
+      `--jwt-public-key: '${file}' is not a PEM certificate or public key (e.g. the server.crt of an sf JWT setup): ${(error as Error).message}.`,
     );
   }
   return pem;

@@ -6,9 +6,9 @@
  */
 import { readFileSync } from "node:fs";
 import * as z from "zod";
-import { ConfigurationError } from "../functions/core/errors";
 import { Layout } from "../functions/core/layout";
 import { ConnectorSettingsSchema } from "../functions/core/settings";
+import { ConfigurationError } from "../functions/errors";
 
 /** Lambda environment variables may hold 4 KB in all; the settings JSON must leave room for the rest. */
 export const MAX_SETTINGS_JSON_BYTES = 3000;

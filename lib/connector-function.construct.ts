@@ -23,7 +23,7 @@ import type { IBucket } from "aws-cdk-lib/aws-s3";
 import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
-import { ENV } from "../functions/runtime/runtime";
+import { ENV } from "../functions/contract";
 import { acknowledge } from "./nag";
 
 /** The repository root: entries, the lock file and tsconfig.json are found from here. */

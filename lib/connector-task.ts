@@ -1,13 +1,13 @@
 /**
  * The Lambda tasks of both state machines: one LambdaInvoke per handler action, with the retry policy
- * they share. Errors are matched by the `name` the handlers throw (functions/core/errors.ts);
+ * they share. Errors are matched by the `name` the handlers throw (functions/errors.ts);
  * LambdaInvoke itself adds the retry for Lambda's service errors (ServiceException, AWSLambdaException,
  * SdkClientException, ClientExecutionTimeoutException).
  */
 import { Duration } from "aws-cdk-lib";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import * as tasks from "aws-cdk-lib/aws-stepfunctions-tasks";
-import type { RETRYABLE_ERROR_NAMES } from "../functions/core/errors";
+import type { RETRYABLE_ERROR_NAMES } from "../functions/errors";
 import type { ConnectorFunction } from "./connector-function.construct";
 
 type RetryableName = (typeof RETRYABLE_ERROR_NAMES)[number];

@@ -27,8 +27,11 @@ import * as sns from "aws-cdk-lib/aws-sns";
 import * as sqs from "aws-cdk-lib/aws-sqs";
 import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
-import { STATE_TABLE_PARTITION_KEY, STATE_TABLE_TTL_ATTRIBUTE } from "../functions/aws/dynamo-state-store";
-import { LOAD_TRIGGER_ENV } from "../functions/load-trigger/handler";
+import {
+  LOAD_TRIGGER_ENV,
+  STATE_TABLE_PARTITION_KEY,
+  STATE_TABLE_TTL_ATTRIBUTE,
+} from "../functions/contract";
 import type { ConnectionConfig } from "./config";
 import { ConnectorFunction } from "./connector-function.construct";
 import { LoadStateMachine } from "./load-state-machine.construct";

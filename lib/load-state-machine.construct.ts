@@ -8,7 +8,7 @@ import { Duration } from "aws-cdk-lib";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
-import { LOAD_EXECUTION_TIMEOUT_HOURS } from "../functions/core/load/claim";
+import { LOAD_EXECUTION_TIMEOUT_HOURS } from "../functions/contract";
 import type { ConnectorFunction } from "./connector-function.construct";
 import { connectorTask } from "./connector-task";
 import { acknowledgeStateMachineRole } from "./nag";

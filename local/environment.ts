@@ -14,7 +14,7 @@ import type { Log, SecretSource } from "../functions/core/ports";
 import { parseSettings } from "../functions/core/settings";
 import { createRuntime, type Runtime, type RuntimeConfig } from "../functions/runtime/runtime";
 import { DEFAULT_API_VERSION } from "../functions/salesforce/client";
-import { DEFAULT_LOCAL_BUCKET, DEFAULT_STATE_TABLE, type LocalAws, startLocalAws } from "./aws";
+import { DEFAULT_LOCAL_BUCKET, DEFAULT_STATE_TABLE, type LocalAws, startLocalAws } from "./aws/local-aws";
 
 export interface LocalEnvironmentOptions {
   /** State folder for the embedded services (`.saddledata/`); in memory when absent. */

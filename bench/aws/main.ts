@@ -3,7 +3,7 @@
  * of their own, so that storing uploaded parts (s3rver writes them to disk) is not counted in the
  * connector's memory or CPU. Prints one `LocalAwsReady` JSON line, then serves until its stdin closes.
  */
-import { startLocalAws } from "../../local/aws";
+import { startLocalAws } from "../../local/aws/local-aws";
 import { readJsonArgument, waitForShutdown, writeReady } from "../process/child-io";
 
 export interface LocalAwsRequest {

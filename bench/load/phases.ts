@@ -12,7 +12,7 @@
  *   --node-options <flags>  Node flags of the children (default: the stack's NODE_OPTIONS)
  */
 import { parseArgs } from "node:util";
-import { ENV } from "../../functions/runtime/runtime";
+import { ENV } from "../../functions/contract";
 import { FUNCTION_SPECS, LAMBDA_NODE_OPTIONS } from "../../lib/connector-function.construct";
 import type { LocalAwsReady } from "../aws/main";
 import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "../emulator/bench-object";

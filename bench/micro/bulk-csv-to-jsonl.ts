@@ -16,8 +16,8 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as tick } from "node:timers/promises";
 import zlib from "node:zlib";
-import { BulkCsvToJsonl, type JsonlColumn } from "../../functions/core/formats/bulk-csv-to-jsonl";
-import { ParallelGzip, type ParallelGzipOptions } from "../../functions/core/formats/parallel-gzip";
+import { BulkCsvToJsonl, type JsonlColumn } from "../../functions/core/formats/extract/bulk-csv-to-jsonl";
+import { ParallelGzip, type ParallelGzipOptions } from "../../functions/core/formats/extract/parallel-gzip";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const CONVERT_ONLY = process.argv.includes("--convert-only");

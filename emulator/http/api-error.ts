@@ -2,16 +2,14 @@
  * A Salesforce API error the emulator answers with: REST and Bulk API errors are a JSON array
  * `[{"message", "errorCode", "fields"?}]` with the HTTP status that goes with the code.
  */
-import { SaddleError } from "../../functions/core/errors";
-
-export class ApiError extends SaddleError {
+export class ApiError extends Error {
   override readonly name = "EmulatorApiError";
   readonly httpStatus: number;
   readonly errorCode: string;
   readonly fields: string[] | undefined;
 
   constructor(httpStatus: number, errorCode: string, message: string, fields?: string[]) {
-    super(message, { code: errorCode, status: httpStatus });
+    super(message);
     this.httpStatus = httpStatus;
     this.errorCode = errorCode;
     this.fields = fields;

@@ -5,7 +5,7 @@
  * `sf__Error`) and unprocessed rows, each echoing the input columns, in a shuffled (not input) order.
  */
 
-import { DataError } from "../../functions/core/errors";
+import { EmulatorInputError } from "../errors";
 import type { DmlResult, ObjectDef, Org } from "../org/types";
 import { ApiError, notFound, unsupportedMediaType } from "./api-error";
 import { COLUMN_DELIMITERS, type ColumnDelimiter, LINE_ENDINGS, type LineEnding, quote } from "./bulk-csv";
@@ -350,7 +350,7 @@ export class BulkIngests {
   private crash(job: IngestJob, error: unknown): void {
     if (TERMINAL_STATES.has(job.state)) return;
     const message =
-      error instanceof DataError
+      error instanceof EmulatorInputError
         ? `ClientInputError : ${error.message}`
         : `InternalServerError : ${String(error)}`;
     this.finish(job, "Failed", message);

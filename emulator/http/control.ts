@@ -3,7 +3,7 @@
  * process: generate rows, touch rows, add fields, set the clock, manage faults, read counters, set
  * limits, expire tokens. JSON in and out; not part of the Salesforce surface and never counted.
  */
-import { ConfigurationError } from "../../functions/core/errors";
+import { EmulatorInputError } from "../errors";
 import type { FieldDef, FieldType, Org } from "../org/types";
 import { OrgError } from "../org/types";
 import type { CallCounter } from "./call-counter";
@@ -27,7 +27,7 @@ const badRequest = (message: string): Reply => json(400, { error: message });
 function text(body: Body, key: string): string {
   const value = body[key];
   if (typeof value !== "string" || value === "")
-    throw new ConfigurationError(`'${key}' (a string) is required.`);
+    throw new EmulatorInputError(`'${key}' (a string) is required.`);
   return value;
 }
 
@@ -35,7 +35,7 @@ function optionalNumber(body: Body, key: string): number | undefined {
   const value = body[key];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "number" || !Number.isFinite(value))
-    throw new ConfigurationError(`'${key}' must be a number.`);
+    throw new EmulatorInputError(`'${key}' must be a number.`);
   return value;
 }
 
@@ -74,7 +74,7 @@ export function controlHandler(targets: ControlTargets) {
     "POST /fields": (body) => {
       const object = text(body, "object");
       const field = body.field as Partial<FieldDef> & { name: string; type: FieldType };
-      if (typeof field !== "object" || field === null) throw new ConfigurationError("'field' is required.");
+      if (typeof field !== "object" || field === null) throw new EmulatorInputError("'field' is required.");
       return json(200, org.addField(object, field));
     },
     "DELETE /fields": (body) => {
@@ -102,7 +102,7 @@ export function controlHandler(targets: ControlTargets) {
     "POST /limits": (body) => {
       const name = text(body, "name");
       const remaining = optionalNumber(body, "remaining");
-      if (remaining === undefined) throw new ConfigurationError("'remaining' is required.");
+      if (remaining === undefined) throw new EmulatorInputError("'remaining' is required.");
       limits.set(name, remaining);
       return json(200, { [name]: limits.get(name) });
     },
@@ -127,7 +127,7 @@ export function controlHandler(targets: ControlTargets) {
     try {
       return route(body as Body);
     } catch (error) {
-      if (error instanceof ConfigurationError || error instanceof OrgError || error instanceof RangeError) {
+      if (error instanceof EmulatorInputError || error instanceof OrgError || error instanceof RangeError) {
         return badRequest(error.message);
       }
       throw error;

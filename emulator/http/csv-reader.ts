@@ -3,7 +3,7 @@
  * a leading UTF-8 BOM skipped, blank lines ignored. It works on bytes and decodes only field
  * contents, so a 100 MB upload parses in well under a second.
  */
-import { DataError } from "../../functions/core/errors";
+import { EmulatorInputError } from "../errors";
 
 const QUOTE = 0x22;
 const CR = 0x0d;
@@ -35,7 +35,7 @@ export class CsvReader {
     this.position = offset;
   }
 
-  /** The next row's fields, or undefined at the end. Throws DataError on a quote left open. */
+  /** The next row's fields, or undefined at the end. Throws EmulatorInputError on a quote left open. */
   next(): string[] | undefined {
     const data = this.data;
     const length = data.length;
@@ -55,9 +55,8 @@ export class CsvReader {
         let doubled = false;
         for (;;) {
           if (end >= length) {
-            throw new DataError("A quoted CSV field is not closed.", {
+            throw new EmulatorInputError(`A quoted CSV field (column ${fields.length + 1}) is not closed.`, {
               line: this.line,
-              column: fields.length + 1,
             });
           }
           const c = data[end];

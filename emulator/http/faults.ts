@@ -3,7 +3,7 @@
  * way a real org or network does. Which occurrences fire is deterministic: `after`/`times` count
  * matching requests, and `rate` draws from a PRNG seeded by the emulator seed and the rule id.
  */
-import { ConfigurationError } from "../../functions/core/errors";
+import { EmulatorInputError } from "../errors";
 import { hashString, type Random, seededRandom } from "./prng";
 import { isRouteKind, type RouteKind } from "./route-kind";
 
@@ -189,15 +189,15 @@ function compile(rule: FaultRule & { id: string }, seed: number): ActiveRule {
   const kinds = rule.kind === undefined ? undefined : Array.isArray(rule.kind) ? rule.kind : [rule.kind];
   for (const kind of kinds ?? []) {
     if (!isRouteKind(kind))
-      throw new ConfigurationError(`Fault rule ${rule.id}: unknown route kind '${kind}'.`);
+      throw new EmulatorInputError(`Fault rule ${rule.id}: unknown route kind '${kind}'.`);
   }
   if (rule.rate !== undefined && !(rule.rate >= 0 && rule.rate <= 1)) {
-    throw new ConfigurationError(`Fault rule ${rule.id}: rate must be between 0 and 1.`);
+    throw new EmulatorInputError(`Fault rule ${rule.id}: rate must be between 0 and 1.`);
   }
   for (const key of ["after", "times"] as const) {
     const value = rule[key];
     if (value !== undefined && !(Number.isInteger(value) && value >= 0)) {
-      throw new ConfigurationError(`Fault rule ${rule.id}: ${key} must be a whole number >= 0.`);
+      throw new EmulatorInputError(`Fault rule ${rule.id}: ${key} must be a whole number >= 0.`);
     }
   }
   validateAction(rule.id, rule.action);
@@ -216,7 +216,7 @@ function compile(rule: FaultRule & { id: string }, seed: number): ActiveRule {
 }
 
 function validateAction(id: string, action: FaultAction | undefined): void {
-  const invalid = (why: string): ConfigurationError => new ConfigurationError(`Fault rule ${id}: ${why}.`);
+  const invalid = (why: string): EmulatorInputError => new EmulatorInputError(`Fault rule ${id}: ${why}.`);
   if (action === undefined || typeof action !== "object") throw invalid("an action is required");
   switch (action.type) {
     case "serverUnavailable":

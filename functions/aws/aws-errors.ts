@@ -2,7 +2,7 @@
  * Sorting SDK errors into the connector's hierarchy: what retrying can fix (throttling, 5xx, the network)
  * becomes `TransientError`; each adapter decides which of the rest are configuration errors.
  */
-import { TransientError } from "../core/errors";
+import { TransientError } from "../errors";
 
 interface SdkErrorShape {
   name?: unknown;

@@ -13,7 +13,7 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { ConfigurationError, LeaseConflictError, TransientError } from "../core/errors";
+import { STATE_TABLE_PARTITION_KEY } from "../contract";
 import type {
   CommitUpdate,
   FileClaim,
@@ -24,15 +24,8 @@ import type {
   StreamKey,
   StreamState,
 } from "../core/ports";
+import { ConfigurationError, LeaseConflictError, TransientError } from "../errors";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
-
-export const STATE_TABLE_PARTITION_KEY = "pk";
-/**
- * The table's TTL attribute (epoch seconds). Nothing this store writes sets it: stream items hold cursors
- * and file claims keep a file from being loaded twice, so both must persist. It is there so that
- * short-lived items added later (run scratch, say) can expire without a sweeper.
- */
-export const STATE_TABLE_TTL_ATTRIBUTE = "expiresAt";
 
 const FILE_PREFIX = "load#";
 /** Keeps an item far below DynamoDB's 400 KB limit whatever a run's error says. */

@@ -12,8 +12,8 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from "@aws-sdk/client-s3";
-import { ConfigurationError, TransientError } from "../core/errors";
 import type { ObjectInfo, ObjectStore, PutOptions } from "../core/ports";
+import { ConfigurationError, TransientError } from "../errors";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
 import { PartedUpload } from "./s3-parted-upload";
 

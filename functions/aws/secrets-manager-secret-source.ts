@@ -7,8 +7,8 @@ import {
   type GetSecretValueCommandOutput,
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
-import { ConfigurationError } from "../core/errors";
 import type { SecretSource } from "../core/ports";
+import { ConfigurationError } from "../errors";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
 
 export const SECRET_CACHE_TTL_MS = 5 * 60 * 1000;

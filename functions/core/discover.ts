@@ -1,3 +1,4 @@
+import { ConfigurationError } from "../errors";
 import type { SalesforceClient } from "../salesforce/client";
 import {
   type DescribeFailure,
@@ -15,7 +16,6 @@ import {
   type StreamChanges,
   type SyncMode,
 } from "./catalog";
-import { ConfigurationError } from "./errors";
 import type { Layout } from "./layout";
 import { ObjectFilter } from "./patterns";
 import type { Log, ObjectStore } from "./ports";

@@ -1,6 +1,15 @@
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import {
+  ConfigurationError,
+  DataError,
+  describeError,
+  LeaseConflictError,
+  ReconciliationError,
+  SaddleError,
+  TransientError,
+} from "../errors";
+import {
   abortQueryJob,
   assertQueryJobUsable,
   createQueryJob,
@@ -14,18 +23,9 @@ import { nextRestQueryPage, type QueryPage, startRestQuery } from "../salesforce
 import { buildSelect, type WindowClause } from "../salesforce/soql";
 import type { CatalogStream, ExtractApi, SyncMode } from "./catalog";
 import { readStream, refreshStream } from "./discover";
-import {
-  ConfigurationError,
-  DataError,
-  describeError,
-  LeaseConflictError,
-  ReconciliationError,
-  SaddleError,
-  TransientError,
-} from "./errors";
-import { BulkCsvToJsonl, type JsonlColumn } from "./formats/bulk-csv-to-jsonl";
-import { ParallelGzip } from "./formats/parallel-gzip";
-import { restRecordToJson } from "./formats/rest-record";
+import { BulkCsvToJsonl, type JsonlColumn } from "./formats/extract/bulk-csv-to-jsonl";
+import { ParallelGzip } from "./formats/extract/parallel-gzip";
+import { restRecordToJson } from "./formats/extract/rest-record";
 import { assertRunId, type Layout } from "./layout";
 import type { Log, ObjectStore, StateStore, StreamKey } from "./ports";
 import type { ExtractSettings } from "./settings";

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "./errors";
+import { ConfigurationError } from "../errors";
 
 export const INBOUND_OPERATIONS = ["insert", "update", "upsert", "delete", "hardDelete"] as const;
 export type InboundOperation = (typeof INBOUND_OPERATIONS)[number];

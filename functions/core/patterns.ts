@@ -1,4 +1,4 @@
-import { ConfigurationError } from "./errors";
+import { ConfigurationError } from "../errors";
 
 const PATTERN = /^[A-Za-z0-9_*?]{1,120}$/;
 

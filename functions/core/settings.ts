@@ -1,6 +1,6 @@
 import * as z from "zod";
+import { ConfigurationError } from "../errors";
 import type { LimitReserve } from "../salesforce/limits";
-import { ConfigurationError } from "./errors";
 import { compilePattern } from "./patterns";
 
 /** What extract needs, in milliseconds; derived from the connection settings. */

@@ -3,20 +3,11 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import * as z from "zod";
-import { ConfigurationError } from "../core/errors";
+import { LOAD_TRIGGER_ENV } from "../contract";
 import { Layout } from "../core/layout";
 import type { Log } from "../core/ports";
-import type { ENV } from "../runtime/runtime";
+import { ConfigurationError } from "../errors";
 import { loadExecutionName } from "./execution-name";
-
-/**
- * The load trigger's environment. The prefix is the runtime's own variable (checked by the type);
- * importing the runtime itself would pull the Salesforce client into this small function.
- */
-export const LOAD_TRIGGER_ENV = {
-  stateMachineArn: "SADDLEDATA_LOAD_STATE_MACHINE_ARN",
-  prefix: "SADDLEDATA_PREFIX" satisfies (typeof ENV)["prefix"],
-} as const;
 
 /** The fields of S3's EventBridge "Object Created" event the trigger reads; the rest is passed on as is. */
 const ObjectCreatedEvent = z

@@ -3,7 +3,7 @@ import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
-import { ConfigurationError, describeError } from "../core/errors";
+import { ConfigurationError, describeError } from "../errors";
 import { createLogger, createRuntime, type Runtime, readRuntimeConfig } from "./runtime";
 
 /** What a handler body gets besides its parsed input. */

@@ -4,10 +4,11 @@ import { type AwsClients, createAwsClients } from "../aws/clients";
 import { DynamoStateStore } from "../aws/dynamo-state-store";
 import { S3ObjectStore } from "../aws/s3-object-store";
 import { SecretsManagerSecretSource } from "../aws/secrets-manager-secret-source";
-import { ConfigurationError } from "../core/errors";
+import { ENV } from "../contract";
 import { Layout } from "../core/layout";
 import type { Log, ObjectStore, SecretSource, StateStore } from "../core/ports";
 import { type ConnectorSettings, parseSettings } from "../core/settings";
+import { ConfigurationError } from "../errors";
 import { DEFAULT_API_VERSION, SalesforceClient } from "../salesforce/client";
 import { parseCredentials, secretValuesOf } from "../salesforce/credentials";
 import { RedactingLog } from "./redacting-log";
@@ -22,16 +23,6 @@ export interface RuntimeConfig {
   apiVersion: string;
   settings: ConnectorSettings;
 }
-
-export const ENV = {
-  connection: "SADDLEDATA_CONNECTION",
-  bucket: "SADDLEDATA_BUCKET",
-  prefix: "SADDLEDATA_PREFIX",
-  table: "SADDLEDATA_TABLE",
-  secretId: "SADDLEDATA_SECRET_ID",
-  apiVersion: "SADDLEDATA_API_VERSION",
-  settings: "SADDLEDATA_SETTINGS",
-} as const;
 
 export function readRuntimeConfig(
   env: Readonly<Record<string, string | undefined>> = process.env,

@@ -1,5 +1,5 @@
 import { createSign } from "node:crypto";
-import { ConfigurationError, TransientError } from "../core/errors";
+import { ConfigurationError, TransientError } from "../errors";
 import type { SalesforceCredentials } from "./credentials";
 
 /** An authenticated session. The access token is a secret: never log or return it in a payload. */

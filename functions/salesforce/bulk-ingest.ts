@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../core/errors";
+import { ConfigurationError } from "../errors";
 import type { RequestBody, SalesforceClient } from "./client";
 
 export type IngestOperation = "insert" | "update" | "upsert" | "delete" | "hardDelete";

@@ -1,4 +1,4 @@
-import { JobFailedError, TransientError } from "../core/errors";
+import { JobFailedError, TransientError } from "../errors";
 import type { SalesforceClient } from "./client";
 
 export type BulkQueryState = "UploadComplete" | "InProgress" | "JobComplete" | "Failed" | "Aborted";

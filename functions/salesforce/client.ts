@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { ConfigurationError, RateLimitError, type SaddleError, TransientError } from "../core/errors";
+import { ConfigurationError, RateLimitError, type SaddleError, TransientError } from "../errors";
 import { login, type Session } from "./auth";
 import type { SalesforceCredentials } from "./credentials";
 

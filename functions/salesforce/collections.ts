@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../core/errors";
+import { ConfigurationError } from "../errors";
 import type { SalesforceClient } from "./client";
 
 /** sObject Collections take at most 200 records a call, one object type per call. */

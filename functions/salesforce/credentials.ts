@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ConfigurationError } from "../core/errors";
+import { ConfigurationError } from "../errors";
 
 export const DEFAULT_LOGIN_URL = "https://login.salesforce.com";
 

@@ -1,4 +1,4 @@
-import { RateLimitError } from "../core/errors";
+import { RateLimitError } from "../errors";
 import type { SalesforceClient } from "./client";
 
 export type Limits = Record<string, { Max: number; Remaining: number }>;

@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../core/errors";
+import { ConfigurationError } from "../errors";
 
 /**
  * Salesforce API names are a letter followed by letters, digits and underscores (`Account`,

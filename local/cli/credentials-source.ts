@@ -4,8 +4,8 @@
  * they are never written to the state folder nor to a Secrets Manager secret.
  */
 import { readFile } from "node:fs/promises";
-import { ConfigurationError } from "../../functions/core/errors";
 import type { SecretSource } from "../../functions/core/ports";
+import { ConfigurationError } from "../../functions/errors";
 import { parseCredentials, secretValuesOf } from "../../functions/salesforce/credentials";
 
 /** Each credentials field and the environment variable that sets it. */

@@ -3,7 +3,7 @@
  * to fix), never a stack trace for input mistakes, never a secret value.
  */
 import { CommanderError } from "commander";
-import { isSaddleError } from "../../functions/core/errors";
+import { isSaddleError } from "../../functions/errors";
 import { EXIT, type ExitCode } from "./exit-codes";
 
 export interface ErrorReport {

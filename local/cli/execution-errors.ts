@@ -2,8 +2,8 @@
  * What a failed execution says, for people: the message inside a Lambda-style cause, and input
  * mistakes (unknown object, bad settings) raised again as the configuration errors they were.
  */
-import { ConfigurationError, DataError } from "../../functions/core/errors";
-import type { LocalExecution } from "../state-machine";
+import { ConfigurationError, DataError } from "../../functions/errors";
+import type { LocalExecution } from "../stepfunctions/state-machine";
 
 /** The message inside a Lambda-style cause (`{"errorType","errorMessage"}`), or the cause itself. */
 export function causeMessage(cause: string | undefined): string {

@@ -4,10 +4,10 @@
  * applies the stack's own event pattern and execution naming). A command waits for the load of a file
  * it dropped; loads nobody waits for are still tracked, so shutdown waits for them too.
  */
-import type { LocalS3, ObjectCreatedEvent } from "../s3";
-import { toEventBridgeEvent } from "../s3-event";
-import type { LocalLoadTrigger, LocalRunner } from "../state-machine";
-import { LOCAL_ACCOUNT } from "../synthesized-stack";
+import type { LocalS3, ObjectCreatedEvent } from "../aws/s3";
+import { toEventBridgeEvent } from "../aws/s3-event";
+import type { LocalLoadTrigger, LocalRunner } from "../stepfunctions/state-machine";
+import { LOCAL_ACCOUNT } from "../stepfunctions/synthesized-stack";
 
 export interface InboundLoads {
   /** The load the next object created at `key` triggers. Call before writing the object. */

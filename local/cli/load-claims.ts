@@ -4,7 +4,7 @@
  * DynamoStateStore writes (`pk = load#<bucket>/<key>#<version>`).
  */
 import { type AttributeValue, type DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
-import { STATE_TABLE_PARTITION_KEY } from "../../functions/aws/dynamo-state-store";
+import { STATE_TABLE_PARTITION_KEY } from "../../functions/contract";
 import type { FileClaim, FileStatus } from "../../functions/core/ports";
 
 const FILE_PREFIX = "load#";

@@ -7,14 +7,14 @@
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import { ConfigurationError } from "../../functions/core/errors";
 import type { InboundOperation, Layout } from "../../functions/core/layout";
 import type { LoadCounts, LoadSummary } from "../../functions/core/load/load-state";
 import type { ObjectStore } from "../../functions/core/ports";
+import { ConfigurationError } from "../../functions/errors";
 import { loadExecutionName } from "../../functions/load-trigger/execution-name";
-import { toEventBridgeEvent } from "../s3-event";
-import type { LocalExecution, LocalLoadTrigger } from "../state-machine";
-import { LOCAL_ACCOUNT } from "../synthesized-stack";
+import { toEventBridgeEvent } from "../aws/s3-event";
+import type { LocalExecution, LocalLoadTrigger } from "../stepfunctions/state-machine";
+import { LOCAL_ACCOUNT } from "../stepfunctions/synthesized-stack";
 import { causeMessage, raiseInputError } from "./execution-errors";
 import type { InboundLoads } from "./inbound-loads";
 import type { Runs } from "./runs";

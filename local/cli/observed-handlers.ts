@@ -6,7 +6,7 @@
 import { discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
-import type { LocalHandler } from "../state-machine";
+import type { LocalHandler } from "../stepfunctions/state-machine";
 
 export interface HandlerCall {
   fn: "discover" | "extract";

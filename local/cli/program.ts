@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from "commander";
 import { registerEmulatorCommand } from "../../emulator/command";
 import { INBOUND_OPERATIONS, type InboundOperation } from "../../functions/core/layout";
 import { compilePattern } from "../../functions/core/patterns";
-import { demoText } from "../demo-text";
+import { demoText } from "../demo/text";
 import { cliLog } from "./cli-log";
 import { reportError } from "./error-line";
 import { EXIT, type ExitCode } from "./exit-codes";
@@ -158,7 +158,7 @@ It finishes in seconds and exits 0 when everything behaved as designed: the samp
     )
     .action(async (options: { stateDir?: string; keep?: boolean; json?: boolean; verbose?: boolean }) => {
       const progress = progressOf(context, options);
-      const { runDemo } = await import("../demo");
+      const { runDemo } = await import("../demo/demo");
       const report = await runDemo({
         ...(options.stateDir === undefined ? {} : { stateDir: options.stateDir }),
         keep: options.keep === true,

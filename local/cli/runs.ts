@@ -9,7 +9,7 @@ import {
   type LocalExecutionEvent,
   type LocalRunner,
   type LocalRunnerOptions,
-} from "../state-machine";
+} from "../stepfunctions/state-machine";
 import { causeMessage } from "./execution-errors";
 import { type HandlerCall, observedSyncHandlers } from "./observed-handlers";
 

@@ -4,7 +4,7 @@
  * closed in `finally`, so nothing is left running.
  */
 import { resolve } from "node:path";
-import { ConfigurationError } from "../../functions/core/errors";
+import { ConfigurationError } from "../../functions/errors";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { type LocalEnvironment, type LocalEnvironmentOptions, startLocalEnvironment } from "../environment";
 import { cliLog } from "./cli-log";

@@ -4,8 +4,8 @@
  * configures the stack also configures local runs.
  */
 import { readFile } from "node:fs/promises";
-import { ConfigurationError } from "../../functions/core/errors";
 import { type ConnectorSettings, parseSettings } from "../../functions/core/settings";
+import { ConfigurationError } from "../../functions/errors";
 import { parseDeploymentConfig } from "../../lib/config";
 
 export interface SettingsFile {

@@ -5,7 +5,7 @@
  */
 import { mkdir, open, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { ConfigurationError } from "../../functions/core/errors";
+import { ConfigurationError } from "../../functions/errors";
 
 const LOCK_FILE = "saddledata.lock";
 

@@ -7,7 +7,7 @@ import type { SyncMode } from "../../functions/core/catalog";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
 import type { SyncSummary } from "../../functions/core/sync-summary";
 import type { DiscoverOutput } from "../../functions/discover/handler";
-import type { LocalExecution } from "../state-machine";
+import type { LocalExecution } from "../stepfunctions/state-machine";
 import { causeMessage, raiseInputError } from "./execution-errors";
 import type { HandlerCall } from "./observed-handlers";
 import type { ProgressStep } from "./progress";

@@ -6,7 +6,7 @@ import { Match, Template } from "aws-cdk-lib/assertions";
 import * as logs from "aws-cdk-lib/aws-logs";
 import * as s3 from "aws-cdk-lib/aws-s3";
 import { afterAll, describe, expect, it } from "vitest";
-import { ENV } from "../../functions/runtime/runtime";
+import { ENV } from "../../functions/contract";
 import { ConnectorFunction, FUNCTION_SPECS, handlerEntry } from "../../lib/connector-function.construct";
 
 const outdirs: string[] = [];

@@ -1,6 +1,7 @@
 import { Match } from "aws-cdk-lib/assertions";
 import { beforeAll, describe, expect, it } from "vitest";
-import { ENV, readRuntimeConfig } from "../../functions/runtime/runtime";
+import { ENV } from "../../functions/contract";
+import { readRuntimeConfig } from "../../functions/runtime/runtime";
 import type { ConnectorStack } from "../../lib/connector.stack";
 import { type SynthesizedConnector, synthConnector, TEST_CONNECTION } from "./synth";
 

@@ -7,7 +7,11 @@ import { createOrg } from "../../emulator/org/org";
 import type { Org } from "../../emulator/org/types";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
-import { createLocalRunner, type LocalExecution, type LocalRunner } from "../../local/state-machine";
+import {
+  createLocalRunner,
+  type LocalExecution,
+  type LocalRunner,
+} from "../../local/stepfunctions/state-machine";
 import { readLanded } from "./campaign-landed";
 import { checkLoadedFile } from "./campaign-load-checks";
 import type { PlannedFile } from "./campaign-load-files";

@@ -8,7 +8,7 @@
  * - `Sandbox.Timedout` (a Lambda time-out) is retried by nothing: the task's Catch takes it, the object
  *   or the load is recorded as failed, and the next run (or a manual retry) has to repair.
  */
-import type { LocalHandler } from "../../local/state-machine";
+import type { LocalHandler } from "../../local/stepfunctions/state-machine";
 import type { Random } from "./campaign-random";
 
 export const RETRIED_CRASH = "Lambda.ServiceException";

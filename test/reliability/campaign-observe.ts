@@ -5,7 +5,7 @@
  * objects it reported succeeded.
  */
 import type { ObjectOutcome } from "../../functions/core/sync-summary";
-import type { LocalHandler } from "../../local/state-machine";
+import type { LocalHandler } from "../../local/stepfunctions/state-machine";
 
 export type ReportedResult = ObjectOutcome & { status: string };
 

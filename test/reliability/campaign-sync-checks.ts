@@ -18,7 +18,7 @@ import type { CatalogStream } from "../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../functions/core/discover";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
-import type { LocalExecution } from "../../local/state-machine";
+import type { LocalExecution } from "../../local/stepfunctions/state-machine";
 import { latestVersions, readLanded } from "./campaign-landed";
 import type { ReportedResult } from "./campaign-observe";
 import { differences, orgRecords } from "./campaign-org-view";

@@ -14,7 +14,11 @@ import { discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
-import { createLocalRunner, type LocalExecution, type LocalHandlers } from "../../local/state-machine";
+import {
+  createLocalRunner,
+  type LocalExecution,
+  type LocalHandlers,
+} from "../../local/stepfunctions/state-machine";
 import { type CrashPlan, crashing } from "./campaign-crash";
 import { syncFaultRules } from "./campaign-faults";
 import { RunObserver } from "./campaign-observe";

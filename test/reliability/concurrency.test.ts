@@ -8,11 +8,15 @@ import type { SyncRunReport } from "../../functions/core/sync-summary";
 import { extractHandler } from "../../functions/extract/handler";
 import { loadHandler } from "../../functions/load/handler";
 import { clearSessionCache } from "../../functions/salesforce/client";
+import type { ObjectCreatedEvent } from "../../local/aws/s3";
+import { toEventBridgeEvent } from "../../local/aws/s3-event";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
-import type { ObjectCreatedEvent } from "../../local/s3";
-import { toEventBridgeEvent } from "../../local/s3-event";
-import { createLocalRunner, type LocalExecution, type LocalHandler } from "../../local/state-machine";
-import { LOCAL_ACCOUNT } from "../../local/synthesized-stack";
+import {
+  createLocalRunner,
+  type LocalExecution,
+  type LocalHandler,
+} from "../../local/stepfunctions/state-machine";
+import { LOCAL_ACCOUNT } from "../../local/stepfunctions/synthesized-stack";
 import { checkLoadedFile } from "./campaign-load-checks";
 import type { PlannedFile } from "./campaign-load-files";
 import { RunObserver } from "./campaign-observe";

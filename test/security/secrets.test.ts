@@ -14,7 +14,11 @@ import { loadHandler } from "../../functions/load/handler";
 import { createLogger } from "../../functions/runtime/runtime";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
-import { createLocalRunner, type LocalExecution, type LocalHandler } from "../../local/state-machine";
+import {
+  createLocalRunner,
+  type LocalExecution,
+  type LocalHandler,
+} from "../../local/stepfunctions/state-machine";
 
 /**
  * No secret value — password, security token, client secret, JWT private key, access token — appears

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { describeError } from "../../functions/core/errors";
 import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
+import { describeError } from "../../functions/errors";
 import { extractHandler } from "../../functions/extract/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { LOAD_EXECUTION_TIMEOUT_HOURS } from "../../contract";
+import { ConfigurationError } from "../../errors";
 import { assertApiName } from "../../salesforce/soql";
-import { ConfigurationError } from "../errors";
 import { assertRunId, type InboundTarget } from "../layout";
 import type { FileClaim, FileKey, ObjectInfo } from "../ports";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
@@ -28,8 +29,6 @@ export interface ClaimInput {
   runId?: string;
 }
 
-/** The load state machine's execution timeout: no run can still be loading after it. */
-export const LOAD_EXECUTION_TIMEOUT_HOURS = 24;
 /** A Lambda invocation in flight when its execution timed out runs at most this much longer. */
 const LAMBDA_TIMEOUT_MS = 15 * 60_000;
 

@@ -1,3 +1,4 @@
+import { describeError, ReconciliationError, SaddleError, TransientError } from "../../errors";
 import {
   deleteIngestJob,
   getIngestJob,
@@ -5,7 +6,6 @@ import {
   openIngestResults,
 } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
-import { describeError, ReconciliationError, SaddleError, TransientError } from "../errors";
 import { checkpoint } from "./journal";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";

@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
-import { ConfigurationError, DataError } from "../errors";
+import { ConfigurationError, DataError } from "../../errors";
 import type { ObjectInfo, ObjectStore } from "../ports";
 import type { LoadFile } from "./load-state";
 

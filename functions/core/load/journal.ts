@@ -1,4 +1,4 @@
-import { ConfigurationError } from "../errors";
+import { ConfigurationError } from "../../errors";
 import type { LoadDeps } from "./load-deps";
 import type { LoadState } from "./load-state";
 import { checkpointKey } from "./run-folder";

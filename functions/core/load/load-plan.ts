@@ -1,7 +1,7 @@
+import { ConfigurationError, DataError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { type DescribeObject, describeObject } from "../../salesforce/describe";
 import { buildStream, type CatalogField } from "../catalog";
-import { ConfigurationError, DataError } from "../errors";
 import type { InboundFormat } from "./inbound-file";
 import type { LoadTarget } from "./load-state";
 

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { ConfigurationError } from "../errors";
+import { ConfigurationError } from "../../errors";
 import { INBOUND_OPERATIONS, type InboundOperation } from "../layout";
 
 /**

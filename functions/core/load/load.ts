@@ -1,6 +1,6 @@
+import { DataError, describeError, ReconciliationError } from "../../errors";
 import { getIngestJob } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
-import { DataError, describeError, ReconciliationError } from "../errors";
 import { releaseOwnClaim } from "./claim";
 import { collectJob, collectJobs, isTerminal, pollJobs } from "./collect-results";
 import { checkpoint, latestState } from "./journal";

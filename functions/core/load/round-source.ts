@@ -1,4 +1,4 @@
-import { DataError } from "../errors";
+import { DataError } from "../../errors";
 import { inboundFormatOf, openInbound } from "./inbound-file";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";

@@ -1,10 +1,10 @@
+import { DataError } from "../../errors";
 import type { CatalogField } from "../catalog";
-import { DataError } from "../errors";
-import { readCsv } from "../formats/csv-reader";
-import type { InboundBatch, InboundRow, JsonlValue, RejectedRow } from "../formats/inbound";
-import { readJsonl } from "../formats/jsonl-reader";
-import { type CsvCell, SalesforceCsvWriter } from "../formats/salesforce-csv-writer";
-import { isFailure, toJsonValue, toSalesforceText } from "../formats/values";
+import { readCsv } from "../formats/load/csv-reader";
+import type { InboundBatch, InboundRow, JsonlValue, RejectedRow } from "../formats/load/inbound";
+import { readJsonl } from "../formats/load/jsonl-reader";
+import { type CsvCell, SalesforceCsvWriter } from "../formats/load/salesforce-csv-writer";
+import { isFailure, toJsonValue, toSalesforceText } from "../formats/load/values";
 import type { ObjectStore } from "../ports";
 import type { InboundFormat } from "./inbound-file";
 import type { LoadPlan, PlanColumn } from "./load-plan";

@@ -1,3 +1,4 @@
+import { ReconciliationError, SaddleError, TransientError } from "../../errors";
 import {
   createIngestJob,
   getIngestJob,
@@ -6,7 +7,6 @@ import {
   uploadIngestData,
 } from "../../salesforce/bulk-ingest";
 import type { RequestBody, SalesforceClient } from "../../salesforce/client";
-import { ReconciliationError, SaddleError, TransientError } from "../errors";
 import { checkpoint } from "./journal";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";

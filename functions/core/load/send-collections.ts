@@ -1,6 +1,6 @@
+import { ConfigurationError, RateLimitError, SaddleError, TransientError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { COLLECTIONS_LIMIT, type CollectionsResult, collections } from "../../salesforce/collections";
-import { ConfigurationError, RateLimitError, SaddleError, TransientError } from "../errors";
 import { checkpoint } from "./journal";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";

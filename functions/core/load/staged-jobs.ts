@@ -1,4 +1,4 @@
-import type { SalesforceCsvWriter } from "../formats/salesforce-csv-writer";
+import type { SalesforceCsvWriter } from "../formats/load/salesforce-csv-writer";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState, StagedJob } from "./load-state";

@@ -1,4 +1,4 @@
-import { SalesforceCsvWriter } from "../formats/salesforce-csv-writer";
+import { SalesforceCsvWriter } from "../formats/load/salesforce-csv-writer";
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState, LoadSummary, PartKind } from "./load-state";

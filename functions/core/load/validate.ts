@@ -1,6 +1,6 @@
+import { ConfigurationError, DataError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { checkLimitReserve } from "../../salesforce/limits";
-import { ConfigurationError, DataError } from "../errors";
 import { inboundFormatOf } from "./inbound-file";
 import { checkpoint } from "./journal";
 import { isoNow, type LoadDeps } from "./load-deps";

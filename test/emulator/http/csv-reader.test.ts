@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { EmulatorInputError } from "../../../emulator/errors";
 import { CsvReader } from "../../../emulator/http/csv-reader";
-import { DataError } from "../../../functions/core/errors";
 
 function readAll(text: string, delimiter = ","): string[][] {
   const reader = new CsvReader(Buffer.from(text, "utf8"), delimiter);
@@ -39,7 +39,7 @@ describe("CsvReader", () => {
     expect(again).toEqual(["1", 'Zoë, "Z"']);
   });
 
-  it("throws a DataError with the line when a quote is never closed", () => {
-    expect(() => readAll('A\n"open\nstill open')).toThrow(DataError);
+  it("throws a EmulatorInputError with the line when a quote is never closed", () => {
+    expect(() => readAll('A\n"open\nstill open')).toThrow(EmulatorInputError);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { EmulatorInputError } from "../../../emulator/errors";
 import { Faults } from "../../../emulator/http/faults";
-import { ConfigurationError } from "../../../functions/core/errors";
 
 function fire(faults: Faults, n: number, kind: "query" | "describe" = "query"): boolean[] {
   return Array.from(
@@ -75,13 +75,13 @@ describe("Faults", () => {
     expect(faults.takeJobFailure("query")).toBeUndefined();
   });
 
-  it("rejects malformed rules with a ConfigurationError", () => {
+  it("rejects malformed rules with a EmulatorInputError", () => {
     const faults = new Faults(1, () => {});
     expect(() => faults.add({ kind: "nope" as "query", action: { type: "serverUnavailable" } })).toThrow(
-      ConfigurationError,
+      EmulatorInputError,
     );
-    expect(() => faults.add({ rate: 2, action: { type: "serverUnavailable" } })).toThrow(ConfigurationError);
-    expect(() => faults.add({ action: { type: "teleport" } as never })).toThrow(ConfigurationError);
+    expect(() => faults.add({ rate: 2, action: { type: "serverUnavailable" } })).toThrow(EmulatorInputError);
+    expect(() => faults.add({ action: { type: "teleport" } as never })).toThrow(EmulatorInputError);
   });
 
   it("clear removes every rule; remove one by id", () => {

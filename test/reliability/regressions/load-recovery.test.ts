@@ -7,7 +7,11 @@ import type { LoadSummary } from "../../../functions/core/load/load-state";
 import { loadHandler } from "../../../functions/load/handler";
 import { clearSessionCache } from "../../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../../local/environment";
-import { createLocalRunner, type LocalHandler, type LocalRunner } from "../../../local/state-machine";
+import {
+  createLocalRunner,
+  type LocalHandler,
+  type LocalRunner,
+} from "../../../local/stepfunctions/state-machine";
 import { FATAL_CRASH, InjectedCrash, RETRIED_CRASH } from "../campaign-crash";
 
 const T0 = Date.parse("2026-06-01T12:00:00.000Z");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type Emulator, type FaultAction, startEmulator } from "../../../emulator/index";
-import { ConfigurationError, TransientError } from "../../../functions/core/errors";
+import { ConfigurationError, TransientError } from "../../../functions/errors";
 import { login } from "../../../functions/salesforce/auth";
 import { parseCredentials } from "../../../functions/salesforce/credentials";
 

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, type RouteKind, startEmulator } from "../../../emulator/index";
-import { ConfigurationError } from "../../../functions/core/errors";
 import { parseSettings } from "../../../functions/core/settings";
+import { ConfigurationError } from "../../../functions/errors";
 import { clearSessionCache } from "../../../functions/salesforce/client";
 import { parseDeploymentConfig } from "../../../lib/config";
 import { type LocalEnvironment, startLocalEnvironment } from "../../../local/environment";
-import { createLocalRunner, type LocalRunner } from "../../../local/state-machine";
+import { createLocalRunner, type LocalRunner } from "../../../local/stepfunctions/state-machine";
 
 /**
  * Configuration that is wrong or hostile: unknown objects, fields and operations, and object or field

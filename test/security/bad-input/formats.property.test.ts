@@ -1,15 +1,15 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { CatalogField } from "../../../functions/core/catalog";
-import { DataError } from "../../../functions/core/errors";
-import { readCsv } from "../../../functions/core/formats/csv-reader";
-import type { InboundReader, RejectedRow } from "../../../functions/core/formats/inbound";
-import { readJsonl } from "../../../functions/core/formats/jsonl-reader";
-import { type RawValue, toJsonValue, toSalesforceValue } from "../../../functions/core/formats/values";
+import { readCsv } from "../../../functions/core/formats/load/csv-reader";
+import type { InboundReader, RejectedRow } from "../../../functions/core/formats/load/inbound";
+import { readJsonl } from "../../../functions/core/formats/load/jsonl-reader";
+import { type RawValue, toJsonValue, toSalesforceValue } from "../../../functions/core/formats/load/values";
+import { DataError } from "../../../functions/errors";
 import { catalogField } from "../../support/catalog-field";
 
 /**
- * Bad input for the inbound readers and value conversion, beyond the properties in test/core/formats:
+ * Bad input for the inbound readers and value conversion, beyond the properties in test/functions/core/formats:
  * other encodings (UTF-16 with a BOM, Latin-1), fields far over the limit at a known place, JSON nested
  * deep or holding half a character, and numbers at the edges (1e309, -0, 0x10, 1,000, long digit
  * strings). Nothing may throw but a DataError; every rejection says where (line, and column or key when

@@ -1,0 +1,33 @@
+/**
+ * What the CDK stack and the functions agree on: the environment variables the stack sets, the state
+ * table's key names and the load execution's timeout. A leaf: it imports nothing, so `lib/` can read
+ * these names without pulling a handler or an adapter into the CDK app.
+ */
+
+/** The environment every connector function reads (set by the stack's grants). */
+export const ENV = {
+  connection: "SADDLEDATA_CONNECTION",
+  bucket: "SADDLEDATA_BUCKET",
+  prefix: "SADDLEDATA_PREFIX",
+  table: "SADDLEDATA_TABLE",
+  secretId: "SADDLEDATA_SECRET_ID",
+  apiVersion: "SADDLEDATA_API_VERSION",
+  settings: "SADDLEDATA_SETTINGS",
+} as const;
+
+/** The load trigger's environment: the state machine it starts, and the connector's prefix. */
+export const LOAD_TRIGGER_ENV = {
+  stateMachineArn: "SADDLEDATA_LOAD_STATE_MACHINE_ARN",
+  prefix: ENV.prefix,
+} as const;
+
+export const STATE_TABLE_PARTITION_KEY = "pk";
+/**
+ * The table's TTL attribute (epoch seconds). Nothing the state store writes sets it: stream items hold
+ * cursors and file claims keep a file from being loaded twice, so both must persist. It is there so
+ * that short-lived items added later (run scratch, say) can expire without a sweeper.
+ */
+export const STATE_TABLE_TTL_ATTRIBUTE = "expiresAt";
+
+/** The load state machine's execution timeout: no run can still be loading after it. */
+export const LOAD_EXECUTION_TIMEOUT_HOURS = 24;

@@ -1,0 +1,334 @@
+import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createAwsClients } from "../../../functions/aws/clients";
+import { DynamoStateStore } from "../../../functions/aws/dynamo-state-store";
+import type { CommitUpdate, FileKey, StreamKey } from "../../../functions/core/ports";
+import { ConfigurationError, LeaseConflictError } from "../../../functions/errors";
+import { type LocalDynamo, startDynamo } from "../../../local/aws/dynamodb";
+import { createStateTable } from "../../../local/aws/local-aws";
+
+const TABLE = "saddledata-state";
+const MINUTE = 60_000;
+const T0 = Date.parse("2026-03-01T10:00:00.000Z");
+
+describe("DynamoStateStore", () => {
+  let dynamo: LocalDynamo;
+  let client: DynamoDBClient;
+  let store: DynamoStateStore;
+  let streams = 0;
+
+  /** A stream no other test touches. */
+  function freshStream(object = "Account"): StreamKey {
+    streams += 1;
+    return { connection: `conn-${streams}`, object };
+  }
+
+  function commitOf(runId: string, cursor: string): CommitUpdate {
+    return {
+      runId,
+      cursor,
+      cursorField: "SystemModstamp",
+      manifestKey: `data/Account/dt=2026-03-01/run=${runId}/_manifest.json`,
+      committedAt: "2026-03-01T10:05:00.000Z",
+    };
+  }
+
+  beforeAll(async () => {
+    dynamo = await startDynamo();
+    client = createAwsClients({
+      region: "us-east-1",
+      endpoints: { dynamodb: dynamo.endpoint },
+      credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    }).dynamodb;
+    await createStateTable(client, TABLE);
+    store = new DynamoStateStore(client, TABLE, { scanPageSize: 2 });
+  });
+
+  afterAll(async () => {
+    client.destroy();
+    await dynamo.stop();
+  });
+
+  describe("leases", () => {
+    it("grants a free lease and records the run as running", async () => {
+      // Prepare
+      const key = freshStream();
+
+      // Act
+      const state = await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+
+      // Assess
+      expect(state).toMatchObject({
+        ...key,
+        leaseHolder: "r-1",
+        leaseExpiresAt: T0 + 15 * MINUTE,
+        lastRunId: "r-1",
+        lastStatus: "running",
+      });
+      expect(await store.get(key)).toEqual(state);
+    });
+
+    it("refuses another holder with a LeaseConflictError naming the holder and the lease's end", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-123", 15 * MINUTE, T0);
+
+      // Act
+      const second = store.acquireLease(key, "r-456", 15 * MINUTE, T0 + MINUTE);
+
+      // Assess
+      await expect(second).rejects.toBeInstanceOf(LeaseConflictError);
+      await expect(second).rejects.toThrow(
+        "Account is being synced by run r-123 (lease until 2026-03-01T10:15:00.000Z); " +
+          "wait for it to finish or for the lease to expire",
+      );
+      expect((await store.get(key))?.leaseHolder).toBe("r-123");
+    });
+
+    it("lets the holder take its own lease again and another run take over an expired one", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+
+      // Act
+      const again = await store.acquireLease(key, "r-1", 15 * MINUTE, T0 + MINUTE);
+      const takeover = await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + 17 * MINUTE);
+
+      // Assess
+      expect(again.leaseExpiresAt).toBe(T0 + 16 * MINUTE);
+      expect(takeover).toMatchObject({ leaseHolder: "r-2", leaseExpiresAt: T0 + 32 * MINUTE });
+    });
+
+    it("renews a held lease and refuses to renew one that was lost", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+
+      // Act
+      await store.renewLease(key, "r-1", 15 * MINUTE, T0 + 10 * MINUTE);
+      const renewed = await store.get(key);
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + 26 * MINUTE);
+      const lost = store.renewLease(key, "r-1", 15 * MINUTE, T0 + 27 * MINUTE);
+
+      // Assess
+      expect(renewed?.leaseExpiresAt).toBe(T0 + 25 * MINUTE);
+      await expect(lost).rejects.toBeInstanceOf(LeaseConflictError);
+      await expect(lost).rejects.toThrow(
+        "Run r-1 lost the lease on Account: run r-2 holds it (lease until 2026-03-01T10:41:00.000Z)",
+      );
+      expect((await store.get(key))?.leaseExpiresAt).toBe(T0 + 41 * MINUTE);
+    });
+  });
+
+  describe("commit and release", () => {
+    it("commits the cursor and the run while holding the lease, and frees the lease", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+
+      // Act
+      await store.commit(key, "r-1", commitOf("r-1", "2026-03-01T09:55:00.000Z"));
+      const state = await store.get(key);
+      const next = await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
+
+      // Assess
+      expect(state).toEqual({
+        ...key,
+        cursor: "2026-03-01T09:55:00.000Z",
+        cursorField: "SystemModstamp",
+        lastRunId: "r-1",
+        lastStatus: "succeeded",
+        lastManifestKey: "data/Account/dt=2026-03-01/run=r-1/_manifest.json",
+        lastCommittedAt: "2026-03-01T10:05:00.000Z",
+      });
+      expect(next.leaseHolder).toBe("r-2");
+    });
+
+    it("changes nothing when the committing run lost its lease", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+      await store.commit(key, "r-1", commitOf("r-1", "2026-03-01T09:55:00.000Z"));
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
+      await store.acquireLease(key, "r-3", 15 * MINUTE, T0 + 20 * MINUTE);
+      const before = await store.get(key);
+
+      // Act
+      const late = store.commit(key, "r-2", commitOf("r-2", "2026-03-01T10:10:00.000Z"));
+
+      // Assess
+      await expect(late).rejects.toBeInstanceOf(LeaseConflictError);
+      await expect(late).rejects.toThrow("nothing was committed");
+      expect(await store.get(key)).toEqual(before);
+      expect(before?.cursor).toBe("2026-03-01T09:55:00.000Z");
+    });
+
+    it("removes the cursor when a full refresh commits none", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+      await store.commit(key, "r-1", commitOf("r-1", "2026-03-01T09:55:00.000Z"));
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
+
+      // Act
+      await store.commit(key, "r-2", { ...commitOf("r-2", ""), cursor: undefined, cursorField: undefined });
+
+      // Assess
+      const state = await store.get(key);
+      expect(state?.cursor).toBeUndefined();
+      expect(state?.cursorField).toBeUndefined();
+      expect(state?.lastRunId).toBe("r-2");
+    });
+
+    it("releases a failed run's lease keeping the cursor and recording the error", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+      await store.commit(key, "r-1", commitOf("r-1", "2026-03-01T09:55:00.000Z"));
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
+
+      // Act
+      await store.release(key, "r-2", { status: "failed", error: "JobFailedError: Bulk job 750 failed" });
+      const state = await store.get(key);
+
+      // Assess
+      expect(state).toMatchObject({
+        cursor: "2026-03-01T09:55:00.000Z",
+        lastRunId: "r-2",
+        lastStatus: "failed",
+        lastError: "JobFailedError: Bulk job 750 failed",
+      });
+      expect(state?.leaseHolder).toBeUndefined();
+      expect(state?.leaseExpiresAt).toBeUndefined();
+    });
+
+    it("leaves the state alone when a run releases a lease it does not hold", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0);
+      const before = await store.get(key);
+
+      // Act
+      await store.release(key, "r-1", { status: "failed", error: "late" });
+
+      // Assess
+      expect(await store.get(key)).toEqual(before);
+    });
+  });
+
+  describe("file claims", () => {
+    const file: FileKey = {
+      bucket: "inbound",
+      key: "inbound/Account/insert/a.csv",
+      version: "9b2cf535f27731c9",
+    };
+
+    it("gives the first claim to the first run and shows the second run the first one's claim", async () => {
+      // Prepare
+      const now = new Date(T0);
+
+      // Act
+      const first = await store.claimFile(file, "load-1", now);
+      const second = await store.claimFile(file, "load-2", new Date(T0 + MINUTE));
+
+      // Assess
+      expect(first).toEqual({ claimed: true });
+      expect(second).toEqual({
+        claimed: false,
+        existing: { ...file, runId: "load-1", status: "loading", claimedAt: "2026-03-01T10:00:00.000Z" },
+      });
+    });
+
+    it("records the outcome for the claiming run only", async () => {
+      // Prepare
+      const other: FileKey = { ...file, version: "v2" };
+      await store.claimFile(other, "load-1", new Date(T0));
+
+      // Act
+      const intruder = store.finishFile(other, "load-2", { status: "failed" }, new Date(T0 + MINUTE));
+      await store.finishFile(
+        other,
+        "load-1",
+        { status: "partial", summaryKey: "results/inbound/Account/insert/a.csv/summary.json" },
+        new Date(T0 + 2 * MINUTE),
+      );
+
+      // Assess
+      await expect(intruder).rejects.toBeInstanceOf(LeaseConflictError);
+      await expect(intruder).rejects.toThrow("is claimed by run load-1, not run load-2");
+      expect(await store.getFile(other)).toEqual({
+        ...other,
+        runId: "load-1",
+        status: "partial",
+        claimedAt: "2026-03-01T10:00:00.000Z",
+        finishedAt: "2026-03-01T10:02:00.000Z",
+        summaryKey: "results/inbound/Account/insert/a.csv/summary.json",
+      });
+    });
+
+    it("keys claims by file version, and writes no expiry on them", async () => {
+      // Prepare
+      const versionA: FileKey = { ...file, key: "inbound/Contact/upsert/Email/b.csv", version: "a" };
+      const versionB: FileKey = { ...versionA, version: "b" };
+
+      // Act
+      const a = await store.claimFile(versionA, "load-a", new Date(T0));
+      const b = await store.claimFile(versionB, "load-b", new Date(T0));
+      const raw = await client.send(
+        new GetItemCommand({
+          TableName: TABLE,
+          Key: { pk: { S: "load#inbound/inbound/Contact/upsert/Email/b.csv#b" } },
+        }),
+      );
+
+      // Assess
+      expect([a.claimed, b.claimed]).toEqual([true, true]);
+      expect(await store.getFile({ ...versionA, version: "c" })).toBeUndefined();
+      expect(raw.Item?.runId?.S).toBe("load-b");
+      expect(raw.Item?.expiresAt).toBeUndefined();
+    });
+  });
+
+  describe("reading", () => {
+    it("lists a connection's streams across scan pages, and nothing else", async () => {
+      // Prepare: a connection named "load" shares its key prefix with file claims.
+      for (const object of ["Contact", "Account", "Opportunity"]) {
+        await store.acquireLease({ connection: "load", object }, "r-1", MINUTE, T0);
+      }
+      await store.acquireLease({ connection: "loader", object: "Lead" }, "r-1", MINUTE, T0);
+      await store.claimFile({ bucket: "lake", key: "x.csv", version: "1" }, "load-1", new Date(T0));
+
+      // Act
+      const listed = await store.list("load");
+
+      // Assess
+      expect(listed.map((state) => `${state.connection}/${state.object}`)).toEqual([
+        "load/Account",
+        "load/Contact",
+        "load/Opportunity",
+      ]);
+    });
+
+    it("answers undefined for a stream never seen, and rejects names that would break the key", async () => {
+      // Act
+      const unseen = await store.get({ connection: "nobody", object: "Account" });
+      const bad = store.get({ connection: "a#b", object: "Account" });
+
+      // Assess
+      expect(unseen).toBeUndefined();
+      await expect(bad).rejects.toBeInstanceOf(ConfigurationError);
+    });
+
+    it("reports a missing table as a ConfigurationError naming it", async () => {
+      // Prepare
+      const wrong = new DynamoStateStore(client, "no-such-table");
+
+      // Act
+      const read = wrong.get({ connection: "c", object: "Account" });
+
+      // Assess
+      await expect(read).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(read).rejects.toThrow("DynamoDB table no-such-table does not exist");
+    });
+  });
+});
