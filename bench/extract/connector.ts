@@ -8,7 +8,7 @@
  */
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
+import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract/extract-state";
 import { extractHandler } from "../../functions/extract/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import { type MemoryPeaks, peakRssMb, readJsonArgument, runMain, sampleMemory } from "../process/child-io";

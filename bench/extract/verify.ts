@@ -4,7 +4,7 @@
  */
 import { once } from "node:events";
 import { createGunzip } from "node:zlib";
-import type { Manifest } from "../../functions/core/extract";
+import type { Manifest } from "../../functions/core/extract/manifest";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import { readJsonArgument, runMain } from "../process/child-io";
 

@@ -14,7 +14,7 @@ import {
   ResourceExistsException,
 } from "@aws-sdk/client-secrets-manager";
 import { createAwsClients } from "../../functions/aws/clients";
-import { readStream } from "../../functions/core/discover";
+import { readStream } from "../../functions/core/catalog-store";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import type { EmulatorReady } from "../emulator/main";

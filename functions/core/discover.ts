@@ -16,25 +16,17 @@ import {
   type StreamChanges,
   type SyncMode,
 } from "./catalog";
+import {
+  type CatalogIndex,
+  readCatalogIndex,
+  readStream,
+  writeCatalogChanges,
+  writeCatalogIndex,
+  writeStream,
+} from "./catalog-store";
 import type { Layout } from "./layout";
 import { ObjectFilter } from "./patterns";
 import type { Log, ObjectStore } from "./ports";
-
-export interface CatalogIndexEntry {
-  version: number;
-  key: string;
-  /** Copied from the stream so a sync can choose modes without reading every stream. */
-  cursorField: string | null;
-}
-
-export interface CatalogIndex {
-  connection: string;
-  apiVersion: string;
-  /** Increases whenever any stream changes, appears or disappears. */
-  version: number;
-  discoveredAt: string;
-  streams: Record<string, CatalogIndexEntry>;
-}
 
 export interface DiscoverDeps {
   salesforce: SalesforceClient;
@@ -56,35 +48,8 @@ export interface DiscoverResult {
   failed: DescribeFailure[];
 }
 
-const encoder = new TextEncoder();
-
 /** Catalog streams read and written at once. */
 const STREAMS_AT_ONCE = 16;
-
-function json(value: unknown): string {
-  return `${JSON.stringify(value, null, 2)}\n`;
-}
-
-export async function readJson<T>(store: ObjectStore, key: string): Promise<T | undefined> {
-  const bytes = await store.get(key);
-  if (!bytes) return undefined;
-  return JSON.parse(new TextDecoder().decode(bytes)) as T;
-}
-
-export async function readCatalogIndex(
-  store: ObjectStore,
-  layout: Layout,
-): Promise<CatalogIndex | undefined> {
-  return readJson<CatalogIndex>(store, layout.catalogIndex());
-}
-
-export async function readStream(store: ObjectStore, key: string): Promise<CatalogStream> {
-  const stream = await readJson<CatalogStream>(store, key);
-  if (!stream) {
-    throw new ConfigurationError(`The catalog file ${key} does not exist: run discover first.`);
-  }
-  return stream;
-}
 
 function sameStream(a: CatalogStream, b: CatalogStream): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -134,8 +99,7 @@ export async function discover(
       diff = diffStream(old, stream);
     }
     const version = (before?.version ?? 0) + 1;
-    const key = layout.catalogStream(stream.object, version);
-    await store.put(key, encoder.encode(json(stream)), { contentType: "application/json" });
+    const key = await writeStream(store, layout, stream.object, version, stream);
     return {
       object: stream.object,
       entry: { version, key, cursorField: stream.cursorField },
@@ -166,13 +130,7 @@ export async function discover(
     Object.entries(index.streams).some(([name, entry]) => previous.streams[name]?.version !== entry.version);
   if (changed) {
     index.version += 1;
-    await store.put(
-      layout.catalogChanges(index.version),
-      encoder.encode(json({ version: index.version, ...changes })),
-      {
-        contentType: "application/json",
-      },
-    );
+    await writeCatalogChanges(store, layout, index.version, changes);
     log.info("discover: catalog changed", {
       version: index.version,
       added: changes.objectsAdded.length,
@@ -180,7 +138,7 @@ export async function discover(
       changedStreams: changes.streams.length,
     });
   }
-  await store.put(layout.catalogIndex(), encoder.encode(json(index)), { contentType: "application/json" });
+  await writeCatalogIndex(store, layout, index);
   return { index, changes, failed };
 }
 
@@ -201,12 +159,11 @@ export async function refreshStream(
     if (sameStream(old, stream)) return { stream, key: before.key, version: before.version };
   }
   const version = (before?.version ?? 0) + 1;
-  const key = layout.catalogStream(object, version);
-  await store.put(key, encoder.encode(json(stream)), { contentType: "application/json" });
+  const key = await writeStream(store, layout, object, version, stream);
   if (index) {
     index.streams[object] = { version, key, cursorField: stream.cursorField };
     index.version += 1;
-    await store.put(layout.catalogIndex(), encoder.encode(json(index)), { contentType: "application/json" });
+    await writeCatalogIndex(store, layout, index);
   }
   return { stream, key, version };
 }
@@ -219,7 +176,11 @@ export interface StreamSelection {
   defaultMode?: SyncMode;
 }
 
-export interface ExtractTask {
+/**
+ * One object a sync will extract, in which mode, from which catalog version: discover's plan of a run.
+ * The sync state machine adds the run id to each, which makes it an extract's `ExtractTask`.
+ */
+export interface PlannedObject {
   object: string;
   mode: SyncMode;
   catalogKey: string;
@@ -229,7 +190,7 @@ export interface ExtractTask {
  * Which streams a sync extracts, in which mode. Incremental needs a cursor field: objects without
  * one run as full refresh (said in the log), never silently skipped.
  */
-export function selectTasks(index: CatalogIndex, selection: StreamSelection, log: Log): ExtractTask[] {
+export function selectTasks(index: CatalogIndex, selection: StreamSelection, log: Log): PlannedObject[] {
   const names = Object.keys(index.streams).sort();
   let chosen = names;
   if (selection.objects && selection.objects.length > 0) {
@@ -249,7 +210,7 @@ export function selectTasks(index: CatalogIndex, selection: StreamSelection, log
     filter: new ObjectFilter([pattern]),
     mode,
   }));
-  const tasks: ExtractTask[] = [];
+  const tasks: PlannedObject[] = [];
   for (const object of chosen) {
     const entry = index.streams[object];
     if (!entry) continue;
@@ -272,7 +233,7 @@ export function selectTasks(index: CatalogIndex, selection: StreamSelection, log
  */
 export const MAX_OBJECTS_PER_SYNC = 1000;
 
-export function assertSyncWidth(tasks: readonly ExtractTask[]): void {
+export function assertSyncWidth(tasks: readonly PlannedObject[]): void {
   if (tasks.length <= MAX_OBJECTS_PER_SYNC) return;
   throw new ConfigurationError(
     `This sync selects ${tasks.length} objects; one execution takes at most ${MAX_OBJECTS_PER_SYNC} (Step Functions' 256 KiB state and 25,000-event history). Narrow the selection with exclude patterns (e.g. "*History", "*Share", "*Feed") or the objects setting, or split it across connections or runs started with {"objects": [...]}.`,

@@ -1,5 +1,5 @@
 import * as z from "zod";
-import { assertSyncWidth, discover, type ExtractTask, selectTasks } from "../core/discover";
+import { assertSyncWidth, discover, type PlannedObject, selectTasks } from "../core/discover";
 import { assertRunId } from "../core/layout";
 import { ObjectFilter } from "../core/patterns";
 import { defineHandler } from "../runtime/lambda";
@@ -41,7 +41,7 @@ export interface DiscoverOutput {
   /** Objects whose describe failed: reported as failed, never skipped. */
   failed: Array<{ object: string; status: "failed"; error: { name: string; message: string } }>;
   /** What the run extracts, in which mode (the state machine adds the run id to each). */
-  objects: ExtractTask[];
+  objects: PlannedObject[];
 }
 
 /** Names listed per kind of catalog change (all of them are in the catalog's change record in S3). */

@@ -1,15 +1,13 @@
 import * as z from "zod";
-import {
-  abortExtract,
-  commitExtract,
-  type ExtractDeps,
-  type ExtractState,
-  fetchExtract,
-  pollExtract,
-  startExtract,
-} from "../core/extract";
+import { abortExtract } from "../core/extract/abort";
+import { commitExtract } from "../core/extract/commit";
+import type { ExtractDeps } from "../core/extract/extract-deps";
+import type { ExtractState } from "../core/extract/extract-state";
+import { fetchExtract } from "../core/extract/fetch";
+import { pollExtract } from "../core/extract/poll";
+import { startExtract } from "../core/extract/start";
+import { type ObjectOutcome, summarizeSync } from "../core/extract/sync-summary";
 import { extractSettingsOf } from "../core/settings";
-import { type ObjectOutcome, summarizeSync } from "../core/sync-summary";
 import { defineHandler } from "../runtime/lambda";
 import type { Runtime } from "../runtime/runtime";
 

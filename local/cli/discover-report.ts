@@ -3,7 +3,8 @@
  * its field count, cursor field, extract API and whether (and how) a sync would take it.
  */
 import type { CatalogStream, SyncMode } from "../../functions/core/catalog";
-import { MAX_OBJECTS_PER_SYNC, readCatalogIndex, readStream } from "../../functions/core/discover";
+import { readCatalogIndex, readStream } from "../../functions/core/catalog-store";
+import { MAX_OBJECTS_PER_SYNC } from "../../functions/core/discover";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { newRunId } from "./sync-run";

@@ -2,7 +2,7 @@
  * `saddledata status`: what the state table and the catalog say about a connection — each object's
  * cursor, last run, status, last error and lease, and the most recent load claims.
  */
-import { readCatalogIndex } from "../../functions/core/discover";
+import { readCatalogIndex } from "../../functions/core/catalog-store";
 import type { FileClaim } from "../../functions/core/ports";
 import type { LocalEnvironment } from "../environment";
 import { listLoadClaims } from "./load-claims";

@@ -4,8 +4,8 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
-import type { ExtractState, ExtractSummary } from "../../functions/core/extract";
-import type { SyncSummary } from "../../functions/core/sync-summary";
+import type { ExtractState, ExtractSummary } from "../../functions/core/extract/extract-state";
+import type { SyncSummary } from "../../functions/core/extract/sync-summary";
 import type { DiscoverOutput } from "../../functions/discover/handler";
 import type { LocalExecution } from "../stepfunctions/state-machine";
 import { causeMessage, raiseInputError } from "./execution-errors";

@@ -3,7 +3,7 @@
  * (gzipped JSON lines). The demo uses it to show that the incremental sync brought exactly the changes.
  */
 import { gunzipSync } from "node:zlib";
-import type { Manifest } from "../../functions/core/extract";
+import type { Manifest } from "../../functions/core/extract/manifest";
 import type { ObjectStore } from "../../functions/core/ports";
 
 const decoder = new TextDecoder();

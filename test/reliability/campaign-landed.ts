@@ -5,7 +5,7 @@
  * part in the bucket (named by a manifest or not) that is corrupt.
  */
 import { gunzipSync } from "node:zlib";
-import type { Manifest } from "../../functions/core/extract";
+import type { Manifest } from "../../functions/core/extract/manifest";
 import type { ObjectStore } from "../../functions/core/ports";
 
 export type LandedRecord = Record<string, unknown>;

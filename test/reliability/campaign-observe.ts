@@ -4,7 +4,7 @@
  * with the error's name). A failed execution has no output, but its summary input still says which
  * objects it reported succeeded.
  */
-import type { ObjectOutcome } from "../../functions/core/sync-summary";
+import type { ObjectOutcome } from "../../functions/core/extract/sync-summary";
 import type { LocalHandler } from "../../local/stepfunctions/state-machine";
 
 export type ReportedResult = ObjectOutcome & { status: string };

@@ -15,7 +15,7 @@
  */
 import type { Org } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
-import { readCatalogIndex, readStream } from "../../functions/core/discover";
+import { readCatalogIndex, readStream } from "../../functions/core/catalog-store";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
 import type { LocalExecution } from "../../local/stepfunctions/state-machine";

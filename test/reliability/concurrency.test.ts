@@ -4,7 +4,7 @@ import { type Emulator, startEmulator } from "../../emulator/index";
 import { createDemoOrg } from "../../emulator/org/demo";
 import type { Org } from "../../emulator/org/types";
 import { LOCAL_REGION } from "../../functions/aws/clients";
-import type { SyncRunReport } from "../../functions/core/sync-summary";
+import type { SyncRunReport } from "../../functions/core/extract/sync-summary";
 import { extractHandler } from "../../functions/extract/handler";
 import { loadHandler } from "../../functions/load/handler";
 import { clearSessionCache } from "../../functions/salesforce/client";

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract";
+import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract/extract-state";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { describeError } from "../../functions/errors";
 import { extractHandler } from "../../functions/extract/handler";

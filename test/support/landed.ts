@@ -1,5 +1,5 @@
 import { gunzipSync } from "node:zlib";
-import type { Manifest } from "../../functions/core/extract";
+import type { Manifest } from "../../functions/core/extract/manifest";
 import type { ObjectStore } from "../../functions/core/ports";
 
 const decoder = new TextDecoder();

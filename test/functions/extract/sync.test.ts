@@ -2,8 +2,9 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createDemoOrg } from "../../../emulator/org/demo";
 import type { Org, Value } from "../../../emulator/org/types";
 import type { CatalogStream } from "../../../functions/core/catalog";
-import { MAX_OBJECTS_PER_SYNC, readCatalogIndex, readStream } from "../../../functions/core/discover";
-import type { ExtractState, ExtractSummary } from "../../../functions/core/extract";
+import { readCatalogIndex, readStream } from "../../../functions/core/catalog-store";
+import { MAX_OBJECTS_PER_SYNC } from "../../../functions/core/discover";
+import type { ExtractState, ExtractSummary } from "../../../functions/core/extract/extract-state";
 import { type DiscoverOutput, discoverHandler } from "../../../functions/discover/handler";
 import {
   ConfigurationError,

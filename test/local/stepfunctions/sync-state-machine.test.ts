@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_OBJECTS_PER_SYNC } from "../../../functions/core/discover";
-import type { SyncRunReport, SyncSummary } from "../../../functions/core/sync-summary";
+import type { SyncRunReport, SyncSummary } from "../../../functions/core/extract/sync-summary";
 import { JobFailedError, TransientError } from "../../../functions/errors";
 import { extractHandler } from "../../../functions/extract/handler";
 import { type LocalEnvironment, startLocalEnvironment } from "../../../local/environment";

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../../emulator/index";
-import type { Manifest } from "../../../functions/core/extract";
-import type { SyncRunReport, SyncSummary } from "../../../functions/core/sync-summary";
+import type { Manifest } from "../../../functions/core/extract/manifest";
+import type { SyncRunReport, SyncSummary } from "../../../functions/core/extract/sync-summary";
 import { clearSessionCache } from "../../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../../local/environment";
 import {

@@ -1,6 +1,6 @@
-import type { ExtractSummary } from "./extract";
-import type { Layout } from "./layout";
-import type { ObjectStore } from "./ports";
+import type { Layout } from "../layout";
+import type { ObjectStore } from "../ports";
+import type { ExtractSummary } from "./extract-state";
 
 /**
  * One object's outcome as the sync state machine hands it to the summary. Each stays in the execution's

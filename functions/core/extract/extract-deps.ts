@@ -1,0 +1,51 @@
+// What every extract action works with (ExtractDeps, built by the handler) and the helpers they share.
+import type { SalesforceClient } from "../../salesforce/client";
+import type { CatalogStream } from "../catalog";
+import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
+import type { Layout } from "../layout";
+import type { Log, ObjectStore, StateStore, StreamKey } from "../ports";
+import type { ExtractSettings } from "../settings";
+
+/** What the extract actions work with; the handler builds it from the runtime. */
+export interface ExtractDeps {
+  salesforce: SalesforceClient;
+  store: ObjectStore;
+  state: StateStore;
+  layout: Layout;
+  connection: string;
+  settings: ExtractSettings;
+  log: Log;
+  /** Local clock (epoch ms), for lease expiry. */
+  now?: () => number;
+}
+
+/** An epoch-ms time as an ISO 8601 string. */
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+/** The state store's key of one object of this connection (its lease and cursor). */
+export function streamKey(deps: ExtractDeps, object: string): StreamKey {
+  return { connection: deps.connection, object };
+}
+
+/** The stream's selected fields with their Salesforce types: the columns a part's JSON lines hold. */
+export function columnsOf(stream: CatalogStream): JsonlColumn[] {
+  const byName = new Map(stream.fields.map((field) => [field.name, field]));
+  return stream.selectFields.map((name) => ({ name, sfType: byName.get(name)?.sfType ?? "string" }));
+}
+
+/** Count the API calls an action spends, onto the continuation. */
+export async function counted<T extends { apiCalls: number }>(
+  deps: ExtractDeps,
+  run: () => Promise<T>,
+): Promise<T> {
+  const before = deps.salesforce.totalCalls;
+  const result = await run();
+  result.apiCalls += deps.salesforce.totalCalls - before;
+  return result;
+}
+
+/** Whether an error says Bulk API 2.0 cannot query the object (REST can). */
+export function isBulkUnsupported(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /not supported|INVALIDENTITY|FeatureNotEnabled|not allowed.*bulk/i.test(text);
+}

@@ -1,0 +1,61 @@
+// core/extract: one object's extract, a file per action; this file: the task, continuation and summary.
+import type { ExtractApi, SyncMode } from "../catalog";
+
+/** One object of one run: what the sync state machine's Map hands to extract. */
+export interface ExtractTask {
+  runId: string;
+  object: string;
+  mode: SyncMode;
+  catalogKey: string;
+}
+
+/** A part written so far: [index, records, bytes]. Compact, because it rides in the payload. */
+export type PartEntry = [number, number, number];
+
+/**
+ * The continuation: everything the next action needs, small enough for a Step Functions payload.
+ * Records never ride in it; S3 keys and counters do.
+ */
+export interface ExtractState extends ExtractTask {
+  status: "polling" | "fetching" | "ready";
+  api: ExtractApi;
+  apiReason?: string;
+  /** Distinguishes parts of successive jobs (or REST attempts) of one run. */
+  jobTag: string;
+  runDate: string;
+  startedAt: string;
+  window: { field: string | null; start?: string; end?: string };
+  cursorBefore?: string;
+  /** Things the consumer should know about this run's data (also in the manifest). */
+  warnings?: string[];
+  soql: string;
+  operation: "query" | "queryAll";
+  jobId?: string;
+  jobIds: string[];
+  /** Bulk: locator of the next page (undefined: first page). REST: next records URL. */
+  locator?: string;
+  nextUrl?: string;
+  /** Rows the source says the whole result has (Bulk numberRecordsProcessed, REST totalSize). */
+  expectedRecords?: number;
+  parts: PartEntry[];
+  records: number;
+  bytes: number;
+  apiCalls: number;
+  polls: number;
+  waitSeconds: number;
+}
+
+export interface ExtractSummary {
+  object: string;
+  status: "succeeded" | "failed";
+  mode: SyncMode;
+  records: number;
+  parts: number;
+  bytes: number;
+  apiCalls: number;
+  manifestKey?: string;
+  /** The date in the run folder's key (`dt=`): with the run id and object it names the manifest. */
+  runDate?: string;
+  cursor?: string;
+  error?: Record<string, string | number>;
+}

@@ -1,0 +1,34 @@
+// Fetch: write parts, Bulk pages or REST parts, until done or the invocation's time is nearly up.
+import { readStream } from "../catalog-store";
+import { columnsOf, counted, type ExtractDeps, streamKey } from "./extract-deps";
+import type { ExtractState } from "./extract-state";
+import { fetchBulkPage } from "./fetch-bulk-page";
+import { fetchRestPart } from "./fetch-rest-part";
+
+/** Run pages until done or the invocation's time is nearly up; always at least one page. */
+export async function fetchExtract(
+  deps: ExtractDeps,
+  state: ExtractState,
+  remainingMs: () => number,
+): Promise<ExtractState> {
+  const now = deps.now ?? Date.now;
+  await deps.state.renewLease(streamKey(deps, state.object), state.runId, deps.settings.leaseMs, now());
+  const stream = await readStream(deps.store, state.catalogKey);
+  const columns = columnsOf(stream);
+  return counted(deps, async () => {
+    let current: ExtractState = { ...state, parts: [...state.parts] };
+    let slowestPageMs = 0;
+    do {
+      const started = Date.now();
+      current =
+        current.api === "bulk"
+          ? await fetchBulkPage(deps, current, columns)
+          : await fetchRestPart(deps, current, columns, remainingMs);
+      slowestPageMs = Math.max(slowestPageMs, Date.now() - started);
+    } while (
+      current.status === "fetching" &&
+      remainingMs() - deps.settings.safetyMarginMs > slowestPageMs * 1.5
+    );
+    return current;
+  });
+}

@@ -1,0 +1,58 @@
+// The manifest: what a committed run wrote (its parts and totals), its window and cursors.
+import type { ExtractApi, SyncMode } from "../catalog";
+import type { ExtractDeps } from "./extract-deps";
+import type { ExtractState } from "./extract-state";
+
+export interface Manifest {
+  manifestVersion: 1;
+  connection: string;
+  object: string;
+  mode: SyncMode;
+  runId: string;
+  api: ExtractApi;
+  apiReason?: string;
+  catalogKey: string;
+  window: ExtractState["window"];
+  cursorBefore?: string;
+  cursorAfter?: string;
+  warnings?: string[];
+  parts: Array<{ key: string; records: number; bytes: number }>;
+  totals: { records: number; bytes: number; parts: number };
+  salesforceJobIds: string[];
+  apiCalls: number;
+  startedAt: string;
+  committedAt: string;
+}
+
+/** The manifest of a run being committed: its parts' keys and sizes, totals, window and cursors. */
+export function buildManifest(
+  deps: Pick<ExtractDeps, "connection" | "layout">,
+  state: ExtractState,
+  cursorAfter: string | undefined,
+  committedAt: string,
+): Manifest {
+  return {
+    manifestVersion: 1,
+    connection: deps.connection,
+    object: state.object,
+    mode: state.mode,
+    runId: state.runId,
+    api: state.api,
+    apiReason: state.apiReason,
+    catalogKey: state.catalogKey,
+    window: state.window,
+    cursorBefore: state.cursorBefore,
+    cursorAfter,
+    ...(state.warnings ? { warnings: state.warnings } : {}),
+    parts: state.parts.map(([index, records, bytes]) => ({
+      key: deps.layout.part(state.object, state.runDate, state.runId, state.jobTag, index),
+      records,
+      bytes,
+    })),
+    totals: { records: state.records, bytes: state.bytes, parts: state.parts.length },
+    salesforceJobIds: state.jobIds,
+    apiCalls: state.apiCalls,
+    startedAt: state.startedAt,
+    committedAt,
+  };
+}
