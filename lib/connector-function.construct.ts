@@ -1,6 +1,6 @@
 /**
  * Every SaddleData Lambda, one runtime policy: Node 22 on ARM64, bundled and minified by esbuild with
- * source maps, its own log group with retention, JSON logs, X-Ray tracing, and a role that holds only
+ * source maps, its own log group with retention, JSON logs, no X-Ray (see lib/nag.ts), and a role that holds only
  * what the grant methods below add. Each grant sets the environment variable that tells the handler
  * where the granted resource is, so a function never has a permission without knowing its target or
  * the reverse.
@@ -157,16 +157,10 @@ export class ConnectorFunction extends NodejsFunction {
       loggingFormat: lambda.LoggingFormat.JSON,
       applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
       systemLogLevelV2: lambda.SystemLogLevel.WARN,
-      tracing: lambda.Tracing.ACTIVE,
     });
     this.connectorFunction = name;
     for (const [key, value] of Object.entries(merged)) this.variables.set(key, value);
     logGroup.grantWrite(role);
-    acknowledge(
-      role,
-      "X-Ray active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.",
-      "AwsSolutions-IAM5[Resource::*]",
-    );
     acknowledge(
       this,
       "Node.js 22 is the runtime the project pins and tests (package.json engines and the `node` dev dependency).",

@@ -103,7 +103,6 @@ export class LoadStateMachine extends Construct {
       definitionBody: sfn.DefinitionBody.fromChainable(claim),
       // A claim still "loading" past this (and a Lambda's timeout) may be taken over by a manual retry.
       timeout: Duration.hours(LOAD_EXECUTION_TIMEOUT_HOURS),
-      tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     acknowledgeStateMachineRole(this.stateMachine, [load]);

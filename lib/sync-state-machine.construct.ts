@@ -143,7 +143,6 @@ export class SyncStateMachine extends Construct {
         discoverObjects.next(extractEach).next(summarize).next(outcome),
       ),
       timeout: Duration.hours(24),
-      tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     acknowledgeStateMachineRole(this.stateMachine, [discover, extract]);

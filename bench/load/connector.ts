@@ -13,7 +13,8 @@ import { performance } from "node:perf_hooks";
 import type { LoadState } from "../../functions/core/load/load-state";
 import type { Log } from "../../functions/core/ports";
 import { loadHandler } from "../../functions/load/handler";
-import { createLogger, createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
+import { createLogger } from "../../functions/runtime/log";
+import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import { type MemoryPeaks, peakRssMb, readJsonArgument, runMain, sampleMemory } from "../process/child-io";
 
 export interface LoadConnectorRequest {

@@ -107,6 +107,7 @@ export const discoverHandler = defineHandler(
       objects: tasks,
     };
   },
+  (input) => ({ runId: input.runId }),
 );
 
 export const handler = discoverHandler.handler;

@@ -2,14 +2,16 @@ import * as z from "zod";
 import { abortExtract } from "../core/extract/abort";
 import { commitExtract } from "../core/extract/commit";
 import type { ExtractDeps } from "../core/extract/extract-deps";
-import type { ExtractState } from "../core/extract/extract-state";
+import type { ExtractState, ExtractTask } from "../core/extract/extract-state";
 import { fetchExtract } from "../core/extract/fetch";
 import { pollExtract } from "../core/extract/poll";
 import { startExtract } from "../core/extract/start";
 import { type ObjectOutcome, summarizeSync } from "../core/extract/sync-summary";
 import { extractSettingsOf } from "../core/settings";
 import { defineHandler } from "../runtime/lambda";
+import type { InvocationKeys } from "../runtime/log";
 import type { Runtime } from "../runtime/runtime";
+import { CaughtErrorSchema, caughtErrorSummary, continuation } from "../runtime/step-functions";
 
 const Task = z.object({
   runId: z.string().min(1),
@@ -18,19 +20,16 @@ const Task = z.object({
   catalogKey: z.string().min(1),
 });
 
-// The continuation is produced by this same function; its full shape is checked by TypeScript.
-// At the boundary it is enough to know it is one and which object it is for.
-const State = Task.extend({ status: z.enum(["polling", "fetching", "ready"]) }).passthrough();
-
-/** Step Functions' Catch output: `{ Error, Cause }`, where Cause is the Lambda's JSON error report. */
-const CaughtError = z.object({ Error: z.string(), Cause: z.string().optional() }).passthrough();
+const State = continuation<ExtractState>(Task.extend({ status: z.enum(["polling", "fetching", "ready"]) }));
+/** What the abort step gets: the task at least, and as much of the continuation as there was. */
+const Failed = continuation<ExtractTask & Partial<ExtractState>>(Task);
 
 const ExtractInput = z.discriminatedUnion("action", [
   z.object({ action: z.literal("start"), task: Task }),
   z.object({ action: z.literal("poll"), state: State }),
   z.object({ action: z.literal("fetch"), state: State }),
   z.object({ action: z.literal("commit"), state: State }),
-  z.object({ action: z.literal("abort"), state: Task.passthrough(), error: CaughtError }),
+  z.object({ action: z.literal("abort"), state: Failed, error: CaughtErrorSchema }),
   z.object({
     action: z.literal("summarize"),
     runId: z.string(),
@@ -39,16 +38,18 @@ const ExtractInput = z.discriminatedUnion("action", [
   }),
 ]);
 
-/** The error Step Functions caught, reduced to name and message (the Cause carries the message). */
-export function caughtErrorSummary(caught: { Error: string; Cause?: string }): Record<string, string> {
-  let message = caught.Cause ?? "";
-  try {
-    const cause = JSON.parse(caught.Cause ?? "") as { errorMessage?: string };
-    if (typeof cause.errorMessage === "string") message = cause.errorMessage;
-  } catch {
-    // Not JSON (a States.* error): keep the Cause text as it is.
+type ExtractInput = z.infer<typeof ExtractInput>;
+
+/** Every log line of an invocation names the run and, but for the summary, the object. */
+function keysOf(input: ExtractInput): InvocationKeys {
+  switch (input.action) {
+    case "start":
+      return { runId: input.task.runId, object: input.task.object };
+    case "summarize":
+      return { runId: input.runId };
+    default:
+      return { runId: input.state.runId, object: input.state.object };
   }
-  return { name: caught.Error, message: message.slice(0, 1000) };
 }
 
 async function depsOf(runtime: Runtime): Promise<ExtractDeps> {
@@ -73,17 +74,13 @@ export const extractHandler = defineHandler(
       case "start":
         return startExtract(await depsOf(runtime), input.task, remainingMs);
       case "poll":
-        return pollExtract(await depsOf(runtime), input.state as unknown as ExtractState);
+        return pollExtract(await depsOf(runtime), input.state);
       case "fetch":
-        return fetchExtract(await depsOf(runtime), input.state as unknown as ExtractState, remainingMs);
+        return fetchExtract(await depsOf(runtime), input.state, remainingMs);
       case "commit":
-        return commitExtract(await depsOf(runtime), input.state as unknown as ExtractState);
+        return commitExtract(await depsOf(runtime), input.state);
       case "abort":
-        return abortExtract(
-          await depsOf(runtime),
-          input.state as unknown as ExtractState,
-          caughtErrorSummary(input.error),
-        );
+        return abortExtract(await depsOf(runtime), input.state, caughtErrorSummary(input.error));
       case "summarize":
         return summarizeSync({ store: runtime.store, layout: runtime.layout }, input.runId, [
           ...(input.results as ObjectOutcome[]),
@@ -91,6 +88,7 @@ export const extractHandler = defineHandler(
         ]);
     }
   },
+  keysOf,
 );
 
 export const handler = extractHandler.handler;

@@ -1,33 +1,20 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";
 import * as z from "zod";
 import { LOAD_TRIGGER_ENV } from "../contract";
 import { Layout } from "../core/layout";
+import { S3ObjectCreatedEvent } from "../core/load/load-request";
 import type { Log } from "../core/ports";
 import { ConfigurationError } from "../errors";
+import { createLogger, powertools, scopedLog } from "../runtime/log";
 import { loadExecutionName } from "./execution-name";
 
-/** The fields of S3's EventBridge "Object Created" event the trigger reads; the rest is passed on as is. */
-const ObjectCreatedEvent = z
-  .object({
-    source: z.literal("aws.s3"),
-    "detail-type": z.literal("Object Created"),
-    detail: z
-      .object({
-        bucket: z.object({ name: z.string().min(1) }).passthrough(),
-        object: z
-          .object({
-            key: z.string().min(1),
-            etag: z.string().optional(),
-            "version-id": z.string().optional(),
-          })
-          .passthrough(),
-      })
-      .passthrough(),
-  })
-  .passthrough();
+/** The trigger starts a load only for S3's own "Object Created" events; the rest is passed on as is. */
+const ObjectCreatedEvent = S3ObjectCreatedEvent.extend({
+  source: z.literal("aws.s3"),
+  "detail-type": z.literal("Object Created"),
+});
 
 export type LoadTriggerResult =
   | { status: "started"; executionName: string; executionArn: string }
@@ -59,6 +46,7 @@ export function createLoadTrigger(deps: LoadTriggerDeps): (event: unknown) => Pr
     const version = object["version-id"] ?? object.etag;
     const executionName = loadExecutionName({ bucket: bucket.name, key: object.key, version }, deps.layout);
     const file = { bucket: bucket.name, key: object.key, version };
+    const log = scopedLog(deps.log, { fileKey: object.key });
     try {
       const started = await deps.sfn.send(
         new StartExecutionCommand({
@@ -67,11 +55,11 @@ export function createLoadTrigger(deps: LoadTriggerDeps): (event: unknown) => Pr
           input: JSON.stringify(event),
         }),
       );
-      deps.log.info("load started", { ...file, executionName, executionArn: started.executionArn });
+      log.info("load started", { ...file, executionName, executionArn: started.executionArn });
       return { status: "started", executionName, executionArn: started.executionArn ?? "" };
     } catch (error) {
       if (!(error instanceof ExecutionAlreadyExists)) throw error;
-      deps.log.warn("load not started again: this file version already has an execution (duplicate event)", {
+      log.warn("load not started again: this file version already has an execution (duplicate event)", {
         ...file,
         executionName,
       });
@@ -80,7 +68,6 @@ export function createLoadTrigger(deps: LoadTriggerDeps): (event: unknown) => Pr
   };
 }
 
-const powertools = new Logger({ serviceName: "saddledata" });
 let trigger: ((event: unknown) => Promise<LoadTriggerResult>) | undefined;
 
 function lambdaTrigger(): (event: unknown) => Promise<LoadTriggerResult> {
@@ -91,14 +78,11 @@ function lambdaTrigger(): (event: unknown) => Promise<LoadTriggerResult> {
         `The function's environment lacks ${LOAD_TRIGGER_ENV.stateMachineArn}: deploy it with the SaddleData CDK stack.`,
       );
     }
-    const write =
-      (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) =>
-        powertools[level]({ message, ...extra });
     trigger = createLoadTrigger({
       sfn: new SFNClient({}),
       stateMachineArn,
       layout: new Layout(process.env[LOAD_TRIGGER_ENV.prefix] ?? ""),
-      log: { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") },
+      log: createLogger(),
     });
   }
   return trigger;

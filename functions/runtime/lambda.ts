@@ -1,10 +1,10 @@
-import { Logger } from "@aws-lambda-powertools/logger";
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";
 import type * as z from "zod";
 import { ConfigurationError, describeError } from "../errors";
-import { createLogger, createRuntime, type Runtime, readRuntimeConfig } from "./runtime";
+import { createLogger, type InvocationKeys, powertools, scopedLog } from "./log";
+import { createRuntime, type Runtime, readRuntimeConfig } from "./runtime";
 
 /** What a handler body gets besides its parsed input. */
 export interface Invocation {
@@ -25,7 +25,6 @@ export function parseInput<T>(schema: z.ZodType<T>, event: unknown, what: string
   throw new ConfigurationError(`Invalid ${what} input: ${problems.join("; ")}.`);
 }
 
-const powertools = new Logger({ serviceName: "saddledata" });
 let defaultRuntime: Runtime | undefined;
 
 /** Built on the first invocation of a cold Lambda, from its environment; reused while warm. */
@@ -36,20 +35,29 @@ function lambdaRuntime(): Runtime {
 
 /**
  * One Lambda entry point: middy with the Powertools logger's Lambda context, the input parsed by its
- * schema, the body run against the runtime. Errors keep their `name` (Step Functions matches on it)
- * and are logged once, without secrets.
+ * schema, the body run against the runtime with a log that carries the invocation's keys (`keys`: the
+ * run id and the object or file, read from the parsed input). Errors keep their `name` (Step Functions
+ * matches on it) and are logged once, without secrets.
  */
-export function defineHandler<I, O>(what: string, schema: z.ZodType<I>, body: HandlerBody<I, O>) {
+export function defineHandler<I, O>(
+  what: string,
+  schema: z.ZodType<I>,
+  body: HandlerBody<I, O>,
+  keys: (input: I) => InvocationKeys = () => ({}),
+) {
   const run = async (
     event: unknown,
     context: Pick<Context, "getRemainingTimeInMillis">,
     runtime: Runtime,
   ) => {
+    let log = runtime.log;
     try {
       const input = parseInput(schema, event, what);
-      return await body(input, { runtime, remainingMs: () => context.getRemainingTimeInMillis() });
+      log = scopedLog(runtime.log, keys(input));
+      const remainingMs = () => context.getRemainingTimeInMillis();
+      return await body(input, { runtime: { ...runtime, log }, remainingMs });
     } catch (error) {
-      runtime.log.error(`${what} failed`, { error: describeError(error) });
+      log.error(`${what} failed`, { error: describeError(error) });
       throw error;
     }
   };

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { Logger } from "@aws-lambda-powertools/logger";
 import { type AwsClients, createAwsClients } from "../aws/clients";
 import { DynamoStateStore } from "../aws/dynamo-state-store";
 import { S3ObjectStore } from "../aws/s3-object-store";
@@ -11,6 +10,7 @@ import { type ConnectorSettings, parseSettings } from "../core/settings";
 import { ConfigurationError } from "../errors";
 import { DEFAULT_API_VERSION, SalesforceClient } from "../salesforce/client";
 import { parseCredentials, secretValuesOf } from "../salesforce/credentials";
+import { createLogger } from "./log";
 import { RedactingLog } from "./redacting-log";
 
 /** What every Lambda needs to know, from its environment (set by the CDK stack). */
@@ -70,16 +70,6 @@ export interface RuntimeOptions {
   clients?: AwsClients;
   secrets?: SecretSource;
   log?: Log;
-}
-
-/** The Lambda logger: Powertools JSON lines (level from POWERTOOLS_LOG_LEVEL / LOG_LEVEL). */
-export function createLogger(logger: Logger = new Logger({ serviceName: "saddledata" })): Log {
-  const write =
-    (level: "debug" | "info" | "warn" | "error") => (message: string, extra?: Record<string, unknown>) => {
-      if (extra) logger[level]({ message, ...extra });
-      else logger[level](message);
-    };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
 export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Runtime {

@@ -21,10 +21,6 @@ type Resources = Record<string, { Type: string; Properties: Record<string, unkno
 
 /** Actions that do not support resource-level permissions, so `Resource: "*"` is all they can have. */
 const RESOURCELESS_ACTIONS = new Set([
-  "xray:PutTraceSegments",
-  "xray:PutTelemetryRecords",
-  "xray:GetSamplingRules",
-  "xray:GetSamplingTargets",
   "logs:CreateLogDelivery",
   "logs:GetLogDelivery",
   "logs:UpdateLogDelivery",

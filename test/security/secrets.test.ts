@@ -11,7 +11,7 @@ import { type Emulator, startEmulator } from "../../emulator/index";
 import { discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
 import { loadHandler } from "../../functions/load/handler";
-import { createLogger } from "../../functions/runtime/runtime";
+import { createLogger } from "../../functions/runtime/log";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
 import {

@@ -7,7 +7,12 @@ import { INBOUND_OPERATIONS, type InboundOperation } from "../layout";
  * typed into the Step Functions console. Both become one `LoadRequest`.
  */
 
-const EventBridgeS3Event = z
+/**
+ * S3's "Object Created" event as EventBridge delivers it: the fields a load reads (the rest passes
+ * through). `source` and `detail-type` are optional here so a console user may paste just the detail;
+ * the load trigger requires them.
+ */
+export const S3ObjectCreatedEvent = z
   .object({
     "detail-type": z.string().optional(),
     source: z.string().optional(),
@@ -82,9 +87,18 @@ export function decodeEventKey(key: string): string {
 
 const stripQuotes = (etag: string | undefined) => etag?.replace(/^"+|"+$/g, "");
 
+/** The file a request names, for log lines; undefined when it names none (parseLoadRequest says why). */
+export function requestedFileKey(input: unknown): string | undefined {
+  if (typeof input !== "object" || input === null) return undefined;
+  const event = S3ObjectCreatedEvent.safeParse(input);
+  if (event.success) return decodeEventKey(event.data.detail.object.key);
+  const key = (input as { key?: unknown }).key;
+  return typeof key === "string" ? key : undefined;
+}
+
 export function parseLoadRequest(input: unknown): LoadRequest {
   if (typeof input === "object" && input !== null && "detail" in input) {
-    const parsed = EventBridgeS3Event.safeParse(input);
+    const parsed = S3ObjectCreatedEvent.safeParse(input);
     if (!parsed.success) {
       const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
       throw new ConfigurationError(

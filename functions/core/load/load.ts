@@ -247,23 +247,6 @@ async function unstage(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promis
   state.parts.retry = 0;
 }
 
-/** Step Functions' Catch output: the error's name, and its cause (the Lambda's JSON error report). */
-export interface CaughtError {
-  Error: string;
-  Cause?: string;
-}
-
-export function caughtError(caught: CaughtError): Record<string, string> {
-  let message = caught.Cause ?? "";
-  try {
-    const cause = JSON.parse(caught.Cause ?? "") as { errorMessage?: string };
-    if (typeof cause.errorMessage === "string") message = cause.errorMessage;
-  } catch {
-    // A States.* error's Cause is plain text: keep it.
-  }
-  return { name: caught.Error, message: message.slice(0, 2000) };
-}
-
 function isLoadState(value: unknown): value is LoadState {
   const state = value as Partial<LoadState> | undefined;
   return (
@@ -280,10 +263,9 @@ function isLoadState(value: unknown): value is LoadState {
 export async function failLoad(
   deps: LoadDeps,
   payload: unknown,
-  caught: CaughtError,
+  error: { name: string; message: string },
   runId?: string,
 ): Promise<LoadSummary | Record<string, unknown>> {
-  const error = caughtError(caught);
   if (!isLoadState(payload)) {
     // The claim step itself failed, maybe after writing its claim (a Lambda that timed out on return):
     // a claim of this run is marked failed, or the file would stay "loading" and no retry could take it.

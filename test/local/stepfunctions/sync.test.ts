@@ -117,6 +117,11 @@ describe("sync through the synthesized state machine", () => {
     expect(downloads).toBeGreaterThanOrEqual(accounts.parts.length);
     expect(firstRun.states.slice(0, 2)).toEqual(["Discover objects", "Extract each object"]);
     expect(firstRun.states.slice(-3)).toEqual(["Summarize run", "Any object failed?", "Sync succeeded"]);
+    // Every line the run's invocations logged names the run, and every extract line its object.
+    const extractLines = log.lines.filter((line) => line.message.startsWith("extract"));
+    expect(extractLines.length).toBeGreaterThan(OBJECTS.length);
+    for (const line of log.lines) expect(line.extra?.runId, line.message).toBe("full-1");
+    for (const line of extractLines) expect(OBJECTS, line.message).toContain(line.extra?.object);
   }, 120_000);
 
   it("syncs incrementally; an object that keeps failing is reported while the others commit", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { caughtError, reconcile } from "../../../../functions/core/load/load";
+import { reconcile } from "../../../../functions/core/load/load";
 import { initialLoadState, type LoadState } from "../../../../functions/core/load/load-state";
 import { ReconciliationError } from "../../../../functions/errors";
 
@@ -32,22 +32,5 @@ describe("load reconciliation", () => {
     );
     expect(() => reconcile(stateWith({ read: 10, succeeded: 11 }))).toThrow(/accounts for 11/);
     expect(() => reconcile(stateWith({ read: 10, succeeded: 10 }, 2))).toThrow(/2 still staged for retry/);
-  });
-
-  it("reads the error Step Functions caught, from a Lambda's JSON cause or a plain one", () => {
-    // Act & Assess
-    expect(
-      caughtError({
-        Error: "DataError",
-        Cause: JSON.stringify({ errorType: "DataError", errorMessage: "bad file" }),
-      }),
-    ).toEqual({
-      name: "DataError",
-      message: "bad file",
-    });
-    expect(caughtError({ Error: "States.Timeout", Cause: "Task timed out" })).toEqual({
-      name: "States.Timeout",
-      message: "Task timed out",
-    });
   });
 });
