@@ -29,7 +29,7 @@ function packageOf(specifier: string): string {
 const BUILTINS = new Set(builtinModules);
 
 /** Packages a file loads at run time: static imports and re-exports that are not type-only, import(), require(). */
-export function runtimeImports(text: string): string[] {
+function runtimeImports(text: string): string[] {
   const found = new Set<string>();
   const patterns = [
     /^\s*(?:import|export)\s+(?!type\b)(?:[^'";]*?\sfrom\s+)?["']([^"'./][^"']*)["']/gm,
