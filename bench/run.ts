@@ -1,3 +1,4 @@
+// bench/: benchmarks (npm run bench), with their own README and results
 /**
  * `npm run bench`: extract (limit, connector, naive baseline at 100,000 and 1,000,000 records), load
  * (limit, connector at 1,000,000) and cold start, three repetitions each; prints one table and writes

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// bin/: entry points: the saddledata command line and the CDK app (app.ts)
 // The `saddledata` command. The runtime is TypeScript, loaded through tsx so that the command
 // runs from a plain checkout with no build step. npm scripts and npx put the project's pinned
 // Node 22 first on PATH; a bare system Node older than that is refused with a hint.

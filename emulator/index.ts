@@ -1,3 +1,4 @@
+// emulator/: the Salesforce org emulator (demo org and test double); shares no code with functions/
 /**
  * The Salesforce org emulator: an HTTP server (127.0.0.1) that behaves like an org for OAuth, REST,
  * sObject Collections and Bulk API 2.0, over an in-memory org (`emulator/org`). Connector tests,

@@ -1,3 +1,4 @@
+// functions/: everything that runs in a Lambda
 /**
  * What the CDK stack and the functions agree on: the environment variables the stack sets, the state
  * table's key names and the load execution's timeout. A leaf: it imports nothing, so `lib/` can read

@@ -1,3 +1,4 @@
+// lib/: infrastructure: the CDK stack, its constructs and cdk-nag acknowledgements
 /**
  * One Salesforce connection: its bucket, state table, credentials secret, the four Lambdas, the sync and
  * load state machines, the schedule that starts syncs, the rule that starts loads for files landed under

@@ -1,3 +1,4 @@
+// local/: local mode: the same runtime wired to embedded AWS services
 /**
  * Local mode's composition root: the same `Runtime` the Lambdas build from their environment, wired
  * to the embedded S3 / DynamoDB / Secrets Manager (or to real AWS when a bucket and table are named).

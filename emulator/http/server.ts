@@ -1,3 +1,4 @@
+// emulator/http/: the emulator's HTTP API: OAuth, REST, Collections, Bulk API 2.0, faults, controls
 /**
  * The emulator's HTTP front on node:http: routing, authentication, limits, call counting, fault
  * injection, the org-clock `Date` header, and writing replies (streamed bodies with backpressure).

@@ -1,3 +1,4 @@
+// emulator/org/: the in-memory org: schema, rows, DML, clock, the seeded demo org
 /**
  * The org: schema, rows, clock, DML and SOQL behind the `Org` contract. Everything is in memory and
  * deterministic for a given seed (Ids, generated data); only the clock follows real time unless set.

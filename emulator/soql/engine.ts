@@ -1,3 +1,4 @@
+// emulator/soql/: the emulator's SOQL subset: lexer, parser, engine
 /**
  * Runs a parsed query over a QuerySource. Rows stream: without ORDER BY nothing is held beyond the
  * current row; with ORDER BY only the sort keys and row handles of matching rows are kept (just the

@@ -1,3 +1,4 @@
+// functions/aws/: adapters implementing the core's ports over S3, DynamoDB and Secrets Manager
 /**
  * The one place SDK clients are built, for Lambda and for local mode. A handler calls
  * `createAwsClients()` once per cold start and hands the clients to the adapters, so tests can build

@@ -1,3 +1,4 @@
+// functions/core/: the connector itself, pure TypeScript over its ports (object store, state, secrets, log)
 /**
  * Ports: what the connector core needs from the outside world. `core/` depends only on these
  * interfaces; `functions/aws/` implements them over S3, DynamoDB and Secrets Manager, and tests may

@@ -1,3 +1,4 @@
+// functions/discover/: the discover Lambda: refresh the catalog, plan the run's objects
 import * as z from "zod";
 import { assertSyncWidth, discover, type PlannedObject, selectTasks } from "../core/discover";
 import { assertRunId } from "../core/layout";

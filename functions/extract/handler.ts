@@ -1,3 +1,4 @@
+// functions/extract/: the extract Lambda: one action per state of an object's extract loop
 import * as z from "zod";
 import { abortExtract } from "../core/extract/abort";
 import { commitExtract } from "../core/extract/commit";

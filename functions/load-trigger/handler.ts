@@ -1,3 +1,4 @@
+// functions/load-trigger/: the load trigger Lambda: start a load for a file landed under inbound/
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import middy from "@middy/core";

@@ -1,3 +1,4 @@
+// functions/load/: the load Lambda: one action per task of the load state machine
 import * as z from "zod";
 import { claimLoad, collectLoad, failLoad, finishLoad, pollLoad, submitLoad } from "../core/load/load";
 import type { LoadDeps } from "../core/load/load-deps";

@@ -1,3 +1,4 @@
+// functions/runtime/: the Lambda boundary: handlers, the runtime built from the environment, the logger
 import { injectLambdaContext } from "@aws-lambda-powertools/logger/middleware";
 import middy from "@middy/core";
 import type { Context } from "aws-lambda";

@@ -1,3 +1,4 @@
+// functions/salesforce/: the Salesforce client the core uses: OAuth flows, REST, Bulk API 2.0, describe
 import { createHash } from "node:crypto";
 import { ConfigurationError, RateLimitError, type SaddleError, TransientError } from "../errors";
 import { login, type Session } from "./auth";

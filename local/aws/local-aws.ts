@@ -1,3 +1,4 @@
+// local/aws/: embedded S3 (s3rver), DynamoDB (dynalite) and Secrets Manager
 /**
  * The three local AWS services together, set up as the CDK stack sets up the real ones: the bucket(s)
  * and the state table (partition key `pk`, TTL on `expiresAt`). Local mode passes the returned

@@ -1,4 +1,4 @@
-// local/cli/: the `saddledata` command line (this program, commands/, and the runs and reports they use).
+// local/cli/: the saddledata command line: the program, and the runs and reports its commands use
 /**
  * The `saddledata` program: demo, discover, sync, load, status (commands/, one file each) and the
  * emulator (emulator/command.ts). Each command prints a readable summary (or one JSON document with

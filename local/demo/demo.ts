@@ -1,3 +1,4 @@
+// local/demo/: saddledata demo: the whole connector against the bundled demo org, with its checks
 /**
  * `saddledata demo`: the whole connector on one machine with no accounts. It starts the bundled demo
  * org and the embedded S3 / DynamoDB / Secrets Manager, runs a full sync through the synthesized sync

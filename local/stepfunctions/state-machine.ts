@@ -1,3 +1,4 @@
+// local/stepfunctions/: the synthesized state machines run in-process, with the stack's triggers
 /**
  * Local mode's Step Functions: the sync and load state machines exactly as `cdk synth` defines them, run
  * in-process by aws-local-stepfunctions, with every Lambda task answered by the same handler module the

@@ -1,3 +1,4 @@
+// test/: tests, mirroring the source folders
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/index";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { clearSessionCache } from "../../functions/salesforce/client";

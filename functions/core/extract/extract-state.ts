@@ -1,4 +1,4 @@
-// core/extract: one object's extract, a file per action; this file: the task, continuation and summary.
+// functions/core/extract/: one object's extract, one file per step (start, poll, fetch, commit, abort)
 import type { ExtractApi, SyncMode } from "../catalog";
 
 /** One object of one run: what the sync state machine's Map hands to extract. */

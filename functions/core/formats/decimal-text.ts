@@ -1,3 +1,4 @@
+// functions/core/formats/: value text both directions share (decimals, datetimes)
 /**
  * Decimal numbers as text. Salesforce values (currency(18,2), long ids beyond 2^53) must keep every
  * digit, so numbers are normalized by moving digits and the decimal point, never through a float.

@@ -1,3 +1,4 @@
+// functions/core/load/: one inbound file's load, one file per step (claim, validate, plan, send, finish)
 import { DataError, describeError, ReconciliationError } from "../../errors";
 import { getIngestJob } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";

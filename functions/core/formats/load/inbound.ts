@@ -1,3 +1,4 @@
+// functions/core/formats/load/: files → Salesforce: CSV and JSON-lines readers, value checks
 /**
  * What the load direction reads from a user's file, whatever its format: a header (field API names,
  * relationship columns like `Account.ERP_Id__c`) and rows in batches. Whole-file problems (not a CSV,
