@@ -1,0 +1,37 @@
+// functions/core/lake/: the lake: change-log and current-state tables per stream, and their merge
+/**
+ * The engine that runs the lake's SQL: Athena over Glue/Iceberg tables in AWS (functions/aws), embedded
+ * DuckDB over Parquet in the local bucket on one machine (local/lake). Both run the same MERGE text
+ * (core/lake builds it); only table management differs, so it is behind this port too.
+ *
+ * A statement is started and then polled, like a Bulk job: Athena runs it asynchronously and the state
+ * machine waits between polls (never a Lambda); DuckDB finishes within `startMerge` and reports it at once.
+ */
+import type { CatalogStream } from "../catalog";
+
+/** What a statement is doing. */
+export type LakeQueryState =
+  | { state: "running" }
+  | { state: "succeeded" }
+  | { state: "failed"; error: string };
+
+export interface LakeEngine {
+  /**
+   * Make the stream's two tables exist with the stream's columns: create them, or add the columns of
+   * fields added since (a removed or retyped field keeps its column). Idempotent.
+   */
+  ensureTables(stream: CatalogStream): Promise<void>;
+  /**
+   * Make one committed run's change rows visible in the stream's change-log table (Glue: register the
+   * run's partition; DuckDB: nothing to do, its views read the bucket). Idempotent.
+   */
+  addRun(stream: CatalogStream, run: { runId: string; runDate: string }): Promise<void>;
+  /**
+   * Start the stream's merge statement (the MERGE INTO its current-state table that core/lake builds);
+   * the answer identifies it for `status`. DuckDB loads the table, runs it and stores the table back
+   * before answering; Athena starts it and answers at once.
+   */
+  startMerge(stream: CatalogStream, sql: string): Promise<string>;
+  /** The statement's state (DuckDB's are finished when `startMerge` returns). */
+  status(queryId: string): Promise<LakeQueryState>;
+}
