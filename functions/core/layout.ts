@@ -51,8 +51,23 @@ export class Layout {
     return `${this.prefix}catalog/changes/v${version}.json`;
   }
 
+  /** Everything landed for an object: the change log's location (one folder per date and run). */
+  dataFolder(object: string): string {
+    return `${this.prefix}data/${object}/`;
+  }
+
   runFolder(object: string, runDate: string, runId: string): string {
-    return `${this.prefix}data/${object}/dt=${runDate}/run=${runId}/`;
+    return `${this.dataFolder(object)}dt=${runDate}/run=${runId}/`;
+  }
+
+  /** A stream's current-state table: its own folder (Iceberg data and metadata in AWS). */
+  lakeTable(object: string): string {
+    return `${this.prefix}lake/${object}/`;
+  }
+
+  /** Where Athena writes query results and metadata (the stack's workgroup points here). */
+  athenaResults(): string {
+    return `${this.prefix}athena-results/`;
   }
 
   /** A part's key: the job (or REST attempt) tag and page index make it deterministic. */

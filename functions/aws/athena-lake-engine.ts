@@ -1,0 +1,226 @@
+/**
+ * The lake in AWS: change logs as Glue tables (partitions registered per committed run) and current
+ * states as Iceberg tables merged by Athena. The requests are built in core/lake/athena-requests.ts;
+ * this adapter only sends them and sorts the answers into the connector's errors.
+ */
+import {
+  type AthenaClient,
+  GetQueryExecutionCommand,
+  type QueryExecutionState,
+  StartQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
+import {
+  BatchCreatePartitionCommand,
+  CreateTableCommand,
+  GetTableCommand,
+  type GlueClient,
+  type Table,
+  UpdateTableCommand,
+} from "@aws-sdk/client-glue";
+import type { CatalogStream } from "../core/catalog";
+import {
+  addColumnsSql,
+  changeLogTableInput,
+  changeLogTableName,
+  createCurrentTableSql,
+  currentTableName,
+  type LakeColumnType,
+  runPartitionInput,
+} from "../core/lake/athena-requests";
+import type { LakeEngine, LakeQueryState } from "../core/lake/lake-engine";
+import type { Layout } from "../core/layout";
+import type { Log } from "../core/ports";
+import { ConfigurationError, TransientError } from "../errors";
+import { errorName, isAccessDenied, transientOr } from "./aws-errors";
+
+export interface AthenaLakeEngineOptions {
+  athena: AthenaClient;
+  glue: GlueClient;
+  /** The connection's Glue database and Athena workgroup (both created by the stack). */
+  database: string;
+  workgroup: string;
+  bucket: string;
+  layout: Layout;
+  /** The stream's lake columns with their Athena types (core/lake's type mapping). */
+  columnsOf: (stream: CatalogStream) => LakeColumnType[];
+  log: Log;
+  /** How long a DDL statement may take before the step gives up and is retried (ms). */
+  ddlTimeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const RUNNING: ReadonlySet<QueryExecutionState | string> = new Set(["QUEUED", "RUNNING"]);
+const DDL_TIMEOUT_MS = 60_000;
+
+export class AthenaLakeEngine implements LakeEngine {
+  constructor(private readonly options: AthenaLakeEngineOptions) {}
+
+  private s3(key: string): string {
+    return `s3://${this.options.bucket}/${key}`;
+  }
+
+  async ensureTables(stream: CatalogStream): Promise<void> {
+    const { database, layout } = this.options;
+    const columns = this.options.columnsOf(stream);
+    const location = this.s3(this.options.layout.dataFolder(stream.object));
+    const changes = await this.table(changeLogTableName(stream.object));
+    const tableInput = changeLogTableInput({ object: stream.object, location, columns });
+    if (!changes) {
+      await this.attempt("create the change-log table", () =>
+        this.options.glue.send(new CreateTableCommand({ DatabaseName: database, TableInput: tableInput })),
+      );
+    } else {
+      const added = missingColumns(changes, columns);
+      if (added.length > 0) {
+        // Columns are only ever added: a removed field keeps its column, so older runs still read.
+        const existing = (changes.StorageDescriptor?.Columns ?? []).map((column) => ({
+          name: column.Name ?? "",
+          athenaType: column.Type ?? "string",
+        }));
+        const merged = changeLogTableInput({
+          object: stream.object,
+          location,
+          columns: [...existing, ...added],
+        });
+        await this.attempt("add columns to the change-log table", () =>
+          this.options.glue.send(new UpdateTableCommand({ DatabaseName: database, TableInput: merged })),
+        );
+      }
+    }
+    const current = await this.table(currentTableName(stream.object));
+    if (!current) {
+      await this.ddl(
+        createCurrentTableSql({
+          database,
+          object: stream.object,
+          location: this.s3(layout.lakeTable(stream.object)),
+          columns,
+        }),
+      );
+    } else {
+      const added = missingColumns(current, columns);
+      if (added.length > 0) {
+        await this.ddl(addColumnsSql({ database, table: currentTableName(stream.object), columns: added }));
+      }
+    }
+  }
+
+  async addRun(stream: CatalogStream, run: { runId: string; runDate: string }): Promise<void> {
+    const location = this.s3(this.options.layout.dataFolder(stream.object));
+    const output = await this.attempt("register the run's partition", () =>
+      this.options.glue.send(
+        new BatchCreatePartitionCommand({
+          DatabaseName: this.options.database,
+          TableName: changeLogTableName(stream.object),
+          PartitionInputList: [
+            runPartitionInput({ location, columns: this.options.columnsOf(stream), ...run }),
+          ],
+        }),
+      ),
+    );
+    // A partition registered by an earlier attempt is what this call wants: anything else is a failure.
+    const failed = (output.Errors ?? []).filter(
+      (entry) => entry.ErrorDetail?.ErrorCode !== "AlreadyExistsException",
+    );
+    if (failed.length > 0) {
+      const detail = failed[0]?.ErrorDetail;
+      throw new TransientError(
+        `Glue could not register run ${run.runId} of ${stream.object} (${detail?.ErrorCode}: ${detail?.ErrorMessage}).`,
+        { object: stream.object, code: detail?.ErrorCode },
+      );
+    }
+  }
+
+  async startMerge(stream: CatalogStream, sql: string): Promise<string> {
+    const id = await this.start(sql);
+    this.options.log.info("lake: merge started", { object: stream.object, queryId: id });
+    return id;
+  }
+
+  async status(queryId: string): Promise<LakeQueryState> {
+    const output = await this.attempt("read the query's state", () =>
+      this.options.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: queryId })),
+    );
+    const status = output.QueryExecution?.Status;
+    const state = status?.State ?? "QUEUED";
+    if (RUNNING.has(state)) return { state: "running" };
+    if (state === "SUCCEEDED") return { state: "succeeded" };
+    return {
+      state: "failed",
+      error: `Athena query ${queryId} ${state}: ${status?.StateChangeReason ?? "no reason given"}`,
+    };
+  }
+
+  private async start(sql: string): Promise<string> {
+    const output = await this.attempt("start an Athena query", () =>
+      this.options.athena.send(
+        new StartQueryExecutionCommand({
+          QueryString: sql,
+          WorkGroup: this.options.workgroup,
+          QueryExecutionContext: { Database: this.options.database, Catalog: "AwsDataCatalog" },
+        }),
+      ),
+    );
+    if (!output.QueryExecutionId) throw new TransientError("Athena started a query but returned no id.");
+    return output.QueryExecutionId;
+  }
+
+  /**
+   * DDL finishes in seconds, so this step waits for it in place (bounded) rather than spending states
+   * on it; past the bound it is a transient failure the state machine retries.
+   */
+  private async ddl(sql: string): Promise<void> {
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const id = await this.start(sql);
+    const deadline = Date.now() + (this.options.ddlTimeoutMs ?? DDL_TIMEOUT_MS);
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      const state = await this.status(id);
+      if (state.state === "succeeded") return;
+      if (state.state === "failed")
+        throw new ConfigurationError(`Lake DDL failed: ${state.error}`, { code: "LakeDdlFailed" });
+      if (Date.now() > deadline) {
+        throw new TransientError(
+          `Athena DDL ${id} still running after ${(this.options.ddlTimeoutMs ?? DDL_TIMEOUT_MS) / 1000} s.`,
+        );
+      }
+      await sleep(wait);
+    }
+  }
+
+  private async table(name: string): Promise<Table | undefined> {
+    try {
+      const output = await this.options.glue.send(
+        new GetTableCommand({ DatabaseName: this.options.database, Name: name }),
+      );
+      return output.Table;
+    } catch (error) {
+      if (errorName(error) === "EntityNotFoundException") return undefined;
+      throw this.sorted(error, `read Glue table ${this.options.database}.${name}`);
+    }
+  }
+
+  private async attempt<T>(action: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      throw this.sorted(error, action);
+    }
+  }
+
+  private sorted(error: unknown, action: string): unknown {
+    if (isAccessDenied(error)) {
+      return new ConfigurationError(
+        `The lake cannot ${action}: access denied. Deploy with the SaddleData stack, which grants the function Glue and Athena on database ${this.options.database} and workgroup ${this.options.workgroup}.`,
+        { code: errorName(error), cause: error },
+      );
+    }
+    return transientOr(error, `Lake: ${action}`);
+  }
+}
+
+function missingColumns(table: Table, columns: LakeColumnType[]): LakeColumnType[] {
+  const present = new Set(
+    (table.StorageDescriptor?.Columns ?? []).map((column) => column.Name?.toLowerCase()),
+  );
+  return columns.filter((column) => !present.has(column.name));
+}

@@ -1,0 +1,107 @@
+/**
+ * Every request only AWS can run for the lake, in one place: the Glue table of a stream's change log
+ * and its partitions, and the Athena DDL of its current-state Iceberg table. Pure builders (golden
+ * tests pin them, since Athena and Glue cannot run here); functions/aws/athena-lake-engine.ts sends
+ * them. The MERGE itself is not here: both engines run the same text, built beside this file.
+ *
+ * Names follow Glue's rules: lower case; a connection `Acme-Prod` is the database `saddledata_acme_prod`;
+ * Salesforce names (letters, digits, `_`) lower-cased are valid table and column names as they are.
+ */
+
+/** A lake column: its lower-case name and its Athena (Hive DDL) type, e.g. `decimal(18,2)`. */
+export interface LakeColumnType {
+  name: string;
+  athenaType: string;
+}
+
+/** The change log's partition columns, in key order: `data/<Object>/dt=<date>/run=<runId>/`. */
+export const CHANGE_LOG_PARTITION_KEYS = ["dt", "run"] as const;
+
+const PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
+const PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
+const PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
+
+/** The Glue database of a connection (created by the stack, named the same way there). */
+export function glueDatabaseName(connection: string): string {
+  return `saddledata_${connection.toLowerCase().replace(/[^a-z0-9]/g, "_")}`;
+}
+
+/** The current-state table of an object: `Invoice__c` → `invoice__c`. */
+export function currentTableName(object: string): string {
+  return object.toLowerCase();
+}
+
+/** The change-log table of an object: `Invoice__c` → `invoice__c_changes`. */
+export function changeLogTableName(object: string): string {
+  return `${object.toLowerCase()}_changes`;
+}
+
+function storageDescriptor(columns: LakeColumnType[], location: string) {
+  return {
+    Columns: columns.map((column) => ({ Name: column.name, Type: column.athenaType })),
+    Location: location,
+    InputFormat: PARQUET_INPUT,
+    OutputFormat: PARQUET_OUTPUT,
+    SerdeInfo: { SerializationLibrary: PARQUET_SERDE, Parameters: { "serialization.format": "1" } },
+  };
+}
+
+/**
+ * Glue `TableInput` of a stream's change log: an external Parquet table over `data/<Object>/`,
+ * partitioned by date and run. Partitions are registered one by one when a run commits (not declared
+ * by projection): only committed runs become visible, never the parts of a run that failed.
+ */
+export function changeLogTableInput(input: { object: string; location: string; columns: LakeColumnType[] }) {
+  return {
+    Name: changeLogTableName(input.object),
+    Description: `SaddleData change log of Salesforce ${input.object}: every landed row, by run.`,
+    TableType: "EXTERNAL_TABLE",
+    Parameters: { classification: "parquet", EXTERNAL: "TRUE", "saddledata.object": input.object },
+    PartitionKeys: CHANGE_LOG_PARTITION_KEYS.map((name) => ({ Name: name, Type: "string" })),
+    StorageDescriptor: storageDescriptor(input.columns, input.location),
+  };
+}
+
+/** Glue `PartitionInput` of one committed run: `<location>dt=<runDate>/run=<runId>/`. */
+export function runPartitionInput(input: {
+  location: string;
+  columns: LakeColumnType[];
+  runDate: string;
+  runId: string;
+}) {
+  return {
+    Values: [input.runDate, input.runId],
+    StorageDescriptor: storageDescriptor(
+      input.columns,
+      `${input.location}dt=${input.runDate}/run=${input.runId}/`,
+    ),
+  };
+}
+
+const ddlName = (name: string) => `\`${name}\``;
+
+/**
+ * Athena DDL of a stream's current-state table: an Iceberg table (Parquet, ZSTD) at `location`, a
+ * folder of its own, never a bucket root (VACUUM fails there).
+ */
+export function createCurrentTableSql(input: {
+  database: string;
+  object: string;
+  location: string;
+  columns: LakeColumnType[];
+}): string {
+  const columns = input.columns.map((column) => `  ${ddlName(column.name)} ${column.athenaType}`).join(",\n");
+  return [
+    `CREATE TABLE IF NOT EXISTS ${ddlName(input.database)}.${ddlName(currentTableName(input.object))} (`,
+    columns,
+    ")",
+    `LOCATION '${input.location}'`,
+    "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')",
+  ].join("\n");
+}
+
+/** Athena DDL adding the columns of fields added since the table was created. */
+export function addColumnsSql(input: { database: string; table: string; columns: LakeColumnType[] }): string {
+  const columns = input.columns.map((column) => `${ddlName(column.name)} ${column.athenaType}`).join(", ");
+  return `ALTER TABLE ${ddlName(input.database)}.${ddlName(input.table)} ADD COLUMNS (${columns})`;
+}

@@ -1,0 +1,228 @@
+/**
+ * The AWS lake engine against recording fakes of the Glue and Athena clients: neither service has a
+ * local implementation, so this is where the requests' order and error handling are pinned (their
+ * contents are pinned by the golden tests of core/lake/athena-requests.ts).
+ */
+import type { AthenaClient } from "@aws-sdk/client-athena";
+import type { GlueClient } from "@aws-sdk/client-glue";
+import { describe, expect, it } from "vitest";
+import { AthenaLakeEngine } from "../../../functions/aws/athena-lake-engine";
+import type { CatalogStream } from "../../../functions/core/catalog";
+import { Layout } from "../../../functions/core/layout";
+import { memoryLog } from "../../support/memory-log";
+
+interface Sent {
+  command: string;
+  input: Record<string, unknown>;
+}
+
+type Answer = (input: Record<string, unknown>) => unknown;
+
+/** A client whose `send` records each command and answers from `answers` (by command name). */
+function fakeClient(sent: Sent[], answers: Record<string, Answer | Answer[]>) {
+  return {
+    send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
+      const name = command.constructor.name.replace(/Command$/, "");
+      sent.push({ command: name, input: command.input });
+      const answer = answers[name];
+      const next = Array.isArray(answer) ? answer.shift() : answer;
+      if (!next) throw new Error(`unexpected ${name}`);
+      return next(command.input);
+    },
+  };
+}
+
+const notFound = () => {
+  throw Object.assign(new Error("Entity Not Found"), { name: "EntityNotFoundException" });
+};
+
+const STREAM = { object: "Account" } as CatalogStream;
+const COLUMNS = [
+  { name: "id", athenaType: "string" },
+  { name: "name", athenaType: "string" },
+];
+
+function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<string, Answer | Answer[]>) {
+  const sent: Sent[] = [];
+  const engine = new AthenaLakeEngine({
+    glue: fakeClient(sent, glue) as unknown as GlueClient,
+    athena: fakeClient(sent, athena) as unknown as AthenaClient,
+    database: "saddledata_acme",
+    workgroup: "saddledata-acme",
+    bucket: "data-bucket",
+    layout: new Layout("salesforce/acme"),
+    columnsOf: () => COLUMNS,
+    log: memoryLog(),
+    sleep: async () => undefined,
+  });
+  return { engine, sent };
+}
+
+describe("AthenaLakeEngine", () => {
+  it("creates both tables of a new stream: the change log through Glue, the Iceberg table through Athena DDL", async () => {
+    // Prepare
+    const { engine, sent } = engineWith(
+      { GetTable: notFound, CreateTable: () => ({}) },
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q1" }),
+        GetQueryExecution: [
+          () => ({ QueryExecution: { Status: { State: "RUNNING" } } }),
+          () => ({ QueryExecution: { Status: { State: "SUCCEEDED" } } }),
+        ],
+      },
+    );
+    // Act
+    await engine.ensureTables(STREAM);
+    // Assess
+    expect(sent.map((entry) => entry.command)).toEqual([
+      "GetTable",
+      "CreateTable",
+      "GetTable",
+      "StartQueryExecution",
+      "GetQueryExecution",
+      "GetQueryExecution",
+    ]);
+    expect(sent[1]?.input).toMatchObject({
+      DatabaseName: "saddledata_acme",
+      TableInput: {
+        Name: "account_changes",
+        StorageDescriptor: { Location: "s3://data-bucket/salesforce/acme/data/Account/" },
+      },
+    });
+    expect(sent[3]?.input).toMatchObject({
+      WorkGroup: "saddledata-acme",
+      QueryExecutionContext: { Database: "saddledata_acme", Catalog: "AwsDataCatalog" },
+    });
+    expect(String(sent[3]?.input.QueryString)).toContain(
+      "LOCATION 's3://data-bucket/salesforce/acme/lake/Account/'",
+    );
+  });
+
+  it("only adds columns to existing tables, keeping the ones of removed fields", async () => {
+    // Prepare: both tables know `id` and a removed field `old__c`, not `name`.
+    const existing = () => ({
+      Table: {
+        StorageDescriptor: {
+          Columns: [
+            { Name: "id", Type: "string" },
+            { Name: "old__c", Type: "double" },
+          ],
+        },
+      },
+    });
+    const { engine, sent } = engineWith(
+      { GetTable: existing, UpdateTable: () => ({}) },
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q2" }),
+        GetQueryExecution: () => ({ QueryExecution: { Status: { State: "SUCCEEDED" } } }),
+      },
+    );
+    // Act
+    await engine.ensureTables(STREAM);
+    // Assess
+    const update = sent.find((entry) => entry.command === "UpdateTable")?.input as {
+      TableInput: { StorageDescriptor: { Columns: unknown[] } };
+    };
+    expect(update.TableInput.StorageDescriptor.Columns).toEqual([
+      { Name: "id", Type: "string" },
+      { Name: "old__c", Type: "double" },
+      { Name: "name", Type: "string" },
+    ]);
+    const ddl = sent.find((entry) => entry.command === "StartQueryExecution")?.input.QueryString;
+    expect(ddl).toBe("ALTER TABLE `saddledata_acme`.`account` ADD COLUMNS (`name` string)");
+  });
+
+  it("changes nothing when the tables already have every column", async () => {
+    // Prepare
+    const complete = () => ({
+      Table: { StorageDescriptor: { Columns: COLUMNS.map((c) => ({ Name: c.name })) } },
+    });
+    const { engine, sent } = engineWith({ GetTable: complete }, {});
+    // Act
+    await engine.ensureTables(STREAM);
+    // Assess
+    expect(sent.map((entry) => entry.command)).toEqual(["GetTable", "GetTable"]);
+  });
+
+  it("registers a run's partition once: a partition that exists already is fine, another error is not", async () => {
+    // Prepare
+    const { engine, sent } = engineWith(
+      {
+        BatchCreatePartition: [
+          () => ({ Errors: [{ ErrorDetail: { ErrorCode: "AlreadyExistsException" } }] }),
+          () => ({
+            Errors: [{ ErrorDetail: { ErrorCode: "InternalServiceException", ErrorMessage: "busy" } }],
+          }),
+        ],
+      },
+      {},
+    );
+    const run = { runId: "sync-1", runDate: "2026-12-07" };
+    // Act & Assess
+    await expect(engine.addRun(STREAM, run)).resolves.toBeUndefined();
+    await expect(engine.addRun(STREAM, run)).rejects.toMatchObject({ name: "TransientError" });
+    expect(sent[0]?.input).toMatchObject({
+      TableName: "account_changes",
+      PartitionInputList: [
+        {
+          Values: ["2026-12-07", "sync-1"],
+          StorageDescriptor: {
+            Location: "s3://data-bucket/salesforce/acme/data/Account/dt=2026-12-07/run=sync-1/",
+          },
+        },
+      ],
+    });
+  });
+
+  it("starts a merge in the workgroup and reports Athena's states", async () => {
+    // Prepare
+    const { engine, sent } = engineWith(
+      {},
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "m1" }),
+        GetQueryExecution: [
+          () => ({ QueryExecution: { Status: { State: "QUEUED" } } }),
+          () => ({ QueryExecution: { Status: { State: "SUCCEEDED" } } }),
+          () => ({ QueryExecution: { Status: { State: "FAILED", StateChangeReason: "COLUMN_NOT_FOUND" } } }),
+        ],
+      },
+    );
+    // Act
+    const id = await engine.startMerge(STREAM, "MERGE INTO account ...");
+    // Assess
+    expect(id).toBe("m1");
+    expect(sent[0]?.input).toMatchObject({
+      QueryString: "MERGE INTO account ...",
+      WorkGroup: "saddledata-acme",
+    });
+    expect(await engine.status(id)).toEqual({ state: "running" });
+    expect(await engine.status(id)).toEqual({ state: "succeeded" });
+    expect(await engine.status(id)).toEqual({
+      state: "failed",
+      error: "Athena query m1 FAILED: COLUMN_NOT_FOUND",
+    });
+  });
+
+  it("turns access denied into a configuration error that says what to deploy, and throttling into a transient one", async () => {
+    // Prepare
+    const denied = () => {
+      throw Object.assign(new Error("no"), {
+        name: "AccessDeniedException",
+        $metadata: { httpStatusCode: 400 },
+      });
+    };
+    const throttled = () => {
+      throw Object.assign(new Error("slow down"), {
+        name: "ThrottlingException",
+        $metadata: { httpStatusCode: 400 },
+      });
+    };
+    const { engine } = engineWith({}, { StartQueryExecution: [denied, throttled] });
+    // Act & Assess
+    await expect(engine.startMerge(STREAM, "MERGE")).rejects.toMatchObject({
+      name: "ConfigurationError",
+      message: expect.stringContaining("database saddledata_acme and workgroup saddledata-acme"),
+    });
+    await expect(engine.startMerge(STREAM, "MERGE")).rejects.toMatchObject({ name: "TransientError" });
+  });
+});
