@@ -14,6 +14,8 @@ export const ENV = {
   secretId: "SADDLEDATA_SECRET_ID",
   apiVersion: "SADDLEDATA_API_VERSION",
   settings: "SADDLEDATA_SETTINGS",
+  glueDatabase: "SADDLEDATA_GLUE_DATABASE",
+  athenaWorkgroup: "SADDLEDATA_ATHENA_WORKGROUP",
 } as const;
 
 /** The load trigger's environment: the state machine it starts, and the connector's prefix. */
@@ -29,6 +31,19 @@ export const STATE_TABLE_PARTITION_KEY = "pk";
  * that short-lived items added later (run scratch, say) can expire without a sweeper.
  */
 export const STATE_TABLE_TTL_ATTRIBUTE = "expiresAt";
+
+/**
+ * The connection's Glue database (Glue names are lower case: letters, digits, `_`): a connection
+ * `Acme-Prod` is `saddledata_acme_prod`.
+ */
+export function glueDatabaseName(connection: string): string {
+  return `saddledata_${connection.toLowerCase().replace(/[^a-z0-9]/g, "_")}`;
+}
+
+/** The connection's Athena workgroup: its query results, engine version and encryption. */
+export function athenaWorkgroupName(connection: string): string {
+  return `saddledata-${connection}`;
+}
 
 /** The load state machine's execution timeout: no run can still be loading after it. */
 export const LOAD_EXECUTION_TIMEOUT_HOURS = 24;

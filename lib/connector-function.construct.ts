@@ -24,6 +24,7 @@ import type { ISecret } from "aws-cdk-lib/aws-secretsmanager";
 import type { IStateMachine } from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import { ENV } from "../functions/contract";
+import type { Lake } from "./lake.construct";
 import { acknowledge } from "./nag";
 
 /** The repository root: entries, the lock file and tsconfig.json are found from here. */
@@ -99,7 +100,7 @@ export const CONNECTOR_BUNDLING: BundlingOptions = {
 export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
 
 /** Folders under the connection's prefix (see functions/core/layout.ts). */
-export type BucketFolder = "catalog" | "data" | "runs" | "inbound" | "results";
+export type BucketFolder = "catalog" | "data" | "runs" | "inbound" | "results" | "lake" | "athena-results";
 
 /**
  * `read`: GetObject (HeadObject included; the current version only: a load checks that the version it
@@ -114,6 +115,25 @@ const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   write: ["s3:PutObject"],
   upload: ["s3:PutObject", "s3:AbortMultipartUpload"],
 };
+
+/** What the Athena lake engine calls in Glue: tables and partitions of one database, never a delete. */
+export const GLUE_LAKE_ACTIONS = [
+  "glue:GetDatabase",
+  "glue:GetTable",
+  "glue:CreateTable",
+  "glue:UpdateTable",
+  "glue:GetPartition",
+  "glue:GetPartitions",
+  "glue:BatchCreatePartition",
+  "glue:BatchGetPartition",
+] as const;
+
+/** What it calls in Athena: its queries in the connection's workgroup. */
+export const ATHENA_LAKE_ACTIONS = [
+  "athena:StartQueryExecution",
+  "athena:GetQueryExecution",
+  "athena:StopQueryExecution",
+] as const;
 
 /** What DynamoStateStore calls: leases, cursors and file claims are single-item conditional writes. */
 export const STATE_TABLE_ACTIONS = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"];
@@ -239,6 +259,39 @@ export class ConnectorFunction extends NodejsFunction {
     }
     this.setEnvironment(ENV.bucket, bucket.bucketName);
     return this.setEnvironment(ENV.prefix, prefix);
+  }
+
+  /**
+   * The lake: Glue tables of the connection's database (created, extended, partitions registered) and
+   * Athena queries in its workgroup. Athena reads and writes S3 with the caller's permissions, so the
+   * function also reads the change logs (`data/`), reads and writes the Iceberg tables (`lake/`) and the
+   * query results (`athena-results/`).
+   */
+  useLake(lake: Lake, bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: [...GLUE_LAKE_ACTIONS],
+        resources: lake.glueArns(),
+      }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...ATHENA_LAKE_ACTIONS], resources: [lake.workgroupArn()] }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["s3:GetBucketLocation"], resources: [bucket.bucketArn] }),
+    );
+    acknowledge(
+      this.role as iam.Role,
+      "Glue tables of the connection's own database: their names come from the Salesforce objects synced, known only at run time.",
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${lake.databaseName}/*]`,
+    );
+    this.useBucket(bucket, prefix, {
+      data: ["read"],
+      lake: ["read", "upload"],
+      "athena-results": ["read", "upload"],
+    });
+    this.setEnvironment(ENV.glueDatabase, lake.databaseName);
+    return this.setEnvironment(ENV.athenaWorkgroup, lake.workgroupName);
   }
 
   /** Cursors, leases and load claims. */

@@ -35,6 +35,7 @@ import {
 } from "../functions/contract";
 import type { ConnectionConfig } from "./config";
 import { ConnectorFunction } from "./connector-function.construct";
+import { Lake } from "./lake.construct";
 import { LoadStateMachine } from "./load-state-machine.construct";
 import { acknowledge } from "./nag";
 import { SyncStateMachine } from "./sync-state-machine.construct";
@@ -57,6 +58,8 @@ export class ConnectorStack extends Stack {
   readonly table: dynamodb.Table;
   readonly secret: secretsmanager.ISecret;
   readonly functions: Record<"discover" | "extract" | "load" | "loadTrigger", ConnectorFunction>;
+  /** The Glue database and Athena workgroup of the connection's lake tables. */
+  readonly lake: Lake;
   readonly syncStateMachine: sfn.StateMachine;
   readonly loadStateMachine: sfn.StateMachine;
 
@@ -126,6 +129,8 @@ export class ConnectorStack extends Stack {
       removalPolicy: RemovalPolicy.RETAIN,
     });
 
+    this.lake = new Lake(this, "Lake", { connection: connection.name, bucket: this.bucket, prefix });
+
     const { secret, secretId } = this.credentialsSecret(connection);
     this.secret = secret;
 
@@ -192,6 +197,11 @@ export class ConnectorStack extends Stack {
     new CfnOutput(this, "SecretId", { value: secretId, description: "Salesforce credentials secret" });
     new CfnOutput(this, "SyncStateMachineArn", { value: this.syncStateMachine.stateMachineArn });
     new CfnOutput(this, "LoadStateMachineArn", { value: this.loadStateMachine.stateMachineArn });
+    new CfnOutput(this, "GlueDatabase", {
+      value: this.lake.databaseName,
+      description: "The lake's tables: <object>_changes (change log) and <object> (current state)",
+    });
+    new CfnOutput(this, "AthenaWorkgroup", { value: this.lake.workgroupName });
     new CfnOutput(this, "InboundPrefix", {
       value: `s3://${this.bucket.bucketName}/${prefix}inbound/`,
       description: "Drop files here as <Object>/<operation>/<file>.csv|.jsonl to load them into Salesforce",

@@ -465,6 +465,32 @@ describe("ConnectorStack", () => {
     }
   });
 
+  it("creates the lake's Glue database and an Athena workgroup that keeps results in the bucket, encrypted", () => {
+    // Assess
+    synth.template.hasResourceProperties("AWS::Glue::Database", {
+      CatalogId: { Ref: "AWS::AccountId" },
+      DatabaseInput: Match.objectLike({ Name: "saddledata_acme" }),
+    });
+    synth.template.hasResourceProperties("AWS::Athena::WorkGroup", {
+      Name: "saddledata-acme",
+      State: "ENABLED",
+      WorkGroupConfiguration: {
+        EnforceWorkGroupConfiguration: true,
+        PublishCloudWatchMetricsEnabled: true,
+        EngineVersion: { SelectedEngineVersion: "Athena engine version 3" },
+        ResultConfiguration: {
+          OutputLocation: {
+            "Fn::Join": [
+              "",
+              ["s3://", { Ref: Match.stringLikeRegexp("^DataBucket") }, `/${prefix}athena-results/`],
+            ],
+          },
+          EncryptionConfiguration: { EncryptionOption: "SSE_S3" },
+        },
+      },
+    });
+  });
+
   it("outputs the bucket, table, secret and both state machine ARNs", () => {
     // Assess
     const outputs = synth.template.toJSON().Outputs as Record<string, unknown>;
@@ -475,6 +501,8 @@ describe("ConnectorStack", () => {
         "SecretId",
         "SyncStateMachineArn",
         "LoadStateMachineArn",
+        "GlueDatabase",
+        "AthenaWorkgroup",
       ]),
     );
   });

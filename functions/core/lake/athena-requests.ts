@@ -4,8 +4,8 @@
  * tests pin them, since Athena and Glue cannot run here); functions/aws/athena-lake-engine.ts sends
  * them. The MERGE itself is not here: both engines run the same text, built beside this file.
  *
- * Names follow Glue's rules: lower case; a connection `Acme-Prod` is the database `saddledata_acme_prod`;
- * Salesforce names (letters, digits, `_`) lower-cased are valid table and column names as they are.
+ * Names follow Glue's rules (lower case; the database is named in functions/contract.ts): Salesforce
+ * names (letters, digits, `_`) lower-cased are valid table and column names as they are.
  */
 
 /** A lake column: its lower-case name and its Athena (Hive DDL) type, e.g. `decimal(18,2)`. */
@@ -20,11 +20,6 @@ export const CHANGE_LOG_PARTITION_KEYS = ["dt", "run"] as const;
 const PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat";
 const PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat";
 const PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe";
-
-/** The Glue database of a connection (created by the stack, named the same way there). */
-export function glueDatabaseName(connection: string): string {
-  return `saddledata_${connection.toLowerCase().replace(/[^a-z0-9]/g, "_")}`;
-}
 
 /** The current-state table of an object: `Invoice__c` → `invoice__c`. */
 export function currentTableName(object: string): string {

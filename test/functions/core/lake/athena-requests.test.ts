@@ -3,13 +3,13 @@
  * Glue inputs the AWS lake engine sends.
  */
 import { describe, expect, it } from "vitest";
+import { athenaWorkgroupName, glueDatabaseName } from "../../../../functions/contract";
 import {
   addColumnsSql,
   changeLogTableInput,
   changeLogTableName,
   createCurrentTableSql,
   currentTableName,
-  glueDatabaseName,
   runPartitionInput,
 } from "../../../../functions/core/lake/athena-requests";
 
@@ -33,6 +33,7 @@ describe("Athena and Glue requests of the lake", () => {
   it("names databases and tables the way Glue accepts them: lower case, letters, digits, _", () => {
     // Act & Assess
     expect(glueDatabaseName("Acme-Prod")).toBe("saddledata_acme_prod");
+    expect(athenaWorkgroupName("Acme-Prod")).toBe("saddledata-Acme-Prod");
     expect(currentTableName("Invoice__c")).toBe("invoice__c");
     expect(changeLogTableName("Account")).toBe("account_changes");
   });
