@@ -19,6 +19,7 @@ import type {
   FileClaim,
   FileKey,
   FileStatus,
+  MergeClaim,
   RunStatus,
   StateStore,
   StreamKey,
@@ -148,18 +149,113 @@ export class DynamoStateStore implements StateStore {
     else set.cursor = s(change.cursor);
     if (change.cursorField === undefined) remove.push("cursorField");
     else set.cursorField = s(change.cursorField);
-    await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
-      this.client.send(
+    set.commitSeq = n(change.commitSeq);
+    const previous = seqCondition("commitSeq", change.commitSeq - 1);
+    try {
+      await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
+        this.client.send(
+          new UpdateItemCommand(
+            this.update(pk, {
+              set,
+              remove,
+              condition: `#leaseHolder = :holder AND (${previous.condition})`,
+              values: { ":holder": s(holder), ...previous.values },
+            }),
+          ),
+        ),
+      );
+    } catch (error) {
+      // Holding the lease but not the expected sequence: the commit number was read before another
+      // commit went through, which the lease should have made impossible.
+      const current = error instanceof LeaseConflictError ? await this.get(key) : undefined;
+      if (current?.leaseHolder !== holder) throw error;
+      throw new LeaseConflictError(
+        `${key.object}: commit ${change.commitSeq} expected the stream's last commit to be ${change.commitSeq - 1} but it is ${current.commitSeq ?? 0}; nothing was committed, the next run repeats the window`,
+        { object: key.object, cause: error },
+      );
+    }
+  }
+
+  async claimMerge(key: StreamKey, claim: MergeClaim, leaseMs: number, now: number): Promise<void> {
+    const pk = streamPk(key);
+    const watermark = seqCondition("mergedSeq", claim.fromSeq);
+    try {
+      await this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set: {
+              mergeHolder: s(claim.holder),
+              mergeExpiresAt: n(now + leaseMs),
+              mergeToSeq: n(claim.toSeq),
+            },
+            condition:
+              `(${watermark.condition}) AND ` +
+              "(attribute_not_exists(#mergeHolder) OR #mergeExpiresAt < :now OR #mergeHolder = :holder)",
+            values: { ":now": n(now), ":holder": s(claim.holder), ...watermark.values },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
+      const current = await this.get(key);
+      const merged = current?.mergedSeq ?? 0;
+      const other =
+        merged !== claim.fromSeq
+          ? `the watermark moved from ${claim.fromSeq} to ${merged}`
+          : `run ${current?.mergeHolder ?? "?"} is merging it (lease until ${iso(current?.mergeExpiresAt ?? now)})`;
+      throw new LeaseConflictError(`${key.object}: run ${claim.holder} cannot merge: ${other}`, {
+        object: key.object,
+        cause: error,
+      });
+    }
+  }
+
+  async advanceMerged(key: StreamKey, claim: MergeClaim, mergedAt: string): Promise<void> {
+    const pk = streamPk(key);
+    const watermark = seqCondition("mergedSeq", claim.fromSeq);
+    try {
+      await this.client.send(
+        new UpdateItemCommand(
+          this.update(pk, {
+            set: { mergedSeq: n(claim.toSeq), lastMergedAt: s(mergedAt) },
+            remove: ["mergeHolder", "mergeExpiresAt", "mergeToSeq", "lastMergeError"],
+            condition: `(${watermark.condition}) AND #mergeHolder = :holder`,
+            values: { ":holder": s(claim.holder), ...watermark.values },
+          }),
+        ),
+      );
+    } catch (error) {
+      if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
+      const current = await this.get(key);
+      throw new LeaseConflictError(
+        `${key.object}: run ${claim.holder} could not advance the watermark from ${claim.fromSeq} to ${claim.toSeq}: it is ${current?.mergedSeq ?? 0} and the merge lease is ${current?.mergeHolder === undefined ? "free" : `held by run ${current.mergeHolder}`}`,
+        { object: key.object, cause: error },
+      );
+    }
+  }
+
+  async releaseMerge(key: StreamKey, holder: string, error: string | undefined): Promise<void> {
+    const pk = streamPk(key);
+    const set: Item = {};
+    const remove = ["mergeHolder", "mergeExpiresAt", "mergeToSeq"];
+    if (error === undefined) remove.push("lastMergeError");
+    else set.lastMergeError = s(error.slice(0, MAX_ERROR_LENGTH));
+    try {
+      await this.client.send(
         new UpdateItemCommand(
           this.update(pk, {
             set,
             remove,
-            condition: "#leaseHolder = :holder",
+            condition: "#mergeHolder = :holder",
             values: { ":holder": s(holder) },
           }),
         ),
-      ),
-    );
+      );
+    } catch (failure) {
+      // Not holding the merge lease leaves nothing to release, and another merge's must not be touched.
+      if (isConditionFailed(failure)) return;
+      throw this.translate(failure, "UpdateItem", pk);
+    }
   }
 
   async release(
@@ -384,6 +480,16 @@ function buildUpdate(tableName: string, pk: string, change: UpdateChange): Updat
   };
 }
 
+/** A sequence attribute equal to `value`, where an absent attribute counts as 0. */
+function seqCondition(attribute: string, value: number): { condition: string; values: Item } {
+  const placeholder = `:${attribute}Was`;
+  const equal = `#${attribute} = ${placeholder}`;
+  return {
+    condition: value === 0 ? `attribute_not_exists(#${attribute}) OR ${equal}` : equal,
+    values: { [placeholder]: n(value) },
+  };
+}
+
 /** By name: `instanceof` fails when two copies of the SDK are bundled. */
 function isConditionFailed(error: unknown): boolean {
   return errorName(error) === "ConditionalCheckFailedException";
@@ -421,13 +527,19 @@ function toStreamState(key: StreamKey, item: Item): StreamState {
     "lastError",
     "lastManifestKey",
     "lastCommittedAt",
+    "mergeHolder",
+    "lastMergedAt",
+    "lastMergeError",
   ] as const;
   for (const field of strings) {
     const value = str(item[field]);
     if (value !== undefined) state[field] = value;
   }
-  const leaseExpiresAt = num(item.leaseExpiresAt);
-  if (leaseExpiresAt !== undefined) state.leaseExpiresAt = leaseExpiresAt;
+  const numbers = ["leaseExpiresAt", "commitSeq", "mergedSeq", "mergeExpiresAt", "mergeToSeq"] as const;
+  for (const field of numbers) {
+    const value = num(item[field]);
+    if (value !== undefined) state[field] = value;
+  }
   const lastStatus = str(item.lastStatus);
   if (lastStatus !== undefined) state.lastStatus = lastStatus as RunStatus;
   return state;

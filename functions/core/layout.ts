@@ -79,6 +79,23 @@ export class Layout {
     return `${this.runFolder(object, runDate, runId)}_manifest.json`;
   }
 
+  /**
+   * The commit index: one small pointer per committed run of an object (its manifest, run, date and
+   * format), numbered by the stream's commit sequence so the lake's merge reads exactly the runs after
+   * its watermark, in order, without listing.
+   */
+  commitPointer(object: string, seq: number): string {
+    return `${this.prefix}data/${object}/_commits/${String(seq).padStart(10, "0")}.json`;
+  }
+
+  /**
+   * The current-state table of an object as DuckDB keeps it on one machine: one Parquet file per
+   * watermark (the table as merged through commit `seq`), apart from the Iceberg folder `lakeTable`.
+   */
+  localLakeTable(object: string, seq: number): string {
+    return `${this.prefix}lake-local/${object}/${String(seq).padStart(10, "0")}.parquet`;
+  }
+
   /** A sync run's summary: every object's outcome and manifest. */
   runSummary(runId: string): string {
     return `${this.prefix}runs/${runId}/summary.json`;

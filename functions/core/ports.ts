@@ -63,6 +63,20 @@ export interface StreamState extends StreamKey {
   lastError?: string;
   lastManifestKey?: string;
   lastCommittedAt?: string;
+  /**
+   * The stream's commit sequence: the number of the last committed run (1, 2, …), whose pointer is
+   * `data/<Object>/_commits/<seq>.json`. Absent before the first commit.
+   */
+  commitSeq?: number;
+  /** The lake's merged-through watermark: runs up to this commit number are in the current-state table. */
+  mergedSeq?: number;
+  /** The merge in progress, if any: who runs it, until when it is leased, and the run it merges through. */
+  mergeHolder?: string;
+  mergeExpiresAt?: number;
+  mergeToSeq?: number;
+  lastMergedAt?: string;
+  /** Why the last merge failed (cleared by the next one that succeeds). */
+  lastMergeError?: string;
 }
 
 export interface CommitUpdate {
@@ -71,6 +85,18 @@ export interface CommitUpdate {
   cursorField: string | undefined;
   manifestKey: string;
   committedAt: string;
+  /**
+   * This commit's number: the stream's `commitSeq` plus one. The write requires the stream's sequence to
+   * still be one less, so two commits can never take the same number.
+   */
+  commitSeq: number;
+}
+
+/** A merge of the runs after the watermark `fromSeq` through `toSeq`, run by `holder`. */
+export interface MergeClaim {
+  holder: string;
+  fromSeq: number;
+  toSeq: number;
 }
 
 /** Identifies one inbound file version for load idempotency. */
@@ -110,6 +136,20 @@ export interface StateStore {
   commit(key: StreamKey, holder: string, update: CommitUpdate): Promise<void>;
   /** Release a lease `holder` holds, recording a failed run; the cursor is untouched. No-op when not held. */
   release(key: StreamKey, holder: string, outcome: { status: RunStatus; error?: string }): Promise<void>;
+
+  /**
+   * Take the stream's merge lease for `claim.holder` until `now + leaseMs`: only while the watermark is
+   * still `claim.fromSeq` and no other merge holds an unexpired lease (the holder itself may renew it).
+   * Throws LeaseConflictError naming the other merge, or the watermark that moved; nothing is changed.
+   */
+  claimMerge(key: StreamKey, claim: MergeClaim, leaseMs: number, now: number): Promise<void>;
+  /**
+   * Advance the watermark from `claim.fromSeq` to `claim.toSeq` and release the merge lease: a write
+   * that requires the previous watermark and the holder's lease. Throws LeaseConflictError otherwise.
+   */
+  advanceMerged(key: StreamKey, claim: MergeClaim, mergedAt: string): Promise<void>;
+  /** Release a merge lease `holder` holds without moving the watermark, recording why. No-op when not held. */
+  releaseMerge(key: StreamKey, holder: string, error: string | undefined): Promise<void>;
 
   /**
    * Claim an inbound file version for `runId`. Returns `{ claimed: true }` for the first claim, or the

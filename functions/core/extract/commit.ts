@@ -1,13 +1,17 @@
 // Commit: check nothing was lost, write the manifest, advance the cursor under this run's lease.
 import { ConfigurationError, describeError, LeaseConflictError, ReconciliationError } from "../../errors";
 import { deleteQueryJob } from "../../salesforce/bulk-query";
+import { partFormat, writeCommitPointer } from "../lake/commit-index";
+import type { StreamState } from "../ports";
 import { type ExtractDeps, iso, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary } from "./extract-state";
 import { buildManifest } from "./manifest";
 
 /**
- * Commit: check nothing was lost, write the manifest, then advance the cursor to the window end with
- * a write that requires this run's lease. The cursor never moves past data that is not in S3.
+ * Commit: check nothing was lost, write the manifest and the run's pointer in the commit index, then
+ * advance the cursor to the window end with a write that requires this run's lease and takes the
+ * stream's next commit number. The cursor never moves past data that is not in S3, and the lake's
+ * merge (which follows the commit index) never waits on it.
  */
 export async function commitExtract(deps: ExtractDeps, state: ExtractState): Promise<ExtractSummary> {
   const now = deps.now ?? Date.now;
@@ -49,25 +53,45 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
   await deps.store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, {
     contentType: "application/json",
   });
-  try {
-    await deps.state.commit(streamKey(deps, state.object), state.runId, {
-      runId: state.runId,
-      cursor: cursorAfter,
-      cursorField: state.window.field ?? undefined,
-      manifestKey,
-      committedAt,
-    });
-  } catch (error) {
-    // A retried commit whose first attempt went through (its answer lost) finds the lease released:
-    // that is success, not a conflict.
-    const current =
-      error instanceof LeaseConflictError ? await deps.state.get(streamKey(deps, state.object)) : undefined;
-    if (
-      current?.lastRunId !== state.runId ||
-      current.lastManifestKey !== manifestKey ||
-      current.lastStatus !== "succeeded"
-    ) {
-      throw error;
+  const key = streamKey(deps, state.object);
+  // A retried commit whose first attempt went through (its answer lost) finds the lease released and
+  // the run recorded: that is success, not a conflict, and no second pointer is written.
+  const committed = (current: StreamState | undefined) =>
+    current?.lastRunId === state.runId &&
+    current.lastManifestKey === manifestKey &&
+    current.lastStatus === "succeeded";
+  const stream = await deps.state.get(key);
+  let commitSeq = stream?.commitSeq;
+  if (!committed(stream)) {
+    commitSeq = (stream?.commitSeq ?? 0) + 1;
+    // Only the lease holder can reach the cursor write, so only it writes a pointer. One written by a
+    // commit that then fails is numbered above the stream's sequence, where readers never look, and the
+    // next commit replaces it.
+    if (stream?.leaseHolder === state.runId) {
+      await writeCommitPointer(deps.store, deps.layout, {
+        seq: commitSeq,
+        object: state.object,
+        runId: state.runId,
+        runDate: state.runDate,
+        manifestKey,
+        catalogKey: state.catalogKey,
+        format: manifest.parts[0] === undefined ? "jsonl" : partFormat(manifest.parts[0].key),
+        committedAt,
+      });
+    }
+    try {
+      await deps.state.commit(key, state.runId, {
+        runId: state.runId,
+        cursor: cursorAfter,
+        cursorField: state.window.field ?? undefined,
+        manifestKey,
+        committedAt,
+        commitSeq,
+      });
+    } catch (error) {
+      const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
+      if (!committed(current)) throw error;
+      commitSeq = current?.commitSeq;
     }
   }
   deps.log.info("extract: committed", {
@@ -88,5 +112,6 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
     manifestKey,
     runDate: state.runDate,
     cursor: cursorAfter,
+    ...(commitSeq === undefined ? {} : { commitSeq }),
   };
 }

@@ -57,5 +57,7 @@ export interface ExtractSummary {
   /** The date in the run folder's key (`dt=`): with the run id and object it names the manifest. */
   runDate?: string;
   cursor?: string;
+  /** The run's number in the stream's commit sequence (the lake merges runs in this order). */
+  commitSeq?: number;
   error?: Record<string, string | number>;
 }

@@ -23,13 +23,14 @@ describe("DynamoStateStore", () => {
     return { connection: `conn-${streams}`, object };
   }
 
-  function commitOf(runId: string, cursor: string): CommitUpdate {
+  function commitOf(runId: string, cursor: string, commitSeq = 1): CommitUpdate {
     return {
       runId,
       cursor,
       cursorField: "SystemModstamp",
       manifestKey: `data/Account/dt=2026-03-01/run=${runId}/_manifest.json`,
       committedAt: "2026-03-01T10:05:00.000Z",
+      commitSeq,
     };
   }
 
@@ -140,6 +141,7 @@ describe("DynamoStateStore", () => {
         lastStatus: "succeeded",
         lastManifestKey: "data/Account/dt=2026-03-01/run=r-1/_manifest.json",
         lastCommittedAt: "2026-03-01T10:05:00.000Z",
+        commitSeq: 1,
       });
       expect(next.leaseHolder).toBe("r-2");
     });
@@ -171,7 +173,11 @@ describe("DynamoStateStore", () => {
       await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
 
       // Act
-      await store.commit(key, "r-2", { ...commitOf("r-2", ""), cursor: undefined, cursorField: undefined });
+      await store.commit(key, "r-2", {
+        ...commitOf("r-2", "", 2),
+        cursor: undefined,
+        cursorField: undefined,
+      });
 
       // Assess
       const state = await store.get(key);
@@ -213,6 +219,120 @@ describe("DynamoStateStore", () => {
 
       // Assess
       expect(await store.get(key)).toEqual(before);
+    });
+  });
+
+  describe("commit sequence", () => {
+    it("numbers commits one by one and refuses a number that is not the next", async () => {
+      // Prepare
+      const key = freshStream();
+      await store.acquireLease(key, "r-1", 15 * MINUTE, T0);
+      await store.commit(key, "r-1", commitOf("r-1", "2026-03-01T09:55:00.000Z", 1));
+      await store.acquireLease(key, "r-2", 15 * MINUTE, T0 + MINUTE);
+      const before = await store.get(key);
+
+      // Act
+      const skipping = store.commit(key, "r-2", commitOf("r-2", "2026-03-01T10:10:00.000Z", 3));
+      const repeating = store.commit(key, "r-2", commitOf("r-2", "2026-03-01T10:10:00.000Z", 1));
+
+      // Assess
+      await expect(skipping).rejects.toThrow(
+        "Account: commit 3 expected the stream's last commit to be 2 but it is 1; nothing was committed",
+      );
+      await expect(repeating).rejects.toBeInstanceOf(LeaseConflictError);
+      expect(await store.get(key)).toEqual(before);
+      await store.commit(key, "r-2", commitOf("r-2", "2026-03-01T10:10:00.000Z", 2));
+      expect((await store.get(key))?.commitSeq).toBe(2);
+    });
+  });
+
+  describe("merge watermark", () => {
+    async function committed(seq: number): Promise<StreamKey> {
+      const key = freshStream();
+      for (let n = 1; n <= seq; n++) {
+        await store.acquireLease(key, `r-${n}`, 15 * MINUTE, T0);
+        await store.commit(key, `r-${n}`, commitOf(`r-${n}`, "2026-03-01T09:55:00.000Z", n));
+      }
+      return key;
+    }
+
+    it("claims a merge from the watermark, then advances it and frees the claim", async () => {
+      // Prepare
+      const key = await committed(3);
+
+      // Act
+      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 3 }, 15 * MINUTE, T0);
+      const claimed = await store.get(key);
+      await store.advanceMerged(key, { holder: "m-1", fromSeq: 0, toSeq: 3 }, "2026-03-01T10:06:00.000Z");
+
+      // Assess
+      expect(claimed).toMatchObject({ mergeHolder: "m-1", mergeExpiresAt: T0 + 15 * MINUTE, mergeToSeq: 3 });
+      expect(claimed?.mergedSeq).toBeUndefined();
+      const state = await store.get(key);
+      expect(state).toMatchObject({ mergedSeq: 3, lastMergedAt: "2026-03-01T10:06:00.000Z", commitSeq: 3 });
+      expect(state?.mergeHolder).toBeUndefined();
+      expect(state?.mergeToSeq).toBeUndefined();
+    });
+
+    it("never advances twice: the second advance finds the watermark moved", async () => {
+      // Prepare
+      const key = await committed(2);
+      const claim = { holder: "m-1", fromSeq: 0, toSeq: 2 };
+      await store.claimMerge(key, claim, 15 * MINUTE, T0);
+      await store.advanceMerged(key, claim, "2026-03-01T10:06:00.000Z");
+
+      // Act
+      const again = store.advanceMerged(key, claim, "2026-03-01T10:07:00.000Z");
+      const stale = store.claimMerge(key, { holder: "m-2", fromSeq: 0, toSeq: 2 }, 15 * MINUTE, T0);
+
+      // Assess
+      await expect(again).rejects.toThrow(
+        "Account: run m-1 could not advance the watermark from 0 to 2: it is 2 and the merge lease is free",
+      );
+      await expect(stale).rejects.toThrow("Account: run m-2 cannot merge: the watermark moved from 0 to 2");
+      expect((await store.get(key))?.mergedSeq).toBe(2);
+    });
+
+    it("refuses a second merge while one holds the lease, until it expires", async () => {
+      // Prepare
+      const key = await committed(1);
+      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0);
+
+      // Act
+      const second = await store
+        .claimMerge(key, { holder: "m-2", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + MINUTE)
+        .catch((error: unknown) => error);
+      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + 2 * MINUTE);
+      const renewed = await store.get(key);
+      await store.claimMerge(key, { holder: "m-3", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + 18 * MINUTE);
+
+      // Assess
+      expect(second).toBeInstanceOf(LeaseConflictError);
+      expect((second as Error).message).toBe(
+        "Account: run m-2 cannot merge: run m-1 is merging it (lease until 2026-03-01T10:15:00.000Z)",
+      );
+      expect(renewed?.mergeExpiresAt).toBe(T0 + 17 * MINUTE);
+      expect((await store.get(key))?.mergeHolder).toBe("m-3");
+    });
+
+    it("releases a failed merge keeping the watermark and recording why", async () => {
+      // Prepare
+      const key = await committed(2);
+      const first = { holder: "m-1", fromSeq: 0, toSeq: 1 };
+      await store.claimMerge(key, first, 15 * MINUTE, T0);
+      await store.advanceMerged(key, first, "2026-03-01T10:06:00.000Z");
+      await store.claimMerge(key, { holder: "m-2", fromSeq: 1, toSeq: 2 }, 15 * MINUTE, T0);
+
+      // Act
+      await store.releaseMerge(key, "m-9", "not mine");
+      const untouched = await store.get(key);
+      await store.releaseMerge(key, "m-2", "the query failed");
+
+      // Assess
+      expect(untouched?.mergeHolder).toBe("m-2");
+      const state = await store.get(key);
+      expect(state).toMatchObject({ mergedSeq: 1, lastMergeError: "the query failed" });
+      expect(state?.mergeHolder).toBeUndefined();
     });
   });
 
