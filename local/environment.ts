@@ -4,6 +4,7 @@
  * to the embedded S3 / DynamoDB / Secrets Manager (or to real AWS when a bucket and table are named).
  * The command line, the end-to-end tests and the benchmarks all start here.
  */
+import { join } from "node:path";
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -16,6 +17,7 @@ import { parseSettings } from "../functions/core/settings";
 import { createRuntime, type Runtime, type RuntimeConfig } from "../functions/runtime/runtime";
 import { DEFAULT_API_VERSION } from "../functions/salesforce/client";
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_STATE_TABLE, type LocalAws, startLocalAws } from "./aws/local-aws";
+import type { DuckDbLakeEngine } from "./lake/duckdb-engine";
 
 export interface LocalEnvironmentOptions {
   /** State folder for the embedded services (`.saddledata/`); in memory when absent. */
@@ -37,6 +39,8 @@ export interface LocalEnvironmentOptions {
   prefix?: string;
   apiVersion?: string;
   log?: Log;
+  /** Where the local lake keeps downloaded files (default: `<directory>/lake-cache`, else a temporary folder). */
+  lakeCacheDir?: string;
 }
 
 export interface LocalEnvironment {
@@ -96,16 +100,33 @@ export async function startLocalEnvironment(
       apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
       settings,
     };
+    let lake: DuckDbLakeEngine | undefined;
+    const lakeCacheDir =
+      options.lakeCacheDir ?? (options.directory ? join(options.directory, "lake-cache") : undefined);
     const runtime = createRuntime(config, {
       clients,
       ...(options.log ? { log: options.log } : {}),
       ...(options.secrets ? { secrets: options.secrets } : {}),
+      // The lake engine on one machine: DuckDB over the bucket, loaded only when a merge needs it.
+      lake: async (built) => {
+        const { DuckDbLakeEngine } = await import("./lake/duckdb-engine");
+        lake = new DuckDbLakeEngine({
+          store: built.store,
+          state: built.state,
+          layout: built.layout,
+          connection: built.config.connection,
+          log: built.log,
+          ...(lakeCacheDir === undefined ? {} : { cacheDir: lakeCacheDir }),
+        });
+        return lake;
+      },
     });
     return {
       runtime,
       clients,
       aws,
       async stop() {
+        await lake?.close();
         clients.s3.destroy();
         clients.dynamodb.destroy();
         clients.secretsManager.destroy();

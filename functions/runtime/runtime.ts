@@ -4,6 +4,7 @@ import { DynamoStateStore } from "../aws/dynamo-state-store";
 import { S3ObjectStore } from "../aws/s3-object-store";
 import { SecretsManagerSecretSource } from "../aws/secrets-manager-secret-source";
 import { ENV } from "../contract";
+import type { LakeEngine } from "../core/lake/lake-engine";
 import { Layout } from "../core/layout";
 import type { Log, ObjectStore, SecretSource, StateStore } from "../core/ports";
 import { type ConnectorSettings, parseSettings } from "../core/settings";
@@ -64,12 +65,16 @@ export interface Runtime {
   salesforce(): Promise<SalesforceClient>;
   /** Any bucket (a load may be started for a file in another bucket). */
   storeFor(bucket: string): ObjectStore;
+  /** The engine that runs the lake's SQL (built on first use, then reused). */
+  lake(): Promise<LakeEngine>;
 }
 
 export interface RuntimeOptions {
   clients?: AwsClients;
   secrets?: SecretSource;
   log?: Log;
+  /** Builds the lake engine from the runtime (local mode: DuckDB over the bucket). */
+  lake?: (runtime: Runtime) => LakeEngine | Promise<LakeEngine>;
 }
 
 export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {}): Runtime {
@@ -86,7 +91,8 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
     return store;
   };
   let cached: { fingerprint: string; client: SalesforceClient } | undefined;
-  return {
+  let lake: Promise<LakeEngine> | undefined;
+  const runtime: Runtime = {
     config,
     layout: new Layout(config.prefix),
     store: storeFor(config.bucket),
@@ -112,5 +118,23 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
       }
       return cached.client;
     },
+    lake() {
+      const build = options.lake;
+      if (build === undefined) {
+        return Promise.reject(
+          new ConfigurationError(
+            "No lake engine is configured for this runtime: the lake's merge needs one (DuckDB on one machine, Athena in AWS).",
+          ),
+        );
+      }
+      lake ??= Promise.resolve()
+        .then(() => build(runtime))
+        .catch((error: unknown) => {
+          lake = undefined;
+          throw error;
+        });
+      return lake;
+    },
   };
+  return runtime;
 }

@@ -55,6 +55,14 @@ const CASES: Case[] = [
   { file: "functions/runtime/a.ts", from: "../../lib/config", forbidden: true },
   { file: "functions/load/handler.ts", from: "../../local/environment", forbidden: true },
   { file: "functions/contract.ts", from: "../test/support/harness", forbidden: true },
+  // DuckDB is local mode's lake engine: no code that runs in a Lambda loads it.
+  { file: "functions/lake/handler.ts", from: "@duckdb/node-api", forbidden: true },
+  { file: "functions/core/lake/a.ts", from: "@duckdb/node-api", forbidden: true },
+  { file: "functions/runtime/a.ts", from: "@duckdb/node-api", forbidden: true },
+  { file: "functions/lake/handler.ts", from: "../../local/lake/duckdb-engine", forbidden: true },
+  { file: "functions/core/a.ts", from: "../lake/handler", forbidden: true },
+  { file: "functions/lake/handler.ts", from: "../core/lake/merge", forbidden: false },
+  { file: "local/lake/a.ts", from: "@duckdb/node-api", forbidden: false },
   // The emulator stands alone.
   { file: "emulator/http/a.ts", from: "../../functions/errors", forbidden: true },
   { file: "emulator/a.ts", from: "../functions/core/formats/load/values", forbidden: true },

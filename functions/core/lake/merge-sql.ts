@@ -1,0 +1,80 @@
+/**
+ * The MERGE that brings a stream's current-state table up to date with committed runs: one statement,
+ * the same text for Athena (engine v3, Trino, over Iceberg) and DuckDB, so it uses only what both accept
+ * (MERGE INTO … USING (subquery) … WHEN [NOT] MATCHED [AND …], row_number() OVER, a VALUES table with
+ * column aliases, double-quoted identifiers).
+ *
+ * The source holds one row per Id, as MERGE requires: the latest version across the runs merged, by
+ * the runs' commit order, then the cursor field. A row flagged IsDeleted deletes; others update or
+ * insert every column of the stream.
+ */
+import { ConfigurationError } from "../../errors";
+import type { CatalogStream } from "../catalog";
+import { changeLogTableName, currentTableName } from "./athena-requests";
+import { lakeColumnName, lakeColumns } from "./lake-names";
+
+/** A committed run to merge, with its number in the stream's commit sequence. */
+export interface MergeRun {
+  runId: string;
+  seq: number;
+}
+
+/** Merges take at most this many runs each (a catching-up merge takes several). */
+export const MAX_RUNS_PER_MERGE = 100;
+
+/** A double-quoted SQL identifier. */
+export function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A single-quoted SQL string literal. */
+export function sqlString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+export function buildMergeSql(
+  stream: Pick<CatalogStream, "object" | "fields" | "selectFields" | "cursorField" | "hasIsDeleted">,
+  runs: MergeRun[],
+): string {
+  if (runs.length === 0 || runs.length > MAX_RUNS_PER_MERGE) {
+    throw new ConfigurationError(
+      `${stream.object}: a merge takes 1 to ${MAX_RUNS_PER_MERGE} runs, not ${runs.length}`,
+      { object: stream.object },
+    );
+  }
+  const columns = lakeColumns(stream).map((column) => quoteIdentifier(column.name));
+  const id = quoteIdentifier(lakeColumnName("Id"));
+  if (!columns.includes(id)) {
+    throw new ConfigurationError(`${stream.object} has no Id field to merge on`, { object: stream.object });
+  }
+  const deleted =
+    stream.hasIsDeleted && stream.selectFields.includes("IsDeleted")
+      ? `coalesce(s.${quoteIdentifier(lakeColumnName("IsDeleted"))}, false)`
+      : undefined;
+  const order = [`r."seq" DESC`];
+  if (stream.cursorField)
+    order.push(`c.${quoteIdentifier(lakeColumnName(stream.cursorField))} DESC NULLS LAST`);
+  const values = runs.map((run) => `(${sqlString(run.runId)}, ${Math.trunc(run.seq)})`).join(", ");
+  const runList = runs.map((run) => sqlString(run.runId)).join(", ");
+  const updated = columns.filter((column) => column !== id);
+  return [
+    `MERGE INTO ${quoteIdentifier(currentTableName(stream.object))} AS t`,
+    "USING (",
+    `  SELECT ${columns.join(", ")}`,
+    "  FROM (",
+    `    SELECT ${columns.map((column) => `c.${column}`).join(", ")},`,
+    `      row_number() OVER (PARTITION BY c.${id} ORDER BY ${order.join(", ")}) AS "_rank"`,
+    `    FROM ${quoteIdentifier(changeLogTableName(stream.object))} AS c`,
+    `    JOIN (VALUES ${values}) AS r ("run_id", "seq") ON c."run" = r."run_id"`,
+    `    WHERE c."run" IN (${runList})`,
+    "  ) AS ranked",
+    `  WHERE "_rank" = 1`,
+    ") AS s",
+    `ON t.${id} = s.${id}`,
+    ...(deleted === undefined ? [] : [`WHEN MATCHED AND ${deleted} THEN DELETE`]),
+    ...(updated.length === 0
+      ? []
+      : [`WHEN MATCHED THEN UPDATE SET ${updated.map((column) => `${column} = s.${column}`).join(", ")}`]),
+    `WHEN NOT MATCHED${deleted === undefined ? "" : ` AND NOT ${deleted}`} THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((column) => `s.${column}`).join(", ")})`,
+  ].join("\n");
+}

@@ -1,0 +1,189 @@
+/**
+ * The merge step, engine-agnostic: after an object's commit, bring its current-state table up to date
+ * with every committed run after the watermark, in commit order, with one MERGE per batch of runs.
+ *
+ * `startLakeMerge` reads the watermark and the commit index after it, claims the merge (one per stream
+ * at a time, from this watermark only), makes the tables and the runs' partitions exist, builds the SQL
+ * and starts it; `checkLakeMerge` polls it and, once it succeeded, advances the watermark with a write
+ * that requires the previous value, then goes on with any runs committed since. A failed statement
+ * releases the claim, leaves the watermark where it was (the next merge catches up) and is thrown, so it
+ * is reported, never skipped. Nothing to merge: done, no statement.
+ */
+import { describeError, JobFailedError, LeaseConflictError } from "../../errors";
+import { readStream } from "../catalog-store";
+import type { Layout } from "../layout";
+import type { Log, MergeClaim, ObjectStore, StateStore, StreamKey } from "../ports";
+import { readCommitPointers } from "./commit-index";
+import type { LakeEngine } from "./lake-engine";
+import { buildMergeSql, MAX_RUNS_PER_MERGE } from "./merge-sql";
+
+export interface LakeDeps {
+  engine: LakeEngine;
+  store: ObjectStore;
+  state: StateStore;
+  layout: Layout;
+  connection: string;
+  log: Log;
+  /** Local clock (epoch ms), for the merge lease. */
+  now?: () => number;
+  /** How long a merge claim lasts without a poll renewing it (default 15 minutes). */
+  leaseMs?: number;
+}
+
+/** One object's merge, as the sync state machine starts it after "Commit object". */
+export interface MergeTask {
+  runId: string;
+  object: string;
+  catalogKey: string;
+}
+
+/** The continuation the merge and check actions return (small: it rides in the execution's state). */
+export interface MergeState extends MergeTask {
+  /** `running`: wait `waitSeconds`, then check. `done`: the table holds every committed run. */
+  status: "running" | "done";
+  /** The statement in flight. Absent while waiting for another merge of the stream to finish. */
+  queryId?: string;
+  /** The batch in flight: commits `fromSeq + 1` through `toSeq`. */
+  fromSeq?: number;
+  toSeq?: number;
+  /** The watermark as this step last saw or set it. */
+  mergedSeq: number;
+  /** Runs this step merged so far. */
+  runs: number;
+  /** The other merge this one waits for, when the stream's merge lease is taken. */
+  waitingFor?: string;
+  polls: number;
+  waitSeconds: number;
+}
+
+const DEFAULT_LEASE_MS = 15 * 60_000;
+const FIRST_WAIT_SECONDS = 2;
+const MAX_WAIT_SECONDS = 30;
+
+function waitAfter(polls: number): number {
+  return Math.min(MAX_WAIT_SECONDS, FIRST_WAIT_SECONDS * 2 ** Math.min(Math.max(polls - 1, 0), 5));
+}
+
+function keyOf(deps: LakeDeps, object: string): StreamKey {
+  return { connection: deps.connection, object };
+}
+
+function claimOf(state: MergeState): MergeClaim {
+  return { holder: state.runId, fromSeq: state.fromSeq ?? 0, toSeq: state.toSeq ?? 0 };
+}
+
+function taskOf(state: MergeTask): MergeTask {
+  return { runId: state.runId, object: state.object, catalogKey: state.catalogKey };
+}
+
+/** Start merging the runs after the watermark (or answer done when there are none). */
+export async function startLakeMerge(
+  deps: LakeDeps,
+  task: MergeTask,
+  progress: { runs: number; polls: number } = { runs: 0, polls: 0 },
+): Promise<MergeState> {
+  const now = deps.now ?? Date.now;
+  const key = keyOf(deps, task.object);
+  const stream = await deps.state.get(key);
+  const committed = stream?.commitSeq ?? 0;
+  const merged = stream?.mergedSeq ?? 0;
+  const base = { ...taskOf(task), mergedSeq: merged, runs: progress.runs, polls: progress.polls };
+  if (committed <= merged) {
+    deps.log.info("lake: up to date", { object: task.object, mergedSeq: merged, runs: progress.runs });
+    return { ...base, status: "done", waitSeconds: 0 };
+  }
+  const claim: MergeClaim = {
+    holder: task.runId,
+    fromSeq: merged,
+    toSeq: Math.min(committed, merged + MAX_RUNS_PER_MERGE),
+  };
+  try {
+    await deps.state.claimMerge(key, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+  } catch (error) {
+    if (!(error instanceof LeaseConflictError)) throw error;
+    // Another merge of this stream is in flight (or just moved the watermark): wait, then try again.
+    const waitingFor = (await deps.state.get(key))?.mergeHolder ?? "another merge";
+    deps.log.info("lake: waiting for another merge", { object: task.object, waitingFor });
+    return { ...base, status: "running", waitingFor, waitSeconds: waitAfter(progress.polls) };
+  }
+  let queryId: string;
+  try {
+    const pointers = await readCommitPointers(
+      deps.store,
+      deps.layout,
+      task.object,
+      claim.fromSeq,
+      claim.toSeq,
+    );
+    // The newest run's catalog version: it has every column the older runs have, and the new ones.
+    const catalog = await readStream(deps.store, pointers.at(-1)?.catalogKey ?? task.catalogKey);
+    await deps.engine.ensureTables(catalog);
+    for (const pointer of pointers) {
+      await deps.engine.addRun(catalog, { runId: pointer.runId, runDate: pointer.runDate });
+    }
+    const sql = buildMergeSql(
+      catalog,
+      pointers.map((pointer) => ({ runId: pointer.runId, seq: pointer.seq })),
+    );
+    queryId = await deps.engine.startMerge(catalog, sql);
+  } catch (error) {
+    await releaseQuietly(deps, key, claim.holder, error);
+    throw error;
+  }
+  deps.log.info("lake: merge started", {
+    object: task.object,
+    queryId,
+    fromSeq: claim.fromSeq,
+    toSeq: claim.toSeq,
+  });
+  return checkLakeMerge(deps, {
+    ...base,
+    status: "running",
+    queryId,
+    fromSeq: claim.fromSeq,
+    toSeq: claim.toSeq,
+    waitSeconds: FIRST_WAIT_SECONDS,
+  });
+}
+
+/** Poll the statement in flight; on success advance the watermark and go on with what is left. */
+export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise<MergeState> {
+  const now = deps.now ?? Date.now;
+  if (state.status === "done") return state;
+  const polls = state.polls + 1;
+  if (state.queryId === undefined) return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
+  const key = keyOf(deps, state.object);
+  const claim = claimOf(state);
+  const status = await deps.engine.status(state.queryId);
+  if (status.state === "running") {
+    // Renew the claim while the statement runs, so no other merge starts from the same watermark.
+    await deps.state.claimMerge(key, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+    return { ...state, polls, waitSeconds: waitAfter(polls) };
+  }
+  if (status.state === "failed") {
+    const message = `${state.object}: the lake merge of commits ${claim.fromSeq + 1}-${claim.toSeq} failed (${state.queryId}): ${status.error}. The watermark stays at ${claim.fromSeq}; the next merge catches up.`;
+    await deps.state.releaseMerge(key, claim.holder, message);
+    throw new JobFailedError(message, { object: state.object });
+  }
+  await deps.state.advanceMerged(key, claim, new Date(now()).toISOString());
+  const runs = state.runs + (claim.toSeq - claim.fromSeq);
+  deps.log.info("lake: merged", {
+    object: state.object,
+    queryId: state.queryId,
+    mergedSeq: claim.toSeq,
+    runs: claim.toSeq - claim.fromSeq,
+  });
+  // Runs committed while this one merged (or beyond this batch) are merged next, by the same step.
+  return startLakeMerge(deps, taskOf(state), { runs, polls });
+}
+
+async function releaseQuietly(deps: LakeDeps, key: StreamKey, holder: string, error: unknown): Promise<void> {
+  try {
+    await deps.state.releaseMerge(key, holder, String(describeError(error).message ?? error));
+  } catch (release) {
+    deps.log.warn("lake: could not release the merge claim", {
+      object: key.object,
+      error: describeError(release),
+    });
+  }
+}

@@ -1,0 +1,141 @@
+// local/lake/: the lake on one machine: embedded DuckDB over the bucket's parts and Parquet tables
+/**
+ * The LakeEngine on one machine: embedded DuckDB over the runtime's object store (the embedded bucket,
+ * or a real one in `--aws` mode). A stream's current-state table is one Parquet object per watermark,
+ * `lake-local/<Object>/<seq>.parquet`: a merge loads the table of the watermark it starts from, runs the
+ * MERGE text core/lake built over a change-log view of the runs being merged, and writes the result as
+ * the table of the watermark it merges through. Only then does the merge step advance the watermark, so
+ * a merge whose advance never happened is simply done again from the old table: never applied twice.
+ *
+ * DuckDB's JSON and Parquet readers are built in (no extension is downloaded; there may be no network).
+ */
+import { randomBytes } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { CatalogStream } from "../../functions/core/catalog";
+import { currentTableName } from "../../functions/core/lake/athena-requests";
+import { readCommitPointers } from "../../functions/core/lake/commit-index";
+import type { LakeEngine, LakeQueryState } from "../../functions/core/lake/lake-engine";
+import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
+import type { Layout } from "../../functions/core/layout";
+import type { Log, ObjectStore, StateStore } from "../../functions/core/ports";
+import { ConfigurationError, describeError } from "../../functions/errors";
+import { createChangeLogView, LakeCache, loadCurrentTable } from "./lake-tables";
+
+export interface DuckDbLakeOptions {
+  store: ObjectStore;
+  state: StateStore;
+  layout: Layout;
+  connection: string;
+  log: Log;
+  /** Where downloaded parts and tables are kept (default: a temporary folder that `close` removes). */
+  cacheDir?: string;
+}
+
+/** A DuckDB database in memory that loads no extension from the network (JSON and Parquet are built in). */
+export async function openDuckDb(): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const instance = await DuckDBInstance.create(":memory:", {
+    autoinstall_known_extensions: "false",
+    autoload_known_extensions: "false",
+  });
+  const connection = await instance.connect();
+  return {
+    connection,
+    close() {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
+}
+
+export class DuckDbLakeEngine implements LakeEngine {
+  private readonly statements = new Map<string, LakeQueryState>();
+  private cache: Promise<{ cache: LakeCache; temporary?: string }> | undefined;
+
+  constructor(private readonly options: DuckDbLakeOptions) {}
+
+  /** The cache of downloaded files (made on first use). */
+  lakeCache(): Promise<LakeCache> {
+    this.cache ??= (async () => {
+      if (this.options.cacheDir !== undefined) {
+        return { cache: new LakeCache(this.options.store, this.options.cacheDir) };
+      }
+      const temporary = await mkdtemp(join(tmpdir(), "saddledata-lake-"));
+      return { cache: new LakeCache(this.options.store, temporary), temporary };
+    })();
+    return this.cache.then((made) => made.cache);
+  }
+
+  /** DuckDB builds both tables from the bucket when a statement runs: nothing to create ahead. */
+  async ensureTables(_stream: CatalogStream): Promise<void> {}
+
+  /** The change-log view reads the parts the runs' manifests name: nothing to register. */
+  async addRun(_stream: CatalogStream, _run: { runId: string; runDate: string }): Promise<void> {}
+
+  /**
+   * Run the merge the stream's claim describes (from its watermark through `mergeToSeq`) and store the
+   * table it makes. Its outcome, success or the statement's error, is what `status` answers.
+   */
+  async startMerge(stream: CatalogStream, sql: string): Promise<string> {
+    const { store, state, layout, connection: connectionName } = this.options;
+    const item = await state.get({ connection: connectionName, object: stream.object });
+    const fromSeq = item?.mergedSeq ?? 0;
+    const toSeq = item?.mergeToSeq;
+    if (item?.mergeHolder === undefined || toSeq === undefined) {
+      throw new ConfigurationError(
+        `${stream.object}: no merge is claimed, so there is no watermark to merge through`,
+        { object: stream.object },
+      );
+    }
+    const queryId = `duckdb-${stream.object}-${fromSeq}-${toSeq}-${randomBytes(4).toString("hex")}`;
+    const cache = await this.lakeCache();
+    const db = await openDuckDb();
+    let output: string | undefined;
+    try {
+      const pointers = await readCommitPointers(store, layout, stream.object, fromSeq, toSeq);
+      await createChangeLogView(db.connection, store, cache, stream, pointers);
+      await loadCurrentTable(
+        db.connection,
+        cache,
+        stream,
+        fromSeq === 0 ? undefined : layout.localLakeTable(stream.object, fromSeq),
+      );
+      await db.connection.run(sql);
+      output = await cache.scratch(`${stream.object}-${toSeq}.parquet`);
+      await db.connection.run(
+        `COPY ${quoteIdentifier(currentTableName(stream.object))} TO ${sqlString(output)} (FORMAT parquet, COMPRESSION zstd)`,
+      );
+      await store.upload(layout.localLakeTable(stream.object, toSeq), createReadStream(output), {
+        contentType: "application/vnd.apache.parquet",
+      });
+      this.statements.set(queryId, { state: "succeeded" });
+    } catch (error) {
+      const message = String(describeError(error).message ?? error);
+      this.options.log.warn("lake: DuckDB merge failed", { object: stream.object, queryId, error: message });
+      this.statements.set(queryId, { state: "failed", error: message });
+    } finally {
+      db.close();
+      if (output !== undefined) await rm(output, { force: true });
+    }
+    return queryId;
+  }
+
+  async status(queryId: string): Promise<LakeQueryState> {
+    return (
+      this.statements.get(queryId) ?? {
+        state: "failed",
+        error: `DuckDB statement ${queryId} is unknown here: the process that ran it has ended`,
+      }
+    );
+  }
+
+  /** Remove the temporary cache folder, if one was made. */
+  async close(): Promise<void> {
+    const made = await this.cache;
+    this.cache = undefined;
+    if (made?.temporary !== undefined) await rm(made.temporary, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,260 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import type { CatalogStream } from "../../../../functions/core/catalog";
+import { writeCommitPointer } from "../../../../functions/core/lake/commit-index";
+import type { LakeEngine, LakeQueryState } from "../../../../functions/core/lake/lake-engine";
+import { checkLakeMerge, type LakeDeps, startLakeMerge } from "../../../../functions/core/lake/merge";
+import { MAX_RUNS_PER_MERGE } from "../../../../functions/core/lake/merge-sql";
+import { Layout } from "../../../../functions/core/layout";
+import { JobFailedError } from "../../../../functions/errors";
+import { smallStream } from "../../../support/lake-streams";
+import { memoryLog } from "../../../support/memory-log";
+import { MemoryObjectStore, MemoryStateStore } from "../../../support/memory-stores";
+
+/** An engine that records what it is asked and answers the statuses a test gives it. */
+class FakeEngine implements LakeEngine {
+  readonly calls: string[] = [];
+  readonly statements: string[] = [];
+  answers: LakeQueryState[] = [];
+
+  async ensureTables(stream: CatalogStream) {
+    this.calls.push(`ensureTables ${stream.object}`);
+  }
+
+  async addRun(_stream: CatalogStream, run: { runId: string; runDate: string }) {
+    this.calls.push(`addRun ${run.runId} ${run.runDate}`);
+  }
+
+  async startMerge(_stream: CatalogStream, sql: string) {
+    this.statements.push(sql);
+    this.calls.push("startMerge");
+    return `q-${this.statements.length}`;
+  }
+
+  async status(queryId: string) {
+    this.calls.push(`status ${queryId}`);
+    return this.answers.shift() ?? { state: "succeeded" };
+  }
+}
+
+const CATALOG_KEY = "catalog/Thing__c/v1.json";
+const KEY = { connection: "test", object: "Thing__c" };
+
+describe("the lake merge step", () => {
+  let store: MemoryObjectStore;
+  let state: MemoryStateStore;
+  let engine: FakeEngine;
+  let deps: LakeDeps;
+  const layout = new Layout("");
+
+  /** Commits `count` more runs the way extract's commit does: pointer, then the sequence. */
+  async function commitRuns(count: number): Promise<void> {
+    for (let n = 0; n < count; n++) {
+      const seq = ((await state.get(KEY))?.commitSeq ?? 0) + 1;
+      const runId = `sync-${seq}`;
+      await writeCommitPointer(store, layout, {
+        seq,
+        object: "Thing__c",
+        runId,
+        runDate: "2026-03-01",
+        manifestKey: layout.manifest("Thing__c", "2026-03-01", runId),
+        catalogKey: CATALOG_KEY,
+        format: "jsonl",
+        committedAt: "2026-03-01T10:00:00.000Z",
+      });
+      await state.acquireLease(KEY, runId, 60_000, 0);
+      await state.commit(KEY, runId, {
+        runId,
+        cursor: undefined,
+        cursorField: undefined,
+        manifestKey: "m",
+        committedAt: "t",
+        commitSeq: seq,
+      });
+    }
+  }
+
+  beforeEach(async () => {
+    store = new MemoryObjectStore();
+    state = new MemoryStateStore();
+    engine = new FakeEngine();
+    await store.put(CATALOG_KEY, JSON.stringify(smallStream()));
+    deps = { engine, store, state, layout, connection: "test", log: memoryLog(), now: () => 1_000 };
+  });
+
+  it("is done without a statement when nothing was committed after the watermark", async () => {
+    // Act
+    const result = await startLakeMerge(deps, {
+      runId: "sync-9",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+
+    // Assess
+    expect(result).toMatchObject({ status: "done", mergedSeq: 0, runs: 0 });
+    expect(engine.calls).toEqual([]);
+  });
+
+  it("merges every run after the watermark in one statement and advances the watermark", async () => {
+    // Prepare
+    await commitRuns(3);
+
+    // Act
+    const result = await startLakeMerge(deps, {
+      runId: "sync-3",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+
+    // Assess
+    expect(engine.calls).toEqual([
+      "ensureTables Thing__c",
+      "addRun sync-1 2026-03-01",
+      "addRun sync-2 2026-03-01",
+      "addRun sync-3 2026-03-01",
+      "startMerge",
+      "status q-1",
+    ]);
+    expect(engine.statements[0]).toContain(`(VALUES ('sync-1', 1), ('sync-2', 2), ('sync-3', 3))`);
+    expect(result).toMatchObject({ status: "done", mergedSeq: 3, runs: 3 });
+    expect(await state.get(KEY)).toMatchObject({ mergedSeq: 3, commitSeq: 3 });
+    expect((await state.get(KEY))?.mergeHolder).toBeUndefined();
+  });
+
+  it("waits while the statement runs, renewing its claim, then advances", async () => {
+    // Prepare
+    await commitRuns(1);
+    engine.answers = [{ state: "running" }, { state: "running" }];
+
+    // Act
+    const started = await startLakeMerge(deps, {
+      runId: "sync-1",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+    const polled = await checkLakeMerge(deps, started);
+    const claim = await state.get(KEY);
+    const finished = await checkLakeMerge(deps, polled);
+
+    // Assess
+    expect(started).toMatchObject({
+      status: "running",
+      queryId: "q-1",
+      fromSeq: 0,
+      toSeq: 1,
+      waitSeconds: 2,
+    });
+    expect(polled).toMatchObject({ status: "running", queryId: "q-1", polls: 2, waitSeconds: 4 });
+    expect(claim).toMatchObject({ mergeHolder: "sync-1", mergeToSeq: 1 });
+    expect(finished).toMatchObject({ status: "done", mergedSeq: 1, runs: 1 });
+  });
+
+  it("never applies a merge twice: a repeated check finds the watermark already past it", async () => {
+    // Prepare
+    await commitRuns(2);
+    engine.answers = [{ state: "running" }];
+    const started = await startLakeMerge(deps, {
+      runId: "sync-2",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+    await checkLakeMerge(deps, started);
+
+    // Act
+    const repeated = checkLakeMerge(deps, started);
+    const again = await startLakeMerge(deps, {
+      runId: "sync-2",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+
+    // Assess
+    await expect(repeated).rejects.toThrow("could not advance the watermark");
+    expect(again).toMatchObject({ status: "done", mergedSeq: 2, runs: 0 });
+    expect(engine.statements).toHaveLength(1);
+  });
+
+  it("reports a failed statement, leaves the watermark, and the next merge catches up", async () => {
+    // Prepare
+    await commitRuns(1);
+    engine.answers = [{ state: "failed", error: "Binder Error: no column x" }];
+
+    // Act
+    const failed = startLakeMerge(deps, { runId: "sync-1", object: "Thing__c", catalogKey: CATALOG_KEY });
+
+    // Assess
+    await expect(failed).rejects.toBeInstanceOf(JobFailedError);
+    await expect(
+      startLakeMerge(deps, { runId: "sync-1", object: "Thing__c", catalogKey: CATALOG_KEY }),
+    ).resolves.toMatchObject({ status: "done", mergedSeq: 1, runs: 1 });
+    expect(engine.statements).toHaveLength(2);
+    expect((await state.get(KEY))?.lastMergeError).toBeUndefined();
+  });
+
+  it("says why a statement failed and keeps the reason on the stream", async () => {
+    // Prepare
+    await commitRuns(2);
+    engine.answers = [{ state: "failed", error: "Binder Error: no column x" }];
+
+    // Act
+    const error = (await startLakeMerge(deps, {
+      runId: "sync-2",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    }).catch((caught: unknown) => caught)) as Error;
+
+    // Assess
+    expect(error.message).toBe(
+      "Thing__c: the lake merge of commits 1-2 failed (q-1): Binder Error: no column x. The watermark stays at 0; the next merge catches up.",
+    );
+    expect(await state.get(KEY)).toMatchObject({ lastMergeError: error.message });
+    expect((await state.get(KEY))?.mergedSeq).toBeUndefined();
+  });
+
+  it("waits for another merge of the stream, then merges what is left", async () => {
+    // Prepare
+    await commitRuns(2);
+    await state.claimMerge(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 1_000);
+
+    // Act
+    const waiting = await startLakeMerge(deps, {
+      runId: "sync-2",
+      object: "Thing__c",
+      catalogKey: CATALOG_KEY,
+    });
+    await state.advanceMerged(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, "t");
+    const resumed = await checkLakeMerge(deps, waiting);
+
+    // Assess
+    expect(waiting).toMatchObject({ status: "running", waitingFor: "sync-other" });
+    expect(waiting.queryId).toBeUndefined();
+    expect(resumed).toMatchObject({ status: "done", mergedSeq: 2, runs: 1 });
+    expect(engine.statements[0]).toContain(`(VALUES ('sync-2', 2))`);
+  });
+
+  it("catches up a long backlog in batches", async () => {
+    // Prepare
+    await commitRuns(MAX_RUNS_PER_MERGE + 5);
+
+    // Act
+    const result = await startLakeMerge(deps, { runId: "x", object: "Thing__c", catalogKey: CATALOG_KEY });
+
+    // Assess
+    expect(result).toMatchObject({ status: "done", mergedSeq: MAX_RUNS_PER_MERGE + 5, runs: 105 });
+    expect(engine.statements).toHaveLength(2);
+  });
+
+  it("names a missing commit pointer instead of skipping the run", async () => {
+    // Prepare
+    await commitRuns(2);
+    store.objects.delete(layout.commitPointer("Thing__c", 1));
+
+    // Act
+    const merging = startLakeMerge(deps, { runId: "sync-2", object: "Thing__c", catalogKey: CATALOG_KEY });
+
+    // Assess
+    await expect(merging).rejects.toThrow(
+      "Thing__c: commit 1 has no pointer at data/Thing__c/_commits/0000000001.json",
+    );
+    expect(await state.get(KEY)).not.toHaveProperty("mergeHolder");
+  });
+});
