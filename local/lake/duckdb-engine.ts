@@ -113,7 +113,8 @@ export class DuckDbLakeEngine implements LakeEngine {
       });
       this.statements.set(queryId, { state: "succeeded" });
     } catch (error) {
-      const message = String(describeError(error).message ?? error);
+      // DuckDB's messages point at the SQL over several lines; one line suits a log and a state item.
+      const message = String(describeError(error).message ?? error).replace(/\s*\n\s*/g, " ");
       this.options.log.warn("lake: DuckDB merge failed", { object: stream.object, queryId, error: message });
       this.statements.set(queryId, { state: "failed", error: message });
     } finally {

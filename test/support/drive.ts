@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract/extract-state";
+import type { MergeState, MergeTask } from "../../functions/core/lake/merge";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { describeError } from "../../functions/errors";
 import { extractHandler } from "../../functions/extract/handler";
+import { lakeHandler } from "../../functions/lake/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 
 export interface DriveOptions {
@@ -76,4 +78,18 @@ export async function driveSync(
   const out = new Map<string, ExtractSummary>();
   for (const task of discovered.tasks) out.set(task.object, await driveExtract(runtime, task, options));
   return out;
+}
+
+/**
+ * Drive one object's lake merge as the sync state machine will after "Commit object": merge, then
+ * check (after the continuation's wait) until done, calling the real handler.
+ */
+export async function driveMerge(runtime: Runtime, task: MergeTask): Promise<MergeState> {
+  let state = (await lakeHandler.invoke({ action: "merge", task }, runtime)) as MergeState;
+  for (let steps = 0; state.status === "running"; steps++) {
+    if (steps >= 1_000) throw new Error("the merge did not finish in 1,000 checks");
+    await sleep(Math.min(50, state.waitSeconds * 10));
+    state = (await lakeHandler.invoke({ action: "check", state }, runtime)) as MergeState;
+  }
+  return state;
 }

@@ -1,0 +1,70 @@
+/**
+ * The whole local lake in one DuckDB connection, for SQL by hand (`saddledata query`): every stream
+ * with a committed run gets its change log `<object>_changes` (every run committed so far) and its
+ * current-state table `<object>` as merged through its watermark (empty before its first merge).
+ */
+
+import type { DuckDBConnection } from "@duckdb/node-api";
+import { readStream } from "../../functions/core/catalog-store";
+import { changeLogTableName, currentTableName } from "../../functions/core/lake/athena-requests";
+import { readCommitPointers } from "../../functions/core/lake/commit-index";
+import type { Layout } from "../../functions/core/layout";
+import type { ObjectStore, StateStore } from "../../functions/core/ports";
+import { openDuckDb } from "./duckdb-engine";
+import { createChangeLogView, type LakeCache, loadCurrentTable } from "./lake-tables";
+
+export interface LakeTableInfo {
+  object: string;
+  /** The current-state table and the change log, by their SQL names. */
+  table: string;
+  changes: string;
+  /** Runs committed, and merged into the current-state table. */
+  commitSeq: number;
+  mergedSeq: number;
+}
+
+export interface LocalLake {
+  connection: DuckDBConnection;
+  tables: LakeTableInfo[];
+  close(): void;
+}
+
+export async function openLocalLake(input: {
+  store: ObjectStore;
+  state: StateStore;
+  layout: Layout;
+  connection: string;
+  cache: LakeCache;
+}): Promise<LocalLake> {
+  const streams = (await input.state.list(input.connection)).filter((stream) => (stream.commitSeq ?? 0) > 0);
+  const db = await openDuckDb();
+  const tables: LakeTableInfo[] = [];
+  try {
+    for (const item of streams) {
+      const commitSeq = item.commitSeq ?? 0;
+      const mergedSeq = item.mergedSeq ?? 0;
+      const pointers = await readCommitPointers(input.store, input.layout, item.object, 0, commitSeq);
+      const newest = pointers.at(-1);
+      if (newest === undefined) continue;
+      const stream = await readStream(input.store, newest.catalogKey);
+      await createChangeLogView(db.connection, input.store, input.cache, stream, pointers);
+      await loadCurrentTable(
+        db.connection,
+        input.cache,
+        stream,
+        mergedSeq === 0 ? undefined : input.layout.localLakeTable(item.object, mergedSeq),
+      );
+      tables.push({
+        object: item.object,
+        table: currentTableName(item.object),
+        changes: changeLogTableName(item.object),
+        commitSeq,
+        mergedSeq,
+      });
+    }
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return { connection: db.connection, tables, close: () => db.close() };
+}

@@ -1,0 +1,178 @@
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { CommitPointer } from "../../../functions/core/lake/commit-index";
+import { Layout } from "../../../functions/core/layout";
+import { openDuckDb } from "../../../local/lake/duckdb-engine";
+import { createChangeLogView, LakeCache, loadCurrentTable } from "../../../local/lake/lake-tables";
+import { jsonValue, textValue } from "../../../local/lake/sql-values";
+import { smallStream } from "../../support/lake-streams";
+import { MemoryObjectStore } from "../../support/memory-stores";
+
+const layout = new Layout("");
+
+function pointer(seq: number, runId: string, runDate: string): CommitPointer {
+  return {
+    seq,
+    object: "Thing__c",
+    runId,
+    runDate,
+    manifestKey: layout.manifest("Thing__c", runDate, runId),
+    catalogKey: "catalog/Thing__c/v1.json",
+    format: "jsonl",
+    committedAt: "2026-03-01T10:00:00.000Z",
+  };
+}
+
+describe("the local lake's tables", () => {
+  let dir: string;
+  let store: MemoryObjectStore;
+  let cache: LakeCache;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lake-tables-"));
+    store = new MemoryObjectStore();
+    cache = new LakeCache(store, join(dir, "cache"));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("reads JSON-lines and Parquet parts the manifests name, typed, with run and date; never other parts", async () => {
+    // Prepare: run 1 landed JSON lines; run 2 landed Parquet (lower-case columns, _run_id, one field missing).
+    const jsonPart = layout.part("Thing__c", "2026-03-01", "sync-1", "j1", 0);
+    await store.put(
+      jsonPart,
+      gzipSync(
+        '{"Id":"A","IsDeleted":false,"Name":"Ann","Amount__c":12345678.91,"Employees__c":9007199254740993,"Since__c":"2020-02-29","SystemModstamp":"2026-03-01T09:00:00.000Z"}\n',
+      ),
+    );
+    await store.put(
+      layout.part("Thing__c", "2026-03-01", "sync-1", "j0", 0),
+      gzipSync(`${JSON.stringify({ Id: "FAILED-ATTEMPT" })}\n`),
+    );
+    const parquetKey = "data/Thing__c/dt=2026-03-02/run=sync-2/part-p1-00000.parquet";
+    const scratch = join(dir, "part.parquet");
+    const db = await openDuckDb();
+    await db.connection.run(
+      `COPY (SELECT 'B' AS id, true AS isdeleted, 'Bea' AS name, 2.5::DECIMAL(18,2) AS amount__c, TIMESTAMP '2026-03-02 09:00:00.5' AS systemmodstamp, 'sync-2' AS _run_id) TO '${scratch}' (FORMAT parquet)`,
+    );
+    await store.put(parquetKey, await readFile(scratch));
+    await store.put(
+      pointer(1, "sync-1", "2026-03-01").manifestKey,
+      JSON.stringify({ parts: [{ key: jsonPart }] }),
+    );
+    await store.put(
+      pointer(2, "sync-2", "2026-03-02").manifestKey,
+      JSON.stringify({ parts: [{ key: parquetKey }] }),
+    );
+
+    try {
+      // Act
+      await createChangeLogView(db.connection, store, cache, smallStream(), [
+        pointer(1, "sync-1", "2026-03-01"),
+        pointer(2, "sync-2", "2026-03-02"),
+      ]);
+      const result = await db.connection.runAndReadAll("SELECT * FROM thing__c_changes ORDER BY id");
+      const rows = result
+        .getRowObjects()
+        .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, textValue(v)])));
+
+      // Assess
+      expect(result.columnNames()).toEqual([
+        "id",
+        "isdeleted",
+        "name",
+        "amount__c",
+        "employees__c",
+        "since__c",
+        "systemmodstamp",
+        "_run_id",
+        "dt",
+        "run",
+      ]);
+      expect(rows).toEqual([
+        {
+          id: "A",
+          isdeleted: "false",
+          name: "Ann",
+          amount__c: "12345678.91",
+          employees__c: "9007199254740993",
+          since__c: "2020-02-29",
+          systemmodstamp: "2026-03-01T09:00:00.000Z",
+          _run_id: "sync-1",
+          dt: "2026-03-01",
+          run: "sync-1",
+        },
+        {
+          id: "B",
+          isdeleted: "true",
+          name: "Bea",
+          amount__c: "2.50",
+          employees__c: "NULL",
+          since__c: "NULL",
+          systemmodstamp: "2026-03-02T09:00:00.500Z",
+          _run_id: "sync-2",
+          dt: "2026-03-02",
+          run: "sync-2",
+        },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("loads a current-state table from Parquet and adds the columns of fields added since", async () => {
+    // Prepare
+    const db = await openDuckDb();
+    const scratch = join(dir, "current.parquet");
+    await db.connection.run(`COPY (SELECT 'A' AS id, 'Ann' AS name) TO '${scratch}' (FORMAT parquet)`);
+    await store.put(layout.localLakeTable("Thing__c", 3), await readFile(scratch));
+
+    try {
+      // Act
+      await loadCurrentTable(db.connection, cache, smallStream(), layout.localLakeTable("Thing__c", 3));
+      const described = await db.connection.runAndReadAll("DESCRIBE thing__c");
+
+      // Assess
+      expect(described.getRowObjectsJS().map((row) => `${row.column_name} ${row.column_type}`)).toEqual([
+        "id VARCHAR",
+        "name VARCHAR",
+        "isdeleted BOOLEAN",
+        "amount__c DECIMAL(18,2)",
+        "employees__c BIGINT",
+        "since__c DATE",
+        "systemmodstamp TIMESTAMP",
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("writes values JSON-safe: every digit of integers and decimals, ISO dates and timestamps", async () => {
+    // Prepare
+    const db = await openDuckDb();
+    try {
+      const result = await db.connection.runAndReadAll(
+        `SELECT 12345678901234567::BIGINT AS b, 12345678901234567.89::DECIMAL(38,2) AS d, 'NaN'::DOUBLE AS n, DATE '2024-04-16' AS day, TIMESTAMP '2024-04-16 19:00:00' AS ts, TIMESTAMP '1969-12-31 23:59:59.999999' AS old, [1, 2] AS l, NULL AS nothing`,
+      );
+
+      // Act
+      const json = JSON.stringify(
+        Object.fromEntries(
+          Object.entries(result.getRowObjects()[0] ?? {}).map(([k, v]) => [k, jsonValue(v)]),
+        ),
+      );
+
+      // Assess
+      expect(json).toBe(
+        '{"b":12345678901234567,"d":12345678901234567.89,"n":"NaN","day":"2024-04-16","ts":"2024-04-16T19:00:00.000Z","old":"1969-12-31T23:59:59.999999Z","l":[1,2],"nothing":null}',
+      );
+    } finally {
+      db.close();
+    }
+  });
+});
