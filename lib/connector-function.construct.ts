@@ -30,7 +30,7 @@ import { acknowledge } from "./nag";
 /** The repository root: entries, the lock file and tsconfig.json are found from here. */
 export const PROJECT_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-export type ConnectorFunctionName = "discover" | "extract" | "load" | "load-trigger";
+export type ConnectorFunctionName = "discover" | "extract" | "lake" | "load" | "load-trigger";
 
 interface FunctionSpec {
   description: string;
@@ -49,6 +49,11 @@ export const FUNCTION_SPECS: Record<ConnectorFunctionName, FunctionSpec> = {
     description: "SaddleData extract: one step of one object's Bulk/REST extract into S3",
     memorySize: 1769,
     timeout: Duration.minutes(15),
+  },
+  lake: {
+    description: "SaddleData lake: merge an object's committed runs into its current-state table (Athena)",
+    memorySize: 512,
+    timeout: Duration.minutes(5),
   },
   load: {
     description: "SaddleData load: one step of loading an inbound S3 file into Salesforce",

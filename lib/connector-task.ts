@@ -32,7 +32,8 @@ export interface ConnectorTaskProps {
   payload: Record<string, unknown>;
   /**
    * Where the handler's answer goes. Absent: it replaces the state (`outputPath: "$.Payload"`). Given: the
-   * task returns the bare payload (no invoke envelope) and it is placed at this path of the input.
+   * task returns the bare payload (no invoke envelope), or the fields `keep` selects, and it is placed at
+   * this path of the input.
    */
   resultPath?: string;
   /**
@@ -64,6 +65,7 @@ export function connectorTask(
               sfn.JsonPath.objectAt(`$.Payload.${path}`),
             ]),
           ),
+          ...(props.resultPath === undefined ? {} : { resultPath: props.resultPath }),
         }
       : props.resultPath === undefined
         ? { outputPath: "$.Payload" }

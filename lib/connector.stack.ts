@@ -57,7 +57,7 @@ export class ConnectorStack extends Stack {
   readonly bucket: s3.Bucket;
   readonly table: dynamodb.Table;
   readonly secret: secretsmanager.ISecret;
-  readonly functions: Record<"discover" | "extract" | "load" | "loadTrigger", ConnectorFunction>;
+  readonly functions: Record<"discover" | "extract" | "lake" | "load" | "loadTrigger", ConnectorFunction>;
   /** The Glue database and Athena workgroup of the connection's lake tables. */
   readonly lake: Lake;
   readonly syncStateMachine: sfn.StateMachine;
@@ -155,6 +155,13 @@ export class ConnectorStack extends Stack {
         runs: ["read", "write"],
       })
       .useStateTable(this.table);
+    // The merge reads the catalog, the commit index and manifests, holds the stream's merge claim and
+    // watermark, and runs Glue and Athena on the connection's database and workgroup.
+    const lake = new ConnectorFunction(this, "LakeFunction", { function: "lake", logRetention })
+      .configure(plain)
+      .useBucket(this.bucket, prefix, { catalog: ["read"] })
+      .useLake(this.lake, this.bucket, prefix)
+      .useStateTable(this.table);
     const load = new ConnectorFunction(this, "LoadFunction", { function: "load", logRetention })
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
@@ -164,6 +171,7 @@ export class ConnectorStack extends Stack {
     this.syncStateMachine = new SyncStateMachine(this, "Sync", {
       discover,
       extract,
+      lake,
       maxConcurrency: connection.mapConcurrency,
       stateMachineName: `saddledata-${connection.name}-sync`,
       logRetention,
@@ -179,7 +187,7 @@ export class ConnectorStack extends Stack {
       logRetention,
       environment: { [LOAD_TRIGGER_ENV.prefix]: prefix },
     }).startExecutions(this.loadStateMachine, LOAD_TRIGGER_ENV.stateMachineArn);
-    this.functions = { discover, extract, load, loadTrigger };
+    this.functions = { discover, extract, lake, load, loadTrigger };
 
     const alarmTopic = connection.alarmTopicArn
       ? sns.Topic.fromTopicArn(this, "AlarmTopic", connection.alarmTopicArn)

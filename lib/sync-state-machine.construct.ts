@@ -1,6 +1,6 @@
 /**
  * The sync (Source) state machine: discover, then every selected object through its own
- * start → poll/fetch → commit loop in a Map, then a summary that fails the execution when any object
+ * start → poll/fetch → commit → merge loop in a Map, then a summary that fails the execution when any object
  * failed. One object's failure is caught inside its Map iteration and becomes its summary, so the other
  * objects still commit. Payloads carry S3 keys and continuations, never records.
  */
@@ -15,6 +15,8 @@ import { acknowledgeStateMachineRole } from "./nag";
 export interface SyncStateMachineProps {
   discover: ConnectorFunction;
   extract: ConnectorFunction;
+  /** Merges each committed object into its current-state table. */
+  lake: ConnectorFunction;
   /** Objects extracted at once. */
   maxConcurrency: number;
   stateMachineName?: string;
@@ -23,13 +25,17 @@ export interface SyncStateMachineProps {
 
 /** Step Functions' Catch output lands here; the abort action reads it as `error`. */
 const CAUGHT = "$.caught";
+/** The object's outcome, once committed: the iteration's output when the merge is done. */
+const OUTCOME = "$.outcome";
+/** The merge's continuation, beside the object's. */
+const MERGE = "$.merge";
 
 export class SyncStateMachine extends Construct {
   readonly stateMachine: sfn.StateMachine;
 
   constructor(scope: Construct, id: string, props: SyncStateMachineProps) {
     super(scope, id);
-    const { discover, extract } = props;
+    const { discover, extract, lake } = props;
 
     const discoverObjects = connectorTask(this, "Discover objects", discover, {
       payload: { runId: sfn.JsonPath.stringAt("$$.Execution.Name"), request: sfn.JsonPath.entirePayload },
@@ -49,6 +55,7 @@ export class SyncStateMachine extends Construct {
     });
     // An iteration's output is the object's outcome, kept in the execution's state until the summary:
     // only what the summary reads (every field named here is always in the answer).
+    // The object's outcome goes beside the continuation: the merge after it needs the run and catalog.
     const commitObject = connectorTask(this, "Commit object", extract, {
       payload: { action: "commit", state: sfn.JsonPath.entirePayload },
       keep: {
@@ -58,7 +65,29 @@ export class SyncStateMachine extends Construct {
         apiCalls: "apiCalls",
         runDate: "runDate",
       },
+      resultPath: OUTCOME,
     });
+    // The cursor is committed before the merge and never waits for it; a merge that fails is the object's
+    // failure (reported, and caught up from the commit index by the next merge), never skipped.
+    const mergeObject = connectorTask(this, "Merge into lake", lake, {
+      payload: {
+        action: "merge",
+        task: {
+          runId: sfn.JsonPath.stringAt("$.runId"),
+          object: sfn.JsonPath.stringAt("$.object"),
+          catalogKey: sfn.JsonPath.stringAt("$.catalogKey"),
+        },
+      },
+      resultPath: MERGE,
+    });
+    const waitForMerge = new sfn.Wait(this, "Wait for merge", {
+      time: sfn.WaitTime.secondsPath(`${MERGE}.waitSeconds`),
+    });
+    const checkMerge = connectorTask(this, "Check merge", lake, {
+      payload: { action: "check", state: sfn.JsonPath.objectAt(MERGE) },
+      resultPath: MERGE,
+    });
+    const objectDone = new sfn.Pass(this, "Object done", { outputPath: OUTCOME });
     const recordFailure = connectorTask(this, "Record object failure", extract, {
       payload: { action: "abort", state: sfn.JsonPath.entirePayload, error: sfn.JsonPath.objectAt(CAUGHT) },
       // The message (up to 1,000 characters) is in the run's folder, where the summary reads it.
@@ -91,6 +120,37 @@ export class SyncStateMachine extends Construct {
     for (const task of [startExtract, checkJob, downloadPages, commitObject]) {
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: CAUGHT });
     }
+    // A failed merge fails the object after its commit: recorded from the task alone (no Bulk job is left
+    // to abort, and the lease was released by the commit).
+    const mergeFailed = new sfn.Pass(this, "Merge failed", {
+      parameters: {
+        runId: sfn.JsonPath.stringAt("$.runId"),
+        object: sfn.JsonPath.stringAt("$.object"),
+        mode: sfn.JsonPath.stringAt("$.mode"),
+        catalogKey: sfn.JsonPath.stringAt("$.catalogKey"),
+        records: sfn.JsonPath.numberAt(`${OUTCOME}.records`),
+        apiCalls: sfn.JsonPath.numberAt(`${OUTCOME}.apiCalls`),
+        caught: sfn.JsonPath.objectAt(CAUGHT),
+      },
+    }).next(recordFailure);
+    for (const task of [mergeObject, checkMerge]) {
+      task.addCatch(mergeFailed, { errors: [sfn.Errors.ALL], resultPath: CAUGHT });
+    }
+    const unexpectedMergeStatus = new sfn.Pass(this, "Unexpected merge status", {
+      result: sfn.Result.fromObject({
+        Error: "UnexpectedStatus",
+        Cause: "the lake merge returned a status the state machine does not know",
+      }),
+      resultPath: CAUGHT,
+    }).next(mergeFailed);
+    const mergeStep = new sfn.Choice(this, "Merge done?")
+      .when(sfn.Condition.stringEquals(`${MERGE}.status`, "done"), objectDone)
+      .when(sfn.Condition.stringEquals(`${MERGE}.status`, "running"), waitForMerge)
+      .otherwise(unexpectedMergeStatus);
+    commitObject.next(mergeObject);
+    mergeObject.next(mergeStep);
+    waitForMerge.next(checkMerge);
+    checkMerge.next(mergeStep);
 
     const nextStep = new sfn.Choice(this, "Next step")
       .when(sfn.Condition.stringEquals("$.status", "polling"), waitForJob)
@@ -145,6 +205,6 @@ export class SyncStateMachine extends Construct {
       timeout: Duration.hours(24),
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    acknowledgeStateMachineRole(this.stateMachine, [discover, extract]);
+    acknowledgeStateMachineRole(this.stateMachine, [discover, extract, lake]);
   }
 }

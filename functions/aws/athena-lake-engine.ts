@@ -4,7 +4,7 @@
  * this adapter only sends them and sorts the answers into the connector's errors.
  */
 import {
-  type AthenaClient,
+  AthenaClient,
   GetQueryExecutionCommand,
   type QueryExecutionState,
   StartQueryExecutionCommand,
@@ -13,7 +13,7 @@ import {
   BatchCreatePartitionCommand,
   CreateTableCommand,
   GetTableCommand,
-  type GlueClient,
+  GlueClient,
   type Table,
   UpdateTableCommand,
 } from "@aws-sdk/client-glue";
@@ -28,6 +28,7 @@ import {
   runPartitionInput,
 } from "../core/lake/athena-requests";
 import type { LakeEngine, LakeQueryState } from "../core/lake/lake-engine";
+import { changeLogColumns, lakeColumns } from "../core/lake/lake-names";
 import type { Layout } from "../core/layout";
 import type { Log } from "../core/ports";
 import { ConfigurationError, TransientError } from "../errors";
@@ -41,12 +42,21 @@ export interface AthenaLakeEngineOptions {
   workgroup: string;
   bucket: string;
   layout: Layout;
-  /** The stream's lake columns with their Athena types (core/lake's type mapping). */
-  columnsOf: (stream: CatalogStream) => LakeColumnType[];
   log: Log;
   /** How long a DDL statement may take before the step gives up and is retried (ms). */
   ddlTimeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
+}
+
+/** The engine a Lambda uses: clients from the function's role and region. */
+export function createAthenaLakeEngine(
+  options: Omit<AthenaLakeEngineOptions, "athena" | "glue">,
+): AthenaLakeEngine {
+  return new AthenaLakeEngine({
+    ...options,
+    athena: new AthenaClient({}),
+    glue: new GlueClient({}),
+  });
 }
 
 const RUNNING: ReadonlySet<QueryExecutionState | string> = new Set(["QUEUED", "RUNNING"]);
@@ -61,7 +71,8 @@ export class AthenaLakeEngine implements LakeEngine {
 
   async ensureTables(stream: CatalogStream): Promise<void> {
     const { database, layout } = this.options;
-    const columns = this.options.columnsOf(stream);
+    const columns = changeLogColumns(stream);
+    const currentColumns = lakeColumns(stream).map(({ name, athenaType }) => ({ name, athenaType }));
     const location = this.s3(this.options.layout.dataFolder(stream.object));
     const changes = await this.table(changeLogTableName(stream.object));
     const tableInput = changeLogTableInput({ object: stream.object, location, columns });
@@ -94,11 +105,11 @@ export class AthenaLakeEngine implements LakeEngine {
           database,
           object: stream.object,
           location: this.s3(layout.lakeTable(stream.object)),
-          columns,
+          columns: currentColumns,
         }),
       );
     } else {
-      const added = missingColumns(current, columns);
+      const added = missingColumns(current, currentColumns);
       if (added.length > 0) {
         await this.ddl(addColumnsSql({ database, table: currentTableName(stream.object), columns: added }));
       }
@@ -112,9 +123,7 @@ export class AthenaLakeEngine implements LakeEngine {
         new BatchCreatePartitionCommand({
           DatabaseName: this.options.database,
           TableName: changeLogTableName(stream.object),
-          PartitionInputList: [
-            runPartitionInput({ location, columns: this.options.columnsOf(stream), ...run }),
-          ],
+          PartitionInputList: [runPartitionInput({ location, columns: changeLogColumns(stream), ...run })],
         }),
       ),
     );

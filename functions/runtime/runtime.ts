@@ -23,6 +23,8 @@ export interface RuntimeConfig {
   secretId: string;
   apiVersion: string;
   settings: ConnectorSettings;
+  /** The lake's Glue database and Athena workgroup: set for the functions that merge (the stack's useLake). */
+  lake?: { database: string; workgroup: string };
 }
 
 export function readRuntimeConfig(
@@ -51,6 +53,9 @@ export function readRuntimeConfig(
     secretId: env[ENV.secretId] as string,
     apiVersion: env[ENV.apiVersion] || DEFAULT_API_VERSION,
     settings: parseSettings(settings, ENV.settings),
+    ...(env[ENV.glueDatabase] && env[ENV.athenaWorkgroup]
+      ? { lake: { database: env[ENV.glueDatabase] as string, workgroup: env[ENV.athenaWorkgroup] as string } }
+      : {}),
   };
 }
 
@@ -73,7 +78,10 @@ export interface RuntimeOptions {
   clients?: AwsClients;
   secrets?: SecretSource;
   log?: Log;
-  /** Builds the lake engine from the runtime (local mode: DuckDB over the bucket). */
+  /**
+   * Builds the lake engine from the runtime (local mode: DuckDB over the bucket). Default: Athena and
+   * Glue, when the environment names the lake's database and workgroup.
+   */
   lake?: (runtime: Runtime) => LakeEngine | Promise<LakeEngine>;
 }
 
@@ -119,7 +127,15 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
       return cached.client;
     },
     lake() {
-      const build = options.lake;
+      const athena = config.lake;
+      const build =
+        options.lake ??
+        (athena &&
+          (async () => {
+            // Only the lake function merges: the others never load the Athena and Glue clients.
+            const { createAthenaLakeEngine } = await import("../aws/athena-lake-engine");
+            return createAthenaLakeEngine({ ...athena, bucket: config.bucket, layout: runtime.layout, log });
+          }));
       if (build === undefined) {
         return Promise.reject(
           new ConfigurationError(

@@ -12,6 +12,7 @@ import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-s
 import { discoverHandler } from "../../functions/discover/handler";
 import { ConfigurationError, SaddleError } from "../../functions/errors";
 import { extractHandler } from "../../functions/extract/handler";
+import { lakeHandler } from "../../functions/lake/handler";
 import { loadHandler } from "../../functions/load/handler";
 import { loadExecutionName } from "../../functions/load-trigger/execution-name";
 import type { Runtime } from "../../functions/runtime/runtime";
@@ -142,6 +143,7 @@ function dataLimitExceeded(state: string, bytes: number): Error {
 const DEFAULT_HANDLERS: LocalHandlers = {
   discover: discoverHandler,
   extract: extractHandler,
+  lake: lakeHandler,
   load: loadHandler,
 };
 

@@ -243,6 +243,30 @@ describe("ConnectorStack", () => {
     );
   });
 
+  it("grants the lake exactly: Glue on its database, Athena in its workgroup, the folders Athena reads and writes", () => {
+    // Assess
+    const glue =
+      "glue:BatchCreatePartition,glue:BatchGetPartition,glue:CreateTable,glue:GetDatabase,glue:GetPartition,glue:GetPartitions,glue:GetTable,glue:UpdateTable";
+    const arn = (service: string, resource: string) =>
+      `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+    expect(permissionsOf(synth, roleOf(synth, "lake"))).toEqual(
+      [
+        `athena:GetQueryExecution,athena:StartQueryExecution,athena:StopQueryExecution ${arn("athena", "workgroup/saddledata-acme")}`,
+        `${glue} ${arn("glue", "catalog")}`,
+        `${glue} ${arn("glue", "database/saddledata_acme")}`,
+        `${glue} ${arn("glue", "table/saddledata_acme/*")}`,
+        "logs:CreateLogStream,logs:PutLogEvents <lakeLogs>",
+        `s3:GetObject <DataBucket>/${prefix}catalog/*`,
+        `s3:GetObject <DataBucket>/${prefix}data/*`,
+        `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}lake/*`,
+        `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}athena-results/*`,
+        "s3:GetBucketLocation <DataBucket>",
+        "s3:ListBucket <DataBucket>",
+        "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
+      ].sort(),
+    );
+  });
+
   it("grants the load trigger only StartExecution on the load state machine", () => {
     // Assess
     expect(permissionsOf(synth, roleOf(synth, "loadTrigger"))).toEqual(
@@ -270,6 +294,8 @@ describe("ConnectorStack", () => {
         "lambda:InvokeFunction <discoverFunction>:*",
         "lambda:InvokeFunction <extractFunction>",
         "lambda:InvokeFunction <extractFunction>:*",
+        "lambda:InvokeFunction <lakeFunction>",
+        "lambda:InvokeFunction <lakeFunction>:*",
       ].sort(),
     );
     expect(invokes(stack.loadStateMachine)).toEqual(

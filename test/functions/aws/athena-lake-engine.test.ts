@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { AthenaLakeEngine } from "../../../functions/aws/athena-lake-engine";
 import type { CatalogStream } from "../../../functions/core/catalog";
 import { Layout } from "../../../functions/core/layout";
+import { catalogField } from "../../support/catalog-field";
 import { memoryLog } from "../../support/memory-log";
 
 interface Sent {
@@ -36,10 +37,16 @@ const notFound = () => {
   throw Object.assign(new Error("Entity Not Found"), { name: "EntityNotFoundException" });
 };
 
-const STREAM = { object: "Account" } as CatalogStream;
+const STREAM = {
+  object: "Account",
+  fields: [catalogField("Id", "id"), catalogField("Name", "string")],
+  selectFields: ["Id", "Name"],
+} as CatalogStream;
+/** The change log's columns: the stream's, and the run id. */
 const COLUMNS = [
   { name: "id", athenaType: "string" },
   { name: "name", athenaType: "string" },
+  { name: "_run_id", athenaType: "string" },
 ];
 
 function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<string, Answer | Answer[]>) {
@@ -51,7 +58,6 @@ function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<stri
     workgroup: "saddledata-acme",
     bucket: "data-bucket",
     layout: new Layout("salesforce/acme"),
-    columnsOf: () => COLUMNS,
     log: memoryLog(),
     sleep: async () => undefined,
   });
@@ -99,13 +105,14 @@ describe("AthenaLakeEngine", () => {
   });
 
   it("only adds columns to existing tables, keeping the ones of removed fields", async () => {
-    // Prepare: both tables know `id` and a removed field `old__c`, not `name`.
+    // Prepare: both tables know `id`, `_run_id` and a removed field `old__c`, not `name`.
     const existing = () => ({
       Table: {
         StorageDescriptor: {
           Columns: [
             { Name: "id", Type: "string" },
             { Name: "old__c", Type: "double" },
+            { Name: "_run_id", Type: "string" },
           ],
         },
       },
@@ -126,6 +133,7 @@ describe("AthenaLakeEngine", () => {
     expect(update.TableInput.StorageDescriptor.Columns).toEqual([
       { Name: "id", Type: "string" },
       { Name: "old__c", Type: "double" },
+      { Name: "_run_id", Type: "string" },
       { Name: "name", Type: "string" },
     ]);
     const ddl = sent.find((entry) => entry.command === "StartQueryExecution")?.input.QueryString;

@@ -116,6 +116,9 @@ describe("sync through the synthesized state machine", () => {
     const downloads = firstRun.states.filter((state) => state === "Download pages").length;
     expect(downloads).toBeGreaterThanOrEqual(accounts.parts.length);
     expect(firstRun.states.slice(0, 2)).toEqual(["Discover objects", "Extract each object"]);
+    // Each committed object is merged into its current-state table, in the same iteration.
+    expect(firstRun.states.filter((state) => state === "Merge into lake")).toHaveLength(OBJECTS.length);
+    expect(firstRun.states.filter((state) => state === "Object done")).toHaveLength(OBJECTS.length);
     expect(firstRun.states.slice(-3)).toEqual(["Summarize run", "Any object failed?", "Sync succeeded"]);
     // Every line the run's invocations logged names the run, and every extract line its object.
     const extractLines = log.lines.filter((line) => line.message.startsWith("extract"));
