@@ -47,6 +47,9 @@ const CASES: Case[] = [
   // functions/aws: adapters implement the core's ports and know nothing else of the core.
   { file: "functions/aws/a.ts", from: "../core/ports", forbidden: false },
   { file: "functions/aws/a.ts", from: "../core/discover", forbidden: true },
+  { file: "functions/aws/a.ts", from: "../core/extract/commit", forbidden: true },
+  { file: "functions/aws/a.ts", from: "../core/lake/lake-engine", forbidden: false },
+  { file: "functions/aws/a.ts", from: "../core/lake/merge", forbidden: true },
   { file: "functions/aws/a.ts", from: "../salesforce/client", forbidden: true },
   { file: "functions/aws/a.ts", from: "@aws-sdk/client-dynamodb", forbidden: false },
   // Handlers and the runtime compose everything, but no infrastructure or tooling.
