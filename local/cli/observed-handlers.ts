@@ -1,15 +1,16 @@
 /**
- * The discover and extract handler modules, unchanged, with a window onto each invocation: the command
+ * The discover, extract and lake handler modules, unchanged, with a window onto each invocation: the command
  * line reports a sync from what the handlers return (the per-object summaries reach the execution's
  * output only when every object succeeded) and draws its progress from them.
  */
 import { discoverHandler } from "../../functions/discover/handler";
 import { extractHandler } from "../../functions/extract/handler";
+import { lakeHandler } from "../../functions/lake/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 import type { LocalHandler } from "../stepfunctions/state-machine";
 
 export interface HandlerCall {
-  fn: "discover" | "extract";
+  fn: "discover" | "extract" | "lake";
   event: unknown;
   result?: unknown;
   error?: unknown;
@@ -37,9 +38,11 @@ function observed(
 export function observedSyncHandlers(observe: (call: HandlerCall) => void): {
   discover: LocalHandler;
   extract: LocalHandler;
+  lake: LocalHandler;
 } {
   return {
     discover: observed("discover", discoverHandler, observe),
     extract: observed("extract", extractHandler, observe),
+    lake: observed("lake", lakeHandler, observe),
   };
 }

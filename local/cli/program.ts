@@ -1,6 +1,6 @@
 // local/cli/: the saddledata command line: the program, and the runs and reports its commands use
 /**
- * The `saddledata` program: demo, discover, sync, load, status (commands/, one file each) and the
+ * The `saddledata` program: demo, discover, sync, load, status, query (commands/, one file each) and the
  * emulator (emulator/command.ts). Each command prints a readable summary (or one JSON document with
  * --json), exits 0 / 1 / 2 (see exit-codes.ts), and reports any error as one line on stderr. What
  * needs the CDK (the synthesized state machines) is imported when a command runs, so help and input
@@ -12,6 +12,7 @@ import type { CommandContext } from "./commands/command-context";
 import { demoCommand } from "./commands/demo";
 import { discoverCommand } from "./commands/discover";
 import { loadCommand } from "./commands/load";
+import { queryCommand } from "./commands/query";
 import { statusCommand } from "./commands/status";
 import { syncCommand } from "./commands/sync";
 import { reportError } from "./error-line";
@@ -35,6 +36,7 @@ Against your org (credentials from SALESFORCE_* variables, --credentials FILE or
   npx saddledata sync --objects Account,Contact
   npx saddledata load --file accounts.csv --object Account --operation upsert --external-id ERP_Id__c
   npx saddledata status
+  npx saddledata query "SELECT name, annualrevenue FROM account ORDER BY annualrevenue DESC LIMIT 5"
 
 Run \`saddledata <command> --help\` for each command's options and examples.`,
     );
@@ -43,6 +45,7 @@ Run \`saddledata <command> --help\` for each command's options and examples.`,
   program.addCommand(syncCommand(context));
   program.addCommand(loadCommand(context));
   program.addCommand(statusCommand(context));
+  program.addCommand(queryCommand(context));
   registerEmulatorCommand(program).addHelpText(
     "after",
     `
@@ -91,7 +94,7 @@ export async function runCli(argv: string[], terminal: Terminal = processTermina
 }
 
 function commandName(argv: string[]): string {
-  const known = new Set(["demo", "discover", "sync", "load", "status", "emulator"]);
+  const known = new Set(["demo", "discover", "sync", "load", "status", "query", "emulator"]);
   const name = argv.slice(2).find((arg) => known.has(arg));
   return name ? `${name} ` : "";
 }

@@ -6,6 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
 import type { ExtractState, ExtractSummary } from "../../functions/core/extract/extract-state";
 import type { SyncSummary } from "../../functions/core/extract/sync-summary";
+import type { MergeState } from "../../functions/core/lake/merge";
 import type { DiscoverOutput } from "../../functions/discover/handler";
 import type { LocalExecution } from "../stepfunctions/state-machine";
 import { causeMessage, raiseInputError } from "./execution-errors";
@@ -48,6 +49,11 @@ export interface SyncReport {
     apiCalls: number;
   };
   manifests: string[];
+  /**
+   * Each object merged into its current-state table by the run (the state machine's merge after its
+   * commit): the watermark it reached and the runs it merged (0: already up to date).
+   */
+  lake: Array<{ object: string; mergedSeq: number; runs: number }>;
   /** Why the execution failed, when it did. */
   error?: { name: string; message: string };
   seconds: number;
@@ -92,6 +98,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const { progress } = options;
   let discovered: DiscoverOutput | undefined;
   const finished = new Map<string, ExtractSummary>();
+  const merged = new Map<string, MergeState>();
   let summaryKey: string | undefined;
   const total = () => (discovered ? discovered.objects.length : 0);
   const show = (object: string | undefined, what: string) => {
@@ -102,6 +109,12 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
 
   const observe = (call: HandlerCall): void => {
     if (call.error !== undefined) return;
+    if (call.fn === "lake") {
+      const state = call.result as MergeState;
+      if (state.status === "done") merged.set(state.object, state);
+      else show(state.object, "merging into the lake");
+      return;
+    }
     if (call.fn === "discover") {
       discovered = call.result as DiscoverOutput;
       show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.objects.length} objects`);
@@ -154,6 +167,9 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
     objects.push(objectReport(failure, modeOf.get(failure.object) ?? "full_refresh"));
   }
   objects.sort((a, b) => a.object.localeCompare(b.object));
+  const lake = [...merged.values()]
+    .sort((a, b) => a.object.localeCompare(b.object))
+    .map((state) => ({ object: state.object, mergedSeq: state.mergedSeq, runs: state.runs }));
   const failedCount = objects.filter((object) => object.status === "failed").length;
   const sum = (pick: (object: ObjectReport) => number) =>
     objects.reduce((acc, object) => acc + pick(object), 0);
@@ -171,6 +187,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
       apiCalls: (discovered?.apiCalls ?? 0) + sum((object) => object.apiCalls),
     },
     manifests: objects.flatMap((object) => (object.manifestKey ? [object.manifestKey] : [])),
+    lake,
     seconds: (Date.now() - started) / 1000,
   };
   if (discovered) report.catalogVersion = discovered.catalogVersion;

@@ -22,6 +22,11 @@ export function syncText(report: SyncReport): string {
     lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));
   }
   if (report.summaryKey) lines.push(`  Run summary: ${report.summaryKey}`);
+  if (report.lake.length > 0) {
+    lines.push(
+      `  Lake: ${plural(report.lake.length, "current-state table")} up to date with this run; query them with saddledata query`,
+    );
+  }
   const failures = report.objects.filter((object) => object.status === "failed");
   if (failures.length > 0) {
     lines.push(

@@ -4,7 +4,8 @@
  * org and the embedded S3 / DynamoDB / Secrets Manager, runs a full sync through the synthesized sync
  * state machine, changes a few records in the org, runs an incremental sync (which must bring exactly
  * those changes), then drops a sample file under `inbound/` so the S3 object-created hook starts the
- * load state machine. The sample has one deliberately bad row, which must end in `failed.csv`.
+ * load state machine. The sample has one deliberately bad row, which must end in `failed.csv`. Between
+ * the two, one query over the local lake's current-state tables shows what the syncs merged.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -30,6 +31,7 @@ import {
   landedChanges,
   readFailedRows,
 } from "./checks";
+import { type DemoLake, queryDemoLake } from "./lake";
 
 export const DEMO_SAMPLE = fileURLToPath(new URL("../../samples/accounts-upsert.csv", import.meta.url));
 /** The sample's deliberate mistake: a new account (unknown ERP id) without the required Name. */
@@ -73,6 +75,8 @@ export interface DemoReport {
   changes: DemoChanges;
   incrementalSync: SyncReport & { landed: LandedChanges[] };
   load: LoadReport & { expectedFailure?: FailedRow };
+  /** One query over the current-state tables after the incremental sync, and its check. */
+  lake: DemoLake;
   /** API requests the demo org served (OAuth logins apart), per step and by kind. */
   apiCalls: {
     total: number;
@@ -197,6 +201,10 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       ? incrementalStep.succeed
       : incrementalStep.fail)(incrementalCheck.detail);
 
+    const lakeStep = progress.step("Querying the lake: current-state tables in DuckDB");
+    const lake = await queryDemoLake(env.runtime, emulator.org, stateDir);
+    (lake.check.ok ? lakeStep.succeed : lakeStep.fail)(lake.check.detail);
+
     const loadStep = progress.step(
       `Loading ${DEMO_SAMPLE.split("/").slice(-2).join("/")} (dropped under inbound/)`,
     );
@@ -231,6 +239,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
             : `${fullSync.totals.failed} objects failed`,
       },
       { ...incrementalCheck, ok: incrementalCheck.ok && incremental.status === "succeeded" },
+      lake.check,
       loadCheck.check,
     ];
     report = {
@@ -243,6 +252,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       changes,
       incrementalSync: { ...incremental, landed },
       load: loadCheck.expected ? { ...load, expectedFailure: loadCheck.expected } : load,
+      lake,
       apiCalls: {
         total: calls.total,
         fullSync: fullCalls,

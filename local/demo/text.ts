@@ -62,6 +62,19 @@ export function demoText(report: DemoReport): string {
     "Load results:",
     ...report.results.map((key) => `  ${key}`),
     "",
+    "Lake: each synced object has a current-state table (one row per live record, e.g. account) and a",
+    "change log (every landed row, e.g. account_changes), in DuckDB over the bucket:",
+    `  ${report.lake.check.detail}.`,
+    `  ${report.lake.sql}`,
+    table(
+      report.lake.columns.map((name, column) => (report.lake.numeric[column] ? `>${name}` : name)),
+      report.lake.cells,
+      "    ",
+    ),
+    report.kept
+      ? `Your own SQL: npx saddledata query --state-dir ${report.stateDir} --connection demo "SELECT ..."`
+      : 'Your own SQL: run the demo with --keep, then npx saddledata query --state-dir DIR --connection demo "SELECT ..."',
+    "",
     report.kept
       ? `State kept in ${report.stateDir}: explore it with \`npx saddledata status --state-dir ${report.stateDir} --connection demo\`.`
       : `State was in ${report.stateDir} (removed; add --keep to explore it afterwards with \`saddledata status\`).`,

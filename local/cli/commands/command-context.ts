@@ -1,4 +1,4 @@
-// local/cli/commands/: one file per command (demo, discover, sync, load, status) and what they share
+// local/cli/commands/: one file per command (demo, discover, sync, load, status, query) and what they share
 /**
  * What every command shares: the context it runs in (terminal, progress, exit status, redactor) and
  * the steps they all take (their progress, printing text or --json, opening and closing a session,

@@ -27,8 +27,14 @@ describe("saddledata demo", () => {
     expect(report.checks.map((check) => [check.name, check.ok])).toEqual([
       ["full sync", true],
       ["incremental sync", true],
+      ["lake", true],
       ["load", true],
     ]);
+    // The query shown at the end: the top accounts by annual revenue, from the current-state table.
+    expect(report.lake.columns).toEqual(["name", "industry", "annualrevenue"]);
+    expect(report.lake.cells).toHaveLength(5);
+    const revenues = report.lake.cells.map((row) => Number(row[2]));
+    expect(revenues).toEqual([...revenues].sort((a, b) => b - a));
 
     // Assess: read the kept state folder's S3 through the adapters and compare.
     const env = await startLocalEnvironment({ directory: report.stateDir, connection: "demo" });
