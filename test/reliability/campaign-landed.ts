@@ -6,6 +6,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import type { Manifest } from "../../functions/core/extract/manifest";
+import type { CommitPointer } from "../../functions/core/lake/commit-index";
 import type { ObjectStore } from "../../functions/core/ports";
 
 export type LandedRecord = Record<string, unknown>;
@@ -22,6 +23,8 @@ export interface Landed {
   runs: LandedRun[];
   /** Parts in the bucket, named by a manifest or not. */
   partKeys: string[];
+  /** The commit index (`_commits/<seq>.json`) by commit number, pointers above the stream's sequence included. */
+  commits: Map<number, CommitPointer>;
   problems: string[];
 }
 
@@ -53,12 +56,19 @@ export function parsePart(bytes: Uint8Array): { records: LandedRecord[] } | { pr
 }
 
 export async function readLanded(store: ObjectStore, prefix: string, object: string): Promise<Landed> {
-  const landed: Landed = { runs: [], partKeys: [], problems: [] };
+  const landed: Landed = { runs: [], partKeys: [], commits: new Map(), problems: [] };
   const manifestKeys: string[] = [];
   for await (const info of store.list(`${prefix}data/${object}/`)) {
     if (info.key.endsWith("/_manifest.json")) manifestKeys.push(info.key);
     else if (info.key.endsWith(".jsonl.gz")) landed.partKeys.push(info.key);
-    else landed.problems.push(`unexpected object ${info.key} under data/`);
+    else if (/\/_commits\/\d+\.json$/.test(info.key)) {
+      try {
+        const pointer = JSON.parse(decoder.decode(await store.get(info.key))) as CommitPointer;
+        landed.commits.set(pointer.seq, pointer);
+      } catch {
+        landed.problems.push(`${info.key} is not JSON`);
+      }
+    } else landed.problems.push(`unexpected object ${info.key} under data/`);
   }
   const named = new Set<string>();
   for (const manifestKey of manifestKeys) {

@@ -12,6 +12,8 @@
  *    version is the org's (soft-deleted ones flagged `IsDeleted: true`; formula fields excluded), and
  *    nothing landed that the org never had.
  * 5. Every lease is released; a failed object's cursor stays put (when no crash could have hit a commit).
+ * 6. The commit index: commits 1 to the stream's sequence each point at a landed manifest, each run
+ *    once, the last at the stream's last manifest; the lake's watermark never passes the commits.
  */
 import type { Org } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
@@ -123,6 +125,28 @@ export class SyncChecker {
       }
       const landed = await readLanded(this.target.store, this.target.layout.prefix, object);
       for (const problem of landed.problems) say(object, problem);
+      // 6. The commit index the lake merges from.
+      const commitSeq = state?.commitSeq ?? 0;
+      const manifests = new Set(landed.runs.map((run) => run.manifestKey));
+      const indexedRuns = new Set<string>();
+      for (let seq = 1; seq <= commitSeq; seq++) {
+        const pointer = landed.commits.get(seq);
+        if (!pointer) say(object, `commit ${seq} of ${commitSeq} has no pointer`);
+        else if (!manifests.has(pointer.manifestKey))
+          say(object, `commit ${seq} points at ${pointer.manifestKey}, which did not land`);
+        else if (indexedRuns.has(pointer.runId)) say(object, `run ${pointer.runId} holds two commit numbers`);
+        else indexedRuns.add(pointer.runId);
+      }
+      const last = landed.commits.get(commitSeq);
+      if (commitSeq > 0 && state?.lastStatus === "succeeded" && last?.manifestKey !== state.lastManifestKey) {
+        say(
+          object,
+          `the last commit ${commitSeq} points at ${last?.manifestKey}, not ${state.lastManifestKey}`,
+        );
+      }
+      if ((state?.mergedSeq ?? 0) > commitSeq) {
+        say(object, `the lake's watermark ${state?.mergedSeq} is past the last commit ${commitSeq}`);
+      }
       if (!stream) {
         if (landed.runs.length > 0) say(object, "data landed but the object is not in the catalog");
         continue;

@@ -165,7 +165,16 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
     await deps.state.releaseMerge(key, claim.holder, message);
     throw new JobFailedError(message, { object: state.object });
   }
-  await deps.state.advanceMerged(key, claim, new Date(now()).toISOString());
+  try {
+    await deps.state.advanceMerged(key, claim, new Date(now()).toISOString());
+  } catch (error) {
+    // A check repeated after its answer was lost finds the watermark already moved by its first attempt
+    // (or past it): the merge is in, nothing is applied twice. Anything else is a real conflict.
+    const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
+    if ((current?.mergedSeq ?? 0) < claim.toSeq) throw error;
+    deps.log.info("lake: the watermark was already advanced", { object: state.object, toSeq: claim.toSeq });
+    return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
+  }
   const runs = state.runs + (claim.toSeq - claim.fromSeq);
   deps.log.info("lake: merged", {
     object: state.object,

@@ -152,25 +152,39 @@ describe("the lake merge step", () => {
     // Prepare
     await commitRuns(2);
     engine.answers = [{ state: "running" }];
-    const started = await startLakeMerge(deps, {
-      runId: "sync-2",
-      object: "Thing__c",
-      catalogKey: CATALOG_KEY,
-    });
+    const task = { runId: "sync-2", object: "Thing__c", catalogKey: CATALOG_KEY };
+    const started = await startLakeMerge(deps, task);
     await checkLakeMerge(deps, started);
 
-    // Act
-    const repeated = checkLakeMerge(deps, started);
-    const again = await startLakeMerge(deps, {
-      runId: "sync-2",
+    // Act: the check again (its answer was lost), then another merge.
+    const repeated = await checkLakeMerge(deps, started);
+    const again = await startLakeMerge(deps, task);
+
+    // Assess
+    expect(repeated).toMatchObject({ status: "done", mergedSeq: 2 });
+    expect(again).toMatchObject({ status: "done", mergedSeq: 2, runs: 0 });
+    expect(engine.statements).toHaveLength(1);
+    expect((await state.get(KEY))?.mergedSeq).toBe(2);
+  });
+
+  it("fails a check whose claim another merge took over, leaving the watermark", async () => {
+    // Prepare
+    await commitRuns(1);
+    engine.answers = [{ state: "running" }];
+    const started = await startLakeMerge(deps, {
+      runId: "sync-1",
       object: "Thing__c",
       catalogKey: CATALOG_KEY,
     });
+    // The claim expired and another merge took it over from the same watermark.
+    await state.claimMerge(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 10_000_000);
+
+    // Act
+    const checked = checkLakeMerge(deps, started);
 
     // Assess
-    await expect(repeated).rejects.toThrow("could not advance the watermark");
-    expect(again).toMatchObject({ status: "done", mergedSeq: 2, runs: 0 });
-    expect(engine.statements).toHaveLength(1);
+    await expect(checked).rejects.toThrow("could not advance the watermark");
+    expect((await state.get(KEY))?.mergedSeq).toBeUndefined();
   });
 
   it("reports a failed statement, leaves the watermark, and the next merge catches up", async () => {
