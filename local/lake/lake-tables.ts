@@ -91,23 +91,47 @@ async function committedParts(
   return files;
 }
 
+/** A JSON line may hold long text areas: far more than DuckDB's default 2 MB line. */
+const MAX_LINE_BYTES = 256 * 1024 * 1024;
+
 const list = (files: string[]) => `[${files.map(sqlString).join(", ")}]`;
 const HIVE = "hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'run': 'VARCHAR'}";
 
-function selectList(columns: LakeColumn[], value: (column: LakeColumn) => string): string {
+function selectList(columns: LakeColumn[], value: (column: LakeColumn, index: number) => string): string {
   return columns
-    .map((column) => `CAST(${value(column)} AS ${column.athenaType}) AS ${quoteIdentifier(column.name)}`)
+    .map(
+      (column, index) =>
+        `CAST(${value(column, index)} AS ${column.athenaType}) AS ${quoteIdentifier(column.name)}`,
+    )
     .join(", ");
 }
 
 const TAIL = `${quoteIdentifier(RUN_ID_COLUMN)}, "dt", "run"`;
 
-/** JSON-lines parts: keys are the field names, read straight into the lake types. */
+/**
+ * JSON-lines parts: each line read as text and parsed once into its fields' texts
+ * (`json_extract_string` with every path), each cast to its lake type: a value that does not fit fails
+ * the statement, a key an older part lacks (a field added since) is null. DuckDB parses JSON numbers
+ * with a fraction as doubles, which would drop a decimal's 16th digit and beyond
+ * (1234567890123456.78 → …456.8), so decimal fields are cut from the line's own text instead: a key is
+ * the only place `"Field":` can appear unescaped.
+ */
 function jsonSelect(columns: LakeColumn[], files: string[]): string {
-  const types = columns.map((column) => `${sqlString(column.field)}: ${sqlString(column.athenaType)}`);
+  const isDecimal = (column: LakeColumn) => column.athenaType.startsWith("decimal");
+  const paths = columns.map((column) => sqlString(`$."${column.field}"`));
+  const value = (column: LakeColumn, index: number) => {
+    if (!isDecimal(column)) return `v[${index + 1}]`;
+    const key = column.field.replace(/[^A-Za-z0-9_]/g, (char) => `\\${char}`);
+    return `nullif(regexp_extract(line, ${sqlString(`"${key}":(-?[0-9][0-9.eE+-]*)`)}, 1), '')`;
+  };
+  const lines = [
+    `read_csv(${list(files)}, columns = {'line': 'VARCHAR'}, header = false, auto_detect = false,`,
+    `delim = chr(1), quote = '', escape = '', max_line_size = ${MAX_LINE_BYTES}, ${HIVE})`,
+  ].join(" ");
   return [
-    `SELECT ${selectList(columns, (column) => quoteIdentifier(column.field))}, "run" AS ${TAIL}`,
-    `FROM read_json(${list(files)}, format = 'newline_delimited', columns = {${types.join(", ")}}, ${HIVE})`,
+    `SELECT ${selectList(columns, value)}, "run" AS ${TAIL}`,
+    `FROM (SELECT json_extract_string(line, [${paths.join(", ")}]) AS v, line, "dt", "run"`,
+    `FROM ${lines} WHERE line <> '')`,
   ].join(" ");
 }
 

@@ -16,7 +16,7 @@ export function smallStream(): CatalogStream {
     catalogField("IsDeleted", "boolean"),
     catalogField("Name", "string"),
     catalogField("Amount__c", "currency", { precision: 18, scale: 2 }),
-    catalogField("Employees__c", "int"),
+    catalogField("Employees__c", "long"),
     catalogField("Since__c", "date"),
     catalogField("SystemModstamp", "datetime"),
   ];

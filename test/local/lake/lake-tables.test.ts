@@ -47,7 +47,8 @@ describe("the local lake's tables", () => {
     await store.put(
       jsonPart,
       gzipSync(
-        '{"Id":"A","IsDeleted":false,"Name":"Ann","Amount__c":12345678.91,"Employees__c":9007199254740993,"Since__c":"2020-02-29","SystemModstamp":"2026-03-01T09:00:00.000Z"}\n',
+        '{"Id":"A","IsDeleted":false,"Name":"Ann","Amount__c":12345678.91,"Employees__c":9007199254740993,"Since__c":"2020-02-29","SystemModstamp":"2026-03-01T09:00:00.000Z"}\n' +
+          '{"Id":"C","IsDeleted":false,"Name":"say \\"Amount__c\\":5","Amount__c":1234567890123456.78,"Employees__c":null,"Since__c":null,"SystemModstamp":"2026-03-01T09:00:00.000Z"}\n',
       ),
     );
     await store.put(
@@ -119,7 +120,55 @@ describe("the local lake's tables", () => {
           dt: "2026-03-02",
           run: "sync-2",
         },
+        {
+          id: "C",
+          isdeleted: "false",
+          name: 'say "Amount__c":5',
+          amount__c: "1234567890123456.78",
+          employees__c: "NULL",
+          since__c: "NULL",
+          systemmodstamp: "2026-03-01T09:00:00.000Z",
+          _run_id: "sync-1",
+          dt: "2026-03-01",
+          run: "sync-1",
+        },
       ]);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("reads a key an older JSON part lacks as null, and fails on a value that does not fit its type", async () => {
+    // Prepare
+    const good = layout.part("Thing__c", "2026-03-01", "sync-1", "j1", 0);
+    const bad = layout.part("Thing__c", "2026-03-02", "sync-2", "j1", 0);
+    await store.put(good, gzipSync('{"Id":"A","IsDeleted":false}\n'));
+    await store.put(bad, gzipSync('{"Id":"B","Employees__c":"many"}\n'));
+    await store.put(
+      pointer(1, "sync-1", "2026-03-01").manifestKey,
+      JSON.stringify({ parts: [{ key: good }] }),
+    );
+    await store.put(
+      pointer(2, "sync-2", "2026-03-02").manifestKey,
+      JSON.stringify({ parts: [{ key: bad }] }),
+    );
+    const db = await openDuckDb();
+    try {
+      // Act
+      await createChangeLogView(db.connection, store, cache, smallStream(), [
+        pointer(1, "sync-1", "2026-03-01"),
+      ]);
+      const older = (
+        await db.connection.runAndReadAll("SELECT id, name, amount__c FROM thing__c_changes")
+      ).getRowObjectsJS();
+      await createChangeLogView(db.connection, store, cache, smallStream(), [
+        pointer(2, "sync-2", "2026-03-02"),
+      ]);
+      const reading = db.connection.runAndReadAll("SELECT * FROM thing__c_changes");
+
+      // Assess
+      expect(older).toEqual([{ id: "A", name: null, amount__c: null }]);
+      await expect(reading).rejects.toThrow(/Could not convert string 'many' to INT64/);
     } finally {
       db.close();
     }
