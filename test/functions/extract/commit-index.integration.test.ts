@@ -25,7 +25,8 @@ async function pointerAt(h: Harness, seq: number): Promise<CommitPointer | undef
 describe("the commit index", () => {
   it("numbers each committed run and points at its manifest; a retried commit adds nothing", async () => {
     // Prepare
-    const h = (harness = await startHarness());
+    harness = await startHarness();
+    const h = harness;
     const key = { connection: h.runtime.config.connection, object: "Account" };
     let ready: ExtractState | undefined;
     const capture = {
@@ -63,7 +64,8 @@ describe("the commit index", () => {
   it("writes no pointer for a run that lost its lease before committing", async () => {
     // Prepare: the run stops just before its commit (the state machine's abort releases its lease),
     // and another run takes the lease.
-    const h = (harness = await startHarness());
+    harness = await startHarness();
+    const h = harness;
     const key = { connection: h.runtime.config.connection, object: "Account" };
     const [task] = (await driveDiscover(h.runtime, "sync-1", { objects: ["Account"] })).tasks;
     let ready: ExtractState | undefined;
