@@ -5,7 +5,8 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import type { ExtractState } from "../../../functions/core/extract/extract-state";
-import type { CommitPointer } from "../../../functions/core/lake/commit-index";
+import type { Manifest } from "../../../functions/core/extract/manifest";
+import { type CommitPointer, partFormat } from "../../../functions/core/lake/commit-index";
 import { extractHandler } from "../../../functions/extract/handler";
 import { driveDiscover, driveExtract } from "../../support/drive";
 import { type Harness, startHarness } from "../../support/harness";
@@ -55,8 +56,12 @@ describe("the commit index", () => {
       runDate: one.runDate,
       manifestKey: one.manifestKey,
       catalogKey: first?.catalogKey,
-      format: "jsonl",
     });
+    // The pointer names the format its parts were written in (JSON lines or Parquet, by the settings).
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await h.runtime.store.get(one.manifestKey as string)),
+    ) as Manifest;
+    expect((await pointerAt(h, 1))?.format).toBe(partFormat(manifest.parts[0]?.key ?? ""));
     expect(await pointerAt(h, 2)).toMatchObject({ seq: 2, runId: "sync-2", manifestKey: two.manifestKey });
     expect(await pointerAt(h, 3)).toBeUndefined();
   });
