@@ -18,6 +18,8 @@ export interface ObjectStatus {
   lastCommittedAt?: string;
   lastManifestKey?: string;
   lease?: { holder: string; expiresAt: string; active: boolean };
+  /** The lake: runs committed, runs merged into the current-state table, and why the last merge failed. */
+  lake?: { commits: number; merged: number; lastMergedAt?: string; lastMergeError?: string };
 }
 
 export interface StatusReport {
@@ -57,6 +59,11 @@ export async function statusReport(
         active: state.leaseExpiresAt > now,
       };
     }
+    if (state.commitSeq !== undefined) {
+      status.lake = { commits: state.commitSeq, merged: state.mergedSeq ?? 0 };
+      if (state.lastMergedAt) status.lake.lastMergedAt = state.lastMergedAt;
+      if (state.lastMergeError) status.lake.lastMergeError = state.lastMergeError;
+    }
     return status;
   });
   const report: StatusReport = { connection, storage, objects, loads };
@@ -75,6 +82,13 @@ function leaseText(lease: ObjectStatus["lease"]): string {
   return lease.active ? `held by ${lease.holder} until ${lease.expiresAt}` : `expired (${lease.holder})`;
 }
 
+/** How far the current-state table is: "merged 3/3", or how many committed runs it lacks. */
+function lakeText(lake: ObjectStatus["lake"]): string {
+  if (!lake) return "-";
+  if (lake.merged >= lake.commits) return `merged ${lake.merged}/${lake.commits}`;
+  return `behind: merged ${lake.merged}/${lake.commits}`;
+}
+
 export function statusText(report: StatusReport): string {
   const lines = [`Connection ${report.connection} · ${report.storage}`];
   lines.push(
@@ -88,14 +102,15 @@ export function statusText(report: StatusReport): string {
     lines.push(
       "",
       table(
-        ["OBJECT", "STATUS", "CURSOR", "LAST RUN", "LEASE", "LAST ERROR"],
+        ["OBJECT", "STATUS", "CURSOR", "LAST RUN", "LEASE", "LAKE", "LAST ERROR"],
         report.objects.map((object) => [
           object.object,
           object.lastStatus ?? "-",
           object.cursor ? `${object.cursor}${object.cursorField ? ` (${object.cursorField})` : ""}` : "-",
           object.lastRunId ?? "-",
           leaseText(object.lease),
-          object.lastError ? object.lastError.replace(/\s+/g, " ").slice(0, 100) : "-",
+          lakeText(object.lake),
+          (object.lastError ?? object.lake?.lastMergeError)?.replace(/\s+/g, " ").slice(0, 100) ?? "-",
         ]),
       ),
     );

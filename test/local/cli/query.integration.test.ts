@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../../emulator/index";
+import type { StatusReport } from "../../../local/cli/status-report";
 import type { SyncReport } from "../../../local/cli/sync-run";
 import { runCli, salesforceEnv } from "./run-cli";
 
@@ -96,6 +97,21 @@ describe("saddledata query", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(/^saddledata: Binder Error: Referenced column "nope" not found/);
     expect(result.stderr).toContain("(tables: account, invoice__c, each with a change log <table>_changes)");
+  });
+
+  it("status shows how far each current-state table is merged", async () => {
+    // Act
+    const json = await runCli(["status", "--state-dir", stateDir, "--json"]);
+    const text = await runCli(["status", "--state-dir", stateDir]);
+
+    // Assess
+    expect(json.code, json.stderr).toBe(0);
+    const report = JSON.parse(json.stdout) as StatusReport;
+    expect(report.objects.find((object) => object.object === "Account")?.lake).toMatchObject({
+      commits: 1,
+      merged: 1,
+    });
+    expect(text.stdout).toMatch(/^\s*Account .* merged 1\/1 /m);
   });
 
   it("says to sync first when the lake is empty", async () => {
