@@ -70,9 +70,20 @@ export class Layout {
     return `${this.prefix}athena-results/`;
   }
 
-  /** A part's key: the job (or REST attempt) tag and page index make it deterministic. */
-  part(object: string, runDate: string, runId: string, jobTag: string, index: number): string {
-    return `${this.runFolder(object, runDate, runId)}part-${jobTag}-${pad(index)}.jsonl.gz`;
+  /**
+   * A part's key: the job (or REST attempt) tag and page index make it deterministic; the format names
+   * the extension (`.parquet`, or `.jsonl.gz`).
+   */
+  part(
+    object: string,
+    runDate: string,
+    runId: string,
+    jobTag: string,
+    index: number,
+    format: "parquet" | "jsonl" = "jsonl",
+  ): string {
+    const extension = format === "parquet" ? "parquet" : "jsonl.gz";
+    return `${this.runFolder(object, runDate, runId)}part-${jobTag}-${pad(index)}.${extension}`;
   }
 
   manifest(object: string, runDate: string, runId: string): string {

@@ -3,8 +3,14 @@ import { ConfigurationError } from "../errors";
 import type { LimitReserve } from "../salesforce/limits";
 import { compilePattern } from "./patterns";
 
+/** How extract writes parts: typed Parquet (the default), or gzip JSON lines. */
+export const PART_FORMATS = ["parquet", "jsonl"] as const;
+export type ExtractFormat = (typeof PART_FORMATS)[number];
+
 /** What extract needs, in milliseconds; derived from the connection settings. */
 export interface ExtractSettings {
+  /** Parts as typed Parquet (ZSTD inside) or as gzip JSON lines; a run keeps the format it started with. */
+  format: ExtractFormat;
   /** Re-read this much before the cursor, for rows whose timestamp is earlier than their visibility. */
   lookbackMs: number;
   /** End windows this long before the org's "now", for transactions still committing. */
@@ -25,7 +31,7 @@ export interface ExtractSettings {
   /** First incremental run reads from here (ISO-8601); absent: from the beginning. */
   startDate?: string;
   reserve: LimitReserve;
-  /** gzip level for parts: 1 trades a little size for a lot of speed. */
+  /** gzip level for JSON-lines parts: 1 trades a little size for a lot of speed. */
   gzipLevel: number;
   /** First and longest wait between polls of a Bulk job. */
   pollFirstSeconds: number;
@@ -35,6 +41,7 @@ export interface ExtractSettings {
 }
 
 export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
+  format: "parquet",
   lookbackMs: 10 * 60_000,
   lagMs: 2 * 60_000,
   leaseMs: 20 * 60_000,
@@ -92,6 +99,8 @@ export const LoadSettingsSchema = z
 
 export const ConnectorSettingsSchema = z
   .object({
+    /** How extract writes parts: typed Parquet, or gzip JSON lines as before. */
+    format: z.enum(PART_FORMATS).default(DEFAULT_EXTRACT_SETTINGS.format),
     /** Objects discover describes: API names or globs (`*__c`). */
     include: z.array(pattern).default(["*"]),
     exclude: z.array(pattern).default([]),
@@ -165,6 +174,7 @@ export function parseSettings(input: unknown, source: string): ConnectorSettings
 
 export function extractSettingsOf(settings: ConnectorSettings): ExtractSettings {
   return {
+    format: settings.format,
     lookbackMs: settings.lookbackSeconds * 1000,
     lagMs: settings.lagSeconds * 1000,
     leaseMs: settings.leaseSeconds * 1000,

@@ -8,6 +8,7 @@ import { gunzipSync } from "node:zlib";
 import type { Manifest } from "../../functions/core/extract/manifest";
 import type { CommitPointer } from "../../functions/core/lake/commit-index";
 import type { ObjectStore } from "../../functions/core/ports";
+import { isParquetPart, manifestFields, parquetRecords } from "../../local/demo/landed";
 
 export type LandedRecord = Record<string, unknown>;
 
@@ -55,12 +56,26 @@ export function parsePart(bytes: Uint8Array): { records: LandedRecord[] } | { pr
   return { records };
 }
 
+/** A part's records, Parquet (read with DuckDB, keyed by `fields`) or gzipped JSON lines, or why not. */
+export async function parseAnyPart(
+  key: string,
+  bytes: Uint8Array,
+  fields: string[] = [],
+): Promise<{ records: LandedRecord[] } | { problem: string }> {
+  if (!isParquetPart(key)) return parsePart(bytes);
+  try {
+    return { records: await parquetRecords(bytes, fields) };
+  } catch (error) {
+    return { problem: `is not a readable Parquet file (${(error as Error).message.split("\n")[0]})` };
+  }
+}
+
 export async function readLanded(store: ObjectStore, prefix: string, object: string): Promise<Landed> {
   const landed: Landed = { runs: [], partKeys: [], commits: new Map(), problems: [] };
   const manifestKeys: string[] = [];
   for await (const info of store.list(`${prefix}data/${object}/`)) {
     if (info.key.endsWith("/_manifest.json")) manifestKeys.push(info.key);
-    else if (info.key.endsWith(".jsonl.gz")) landed.partKeys.push(info.key);
+    else if (info.key.endsWith(".jsonl.gz") || isParquetPart(info.key)) landed.partKeys.push(info.key);
     else if (/\/_commits\/\d+\.json$/.test(info.key)) {
       try {
         const pointer = JSON.parse(decoder.decode(await store.get(info.key))) as CommitPointer;
@@ -82,6 +97,16 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
     }
     const run: LandedRun = { manifestKey, manifest, records: new Map() };
     let total = 0;
+    let fields: string[] = [];
+    if (manifest.parts.some((part) => isParquetPart(part.key))) {
+      try {
+        fields = await manifestFields(store, manifest);
+      } catch (error) {
+        landed.problems.push(
+          `${manifestKey}: its catalog ${manifest.catalogKey} cannot be read (${String(error)})`,
+        );
+      }
+    }
     for (const part of manifest.parts) {
       named.add(part.key);
       const partBytes = await store.get(part.key);
@@ -89,7 +114,7 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
         landed.problems.push(`${manifestKey} names ${part.key}, which does not exist`);
         continue;
       }
-      const parsed = parsePart(partBytes);
+      const parsed = await parseAnyPart(part.key, partBytes, fields);
       if ("problem" in parsed) {
         landed.problems.push(
           `${part.key} ${parsed.problem} (${partBytes.length} bytes; the manifest says ${part.bytes} bytes, ${part.records} records)`,
@@ -122,7 +147,7 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
   for (const key of landed.partKeys) {
     if (named.has(key)) continue;
     const bytes = await store.get(key);
-    const parsed = bytes === undefined ? { problem: "vanished" } : parsePart(bytes);
+    const parsed = bytes === undefined ? { problem: "vanished" } : await parseAnyPart(key, bytes);
     if ("problem" in parsed) landed.problems.push(`${key} (named by no manifest) ${parsed.problem}`);
   }
   landed.runs.sort((a, b) => a.manifest.committedAt.localeCompare(b.manifest.committedAt));

@@ -1,6 +1,6 @@
-import { gunzipSync } from "node:zlib";
 import type { Manifest } from "../../functions/core/extract/manifest";
 import type { ObjectStore } from "../../functions/core/ports";
+import { isParquetPart, manifestFields, partRecords } from "../../local/demo/landed";
 
 const decoder = new TextDecoder();
 
@@ -14,23 +14,23 @@ export async function readManifests(store: ObjectStore, prefix: string, object: 
   return manifests.sort((a, b) => a.committedAt.localeCompare(b.committedAt));
 }
 
-/** Every record a manifest's parts hold, in part order; each part must gunzip and parse. */
+/** Every record a manifest's parts hold, in part order; each part must read whole (Parquet or JSON lines). */
 export async function readManifestRecords(
   store: ObjectStore,
   manifest: Manifest,
 ): Promise<Array<Record<string, unknown>>> {
   const records: Array<Record<string, unknown>> = [];
+  const fields = manifest.parts.some((part) => isParquetPart(part.key))
+    ? await manifestFields(store, manifest)
+    : [];
   for (const part of manifest.parts) {
     const bytes = await store.get(part.key);
     if (!bytes) throw new Error(`part ${part.key} named by the manifest is missing`);
-    const lines = decoder
-      .decode(gunzipSync(bytes))
-      .split("\n")
-      .filter((line) => line.length > 0);
-    if (lines.length !== part.records) {
-      throw new Error(`part ${part.key} holds ${lines.length} records, the manifest says ${part.records}`);
+    const landed = await partRecords(store, manifest, bytes, part.key, fields);
+    if (landed.length !== part.records) {
+      throw new Error(`part ${part.key} holds ${landed.length} records, the manifest says ${part.records}`);
     }
-    for (const line of lines) records.push(JSON.parse(line) as Record<string, unknown>);
+    records.push(...landed);
   }
   return records;
 }

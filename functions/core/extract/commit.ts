@@ -1,7 +1,7 @@
 // Commit: check nothing was lost, write the manifest, advance the cursor under this run's lease.
 import { ConfigurationError, describeError, LeaseConflictError, ReconciliationError } from "../../errors";
 import { deleteQueryJob } from "../../salesforce/bulk-query";
-import { partFormat, writeCommitPointer } from "../lake/commit-index";
+import { writeCommitPointer } from "../lake/commit-index";
 import type { StreamState } from "../ports";
 import { type ExtractDeps, iso, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary } from "./extract-state";
@@ -75,7 +75,7 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
         runDate: state.runDate,
         manifestKey,
         catalogKey: state.catalogKey,
-        format: manifest.parts[0] === undefined ? "jsonl" : partFormat(manifest.parts[0].key),
+        format: manifest.format,
         committedAt,
       });
     }

@@ -2,6 +2,7 @@
 import type { SalesforceClient } from "../../salesforce/client";
 import type { CatalogStream } from "../catalog";
 import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
+import { type LakeColumn, lakeColumns } from "../lake/lake-names";
 import type { Layout } from "../layout";
 import type { Log, ObjectStore, StateStore, StreamKey } from "../ports";
 import type { ExtractSettings } from "../settings";
@@ -31,6 +32,16 @@ export function streamKey(deps: ExtractDeps, object: string): StreamKey {
 export function columnsOf(stream: CatalogStream): JsonlColumn[] {
   const byName = new Map(stream.fields.map((field) => [field.name, field]));
   return stream.selectFields.map((name) => ({ name, sfType: byName.get(name)?.sfType ?? "string" }));
+}
+
+/** A stream's columns for both part formats: JSON-lines keys with their types, and lake columns. */
+export interface PartColumns {
+  jsonl: JsonlColumn[];
+  lake: LakeColumn[];
+}
+
+export function partColumnsOf(stream: CatalogStream): PartColumns {
+  return { jsonl: columnsOf(stream), lake: lakeColumns(stream) };
 }
 
 /** Count the API calls an action spends, onto the continuation. */

@@ -1,5 +1,6 @@
 // functions/core/extract/: one object's extract, one file per step (start, poll, fetch, commit, abort)
 import type { ExtractApi, SyncMode } from "../catalog";
+import type { ExtractFormat } from "../settings";
 
 /** One object of one run: what the sync state machine's Map hands to extract. */
 export interface ExtractTask {
@@ -20,6 +21,11 @@ export interface ExtractState extends ExtractTask {
   status: "polling" | "fetching" | "ready";
   api: ExtractApi;
   apiReason?: string;
+  /**
+   * How this run writes its parts, fixed when it starts (a settings change never mixes formats in a
+   * run). Absent in continuations from before formats: JSON lines.
+   */
+  format?: ExtractFormat;
   /** Distinguishes parts of successive jobs (or REST attempts) of one run. */
   jobTag: string;
   runDate: string;
@@ -43,6 +49,20 @@ export interface ExtractState extends ExtractTask {
   apiCalls: number;
   polls: number;
   waitSeconds: number;
+}
+
+/** The format a run writes its parts in. */
+export function formatOf(state: Pick<ExtractState, "format">): ExtractFormat {
+  return state.format ?? "jsonl";
+}
+
+/** A part's key in this run. */
+export function partKey(
+  layout: { part: (o: string, d: string, r: string, j: string, i: number, f: ExtractFormat) => string },
+  state: ExtractState,
+  index: number,
+): string {
+  return layout.part(state.object, state.runDate, state.runId, state.jobTag, index, formatOf(state));
 }
 
 export interface ExtractSummary {

@@ -1,45 +1,39 @@
-// One page of a finished Bulk query job's results, converted to JSON lines and written as one part.
+// One page of a finished Bulk query job's results, converted and written as one part (Parquet or JSON lines).
 import { ConfigurationError, DataError, SaddleError, TransientError } from "../../errors";
-import { openResultsPage } from "../../salesforce/bulk-query";
-import { BulkCsvToJsonl, type JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
-import type { ExtractDeps } from "./extract-deps";
-import type { ExtractState, PartEntry } from "./extract-state";
-import { writePart } from "./part-upload";
+import { openResultsPage, type ResultsPage } from "../../salesforce/bulk-query";
+import { BulkCsvToColumns } from "../formats/extract/bulk-csv-to-columns";
+import { BulkCsvToJsonl } from "../formats/extract/bulk-csv-to-jsonl";
+import { LakeBatch } from "../formats/extract/lake-batch";
+import { ParquetPartWriter } from "../formats/extract/parquet-part";
+import type { ExtractDeps, PartColumns } from "./extract-deps";
+import { type ExtractState, formatOf, type PartEntry, partKey } from "./extract-state";
+import { uploadPart, writePart } from "./part-upload";
 
 export async function fetchBulkPage(
   deps: ExtractDeps,
   state: ExtractState,
-  columns: JsonlColumn[],
+  columns: PartColumns,
 ): Promise<ExtractState> {
   if (!state.jobId) throw new ConfigurationError(`No Bulk job to fetch for ${state.object}.`);
   const index = state.parts.length;
-  const key = deps.layout.part(state.object, state.runDate, state.runId, state.jobTag, index);
+  const key = partKey(deps.layout, state, index);
   const page = await openResultsPage(deps.salesforce, {
     jobId: state.jobId,
     object: state.object,
     locator: state.locator,
     maxRecords: deps.settings.bulkPageRecords,
   });
-  const converter = new BulkCsvToJsonl(columns);
-  const bytes = await writePart(deps, key, async (write) => {
-    try {
-      for await (const chunk of page.body) {
-        // The lines are a view of the converter's buffer until the next push: ParallelGzip copies
-        // them into its block before write returns.
-        const out = converter.push(chunk);
-        if (out.length > 0) await write(out);
-      }
-      const tail = converter.endPage();
-      if (tail.length > 0) await write(tail);
-    } catch (error) {
-      if (error instanceof SaddleError && !(error instanceof DataError)) throw error;
-      throw new TransientError(
-        `Page ${index} of Bulk job ${state.jobId} (${state.object}) was cut short or malformed: ${(error as Error).message}. The page is read again from its locator.`,
-        { object: state.object, cause: error },
-      );
-    }
-  });
-  const records = converter.records;
+  const cutShort = (error: unknown): never => {
+    if (error instanceof SaddleError && !(error instanceof DataError)) throw error;
+    throw new TransientError(
+      `Page ${index} of Bulk job ${state.jobId} (${state.object}) was cut short or malformed: ${(error as Error).message}. The page is read again from its locator.`,
+      { object: state.object, cause: error },
+    );
+  };
+  const { records, bytes } =
+    formatOf(state) === "parquet"
+      ? await parquetPage(deps, state, key, page, columns, cutShort)
+      : await jsonlPage(deps, key, page, columns, cutShort);
   if (page.records !== undefined && page.records !== records) {
     throw new TransientError(
       `Page ${index} of Bulk job ${state.jobId} (${state.object}) held ${records} rows but Salesforce announced ${page.records}; the page is read again.`,
@@ -57,4 +51,60 @@ export async function fetchBulkPage(
   if (page.nextLocator === null) next.status = "ready";
   deps.log.info("extract: part written", { object: state.object, key, records, bytes });
   return next;
+}
+
+async function jsonlPage(
+  deps: ExtractDeps,
+  key: string,
+  page: ResultsPage,
+  columns: PartColumns,
+  cutShort: (error: unknown) => never,
+): Promise<{ records: number; bytes: number }> {
+  const converter = new BulkCsvToJsonl(columns.jsonl);
+  const bytes = await writePart(deps, key, async (write) => {
+    try {
+      for await (const chunk of page.body) {
+        // The lines are a view of the converter's buffer until the next push: ParallelGzip copies
+        // them into its block before write returns.
+        const out = converter.push(chunk);
+        if (out.length > 0) await write(out);
+      }
+      const tail = converter.endPage();
+      if (tail.length > 0) await write(tail);
+    } catch (error) {
+      cutShort(error);
+    }
+  });
+  return { records: converter.records, bytes };
+}
+
+/** The page's rows gathered into row groups, each encoded and sent before the next is gathered. */
+async function parquetPage(
+  deps: ExtractDeps,
+  state: ExtractState,
+  key: string,
+  page: ResultsPage,
+  columns: PartColumns,
+  cutShort: (error: unknown) => never,
+): Promise<{ records: number; bytes: number }> {
+  const batch = new LakeBatch(columns.lake);
+  const converter = new BulkCsvToColumns(state.object, columns.lake, batch);
+  const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
+    const part = new ParquetPartWriter(columns.lake, state.runId, send);
+    try {
+      for await (const chunk of page.body) {
+        converter.push(chunk);
+        if (ParquetPartWriter.full(batch)) {
+          await part.writeRowGroup(batch);
+          batch.reset();
+        }
+      }
+      converter.endPage();
+    } catch (error) {
+      cutShort(error);
+    }
+    await part.writeRowGroup(batch);
+    await part.finish();
+  });
+  return { records: converter.records, bytes };
 }

@@ -1,28 +1,73 @@
-// REST query pages, as JSON lines, written as one part until it is full, the query done or time short.
+// REST query pages, as Parquet or JSON lines, written as one part until it is full, the query done or time short.
 import { TransientError } from "../../errors";
 import { nextRestQueryPage, type QueryPage, startRestQuery } from "../../salesforce/rest-query";
-import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
-import { restRecordToJson } from "../formats/extract/rest-record";
-import type { ExtractDeps } from "./extract-deps";
-import type { ExtractState } from "./extract-state";
-import { writePart } from "./part-upload";
+import { LakeBatch } from "../formats/extract/lake-batch";
+import { ParquetPartWriter } from "../formats/extract/parquet-part";
+import { restRecordToBatch, restRecordToJson } from "../formats/extract/rest-record";
+import type { ExtractDeps, PartColumns } from "./extract-deps";
+import { type ExtractState, formatOf, partKey } from "./extract-state";
+import { uploadPart, writePart } from "./part-upload";
+
+/** Writes REST records into a part: takes each page's records, then ends the part. */
+interface RestPartSink {
+  take(records: Array<Record<string, unknown>>): Promise<void>;
+  end(): Promise<void>;
+}
+
+/** A part written as `format`: `fill` takes its pages until the part is full; returns its size. */
+function writeRestPart(
+  deps: ExtractDeps,
+  state: ExtractState,
+  key: string,
+  columns: PartColumns,
+  fill: (sink: RestPartSink) => Promise<void>,
+): Promise<number> {
+  if (formatOf(state) === "parquet") {
+    return uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
+      const part = new ParquetPartWriter(columns.lake, state.runId, send);
+      const batch = new LakeBatch(columns.lake);
+      await fill({
+        take: async (records) => {
+          for (const record of records) restRecordToBatch(record, batch, state.object);
+          if (ParquetPartWriter.full(batch)) {
+            await part.writeRowGroup(batch);
+            batch.reset();
+          }
+        },
+        end: async () => {
+          await part.writeRowGroup(batch);
+          await part.finish();
+        },
+      });
+    });
+  }
+  const encoder = new TextEncoder();
+  return writePart(deps, key, async (write) => {
+    await fill({
+      take: async (records) => {
+        const lines = records.map((record) => restRecordToJson(record, columns.jsonl)).join("\n");
+        await write(encoder.encode(`${lines}\n`));
+      },
+      end: async () => undefined,
+    });
+  });
+}
 
 export async function fetchRestPart(
   deps: ExtractDeps,
   state: ExtractState,
-  columns: JsonlColumn[],
+  columns: PartColumns,
   remainingMs: () => number,
   firstPage?: QueryPage,
 ): Promise<ExtractState> {
   const { salesforce, settings } = deps;
   const index = state.parts.length;
-  const key = deps.layout.part(state.object, state.runDate, state.runId, state.jobTag, index);
+  const key = partKey(deps.layout, state, index);
   let records = 0;
   let nextUrl = state.nextUrl;
   let done = false;
   let totalSize = state.expectedRecords;
-  const encoder = new TextEncoder();
-  const bytes = await writePart(deps, key, async (write) => {
+  const bytes = await writeRestPart(deps, state, key, columns, async (sink) => {
     let page: QueryPage;
     let pending = firstPage;
     do {
@@ -43,8 +88,7 @@ export async function fetchRestPart(
       pending = undefined;
       totalSize = page.totalSize;
       if (page.records.length > 0) {
-        const lines = page.records.map((record) => restRecordToJson(record, columns)).join("\n");
-        await write(encoder.encode(`${lines}\n`));
+        await sink.take(page.records);
         records += page.records.length;
       }
       done = page.done;
@@ -58,6 +102,7 @@ export async function fetchRestPart(
         );
       }
     } while (!done && records < settings.restPartRecords && remainingMs() > settings.safetyMarginMs);
+    await sink.end();
   });
   const next: ExtractState = {
     ...state,

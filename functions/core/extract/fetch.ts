@@ -1,6 +1,6 @@
 // Fetch: write parts, Bulk pages or REST parts, until done or the invocation's time is nearly up.
 import { readStream } from "../catalog-store";
-import { columnsOf, counted, type ExtractDeps, streamKey } from "./extract-deps";
+import { counted, type ExtractDeps, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState } from "./extract-state";
 import { fetchBulkPage } from "./fetch-bulk-page";
 import { fetchRestPart } from "./fetch-rest-part";
@@ -14,7 +14,7 @@ export async function fetchExtract(
   const now = deps.now ?? Date.now;
   await deps.state.renewLease(streamKey(deps, state.object), state.runId, deps.settings.leaseMs, now());
   const stream = await readStream(deps.store, state.catalogKey);
-  const columns = columnsOf(stream);
+  const columns = partColumnsOf(stream);
   return counted(deps, async () => {
     let current: ExtractState = { ...state, parts: [...state.parts] };
     let slowestPageMs = 0;

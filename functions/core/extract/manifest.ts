@@ -1,7 +1,8 @@
 // The manifest: what a committed run wrote (its parts and totals), its window and cursors.
 import type { ExtractApi, SyncMode } from "../catalog";
+import type { ExtractFormat } from "../settings";
 import type { ExtractDeps } from "./extract-deps";
-import type { ExtractState } from "./extract-state";
+import { type ExtractState, formatOf, partKey } from "./extract-state";
 
 export interface Manifest {
   manifestVersion: 1;
@@ -12,6 +13,8 @@ export interface Manifest {
   api: ExtractApi;
   apiReason?: string;
   catalogKey: string;
+  /** How the parts are written: `parquet` (typed, ZSTD inside) or `jsonl` (gzip JSON lines). */
+  format: ExtractFormat;
   window: ExtractState["window"];
   cursorBefore?: string;
   cursorAfter?: string;
@@ -40,12 +43,13 @@ export function buildManifest(
     api: state.api,
     apiReason: state.apiReason,
     catalogKey: state.catalogKey,
+    format: formatOf(state),
     window: state.window,
     cursorBefore: state.cursorBefore,
     cursorAfter,
     ...(state.warnings ? { warnings: state.warnings } : {}),
     parts: state.parts.map(([index, records, bytes]) => ({
-      key: deps.layout.part(state.object, state.runDate, state.runId, state.jobTag, index),
+      key: partKey(deps.layout, state, index),
       records,
       bytes,
     })),

@@ -1,4 +1,4 @@
-// Uploading one part: bytes gzipped block by block straight into a multipart upload.
+// Uploading one part straight into a multipart upload: Parquet bytes as they are, JSON lines gzipped block by block.
 import { once } from "node:events";
 import { PassThrough } from "node:stream";
 import { ParallelGzip } from "../formats/extract/parallel-gzip";
@@ -25,9 +25,42 @@ async function drained(stream: PassThrough, signal: AbortSignal): Promise<void> 
 }
 
 /**
- * Write one part: bytes are compressed block by block on the threadpool (ParallelGzip: concatenated
- * gzip members are one gzip file) straight into a multipart upload, so memory holds only what is in
- * flight. Either the whole part lands or the upload is aborted.
+ * Upload one part as it is produced: `produce` sends bytes (which the upload may keep) and waits while
+ * the upload is behind, so memory holds only what is in flight. Either the whole part lands or the
+ * upload is aborted. Returns the part's size in bytes.
+ */
+export async function uploadPart(
+  deps: ExtractDeps,
+  key: string,
+  contentType: string,
+  produce: (send: (bytes: Uint8Array) => Promise<void>) => Promise<void>,
+): Promise<number> {
+  const body = new PassThrough({ highWaterMark: UPLOAD_BUFFER_BYTES });
+  const upload = deps.store.upload(key, body, { contentType });
+  // A failed upload stops the writer, also one waiting for the upload to drain its buffer. Not by
+  // racing each write against the upload's promise: every raced result (the chunks) would stay
+  // reachable from that pending promise until the part ends, a page's whole output.
+  const uploadFailed = new AbortController();
+  upload.catch((error: unknown) => uploadFailed.abort(error));
+  const send = async (bytes: Uint8Array) => {
+    uploadFailed.signal.throwIfAborted();
+    if (!body.write(bytes)) await drained(body, uploadFailed.signal);
+  };
+  try {
+    await produce(send);
+  } catch (error) {
+    body.destroy(error instanceof Error ? error : new Error(String(error)));
+    await upload.catch(() => undefined);
+    throw error;
+  }
+  body.end();
+  const result = await upload;
+  return result.bytes;
+}
+
+/**
+ * Write one gzip part: bytes are compressed block by block on the threadpool (ParallelGzip: concatenated
+ * gzip members are one gzip file) straight into a multipart upload (uploadPart).
  */
 export async function writePart(
   deps: ExtractDeps,
@@ -39,31 +72,11 @@ export async function writePart(
     concurrency: GZIP_CONCURRENCY,
     blockBytes: GZIP_BLOCK_BYTES,
   });
-  const compressed = new PassThrough({ highWaterMark: UPLOAD_BUFFER_BYTES });
-  const upload = deps.store.upload(key, compressed, { contentType: "application/gzip" });
-  // A failed upload stops the writer, also one waiting for the upload to drain its buffer. Not by
-  // racing each write against the upload's promise: every raced result (the members) would stay
-  // reachable from that pending promise until the part ends, a page's whole compressed output.
-  const uploadFailed = new AbortController();
-  upload.catch((error: unknown) => uploadFailed.abort(error));
-  const send = async (members: Uint8Array[]) => {
-    for (const member of members) {
-      uploadFailed.signal.throwIfAborted();
-      if (!compressed.write(member)) await drained(compressed, uploadFailed.signal);
-    }
-  };
-  const write = async (bytes: Uint8Array) => {
-    await send(await gzip.write(bytes));
-  };
-  try {
-    await produce(write);
-    await send(await gzip.end());
-  } catch (error) {
-    compressed.destroy(error instanceof Error ? error : new Error(String(error)));
-    await upload.catch(() => undefined);
-    throw error;
-  }
-  compressed.end();
-  const result = await upload;
-  return result.bytes;
+  return uploadPart(deps, key, "application/gzip", async (send) => {
+    const sendAll = async (members: Uint8Array[]) => {
+      for (const member of members) await send(member);
+    };
+    await produce(async (bytes) => sendAll(await gzip.write(bytes)));
+    await sendAll(await gzip.end());
+  });
 }

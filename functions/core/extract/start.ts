@@ -7,7 +7,7 @@ import { buildSelect, type WindowClause } from "../../salesforce/soql";
 import { readStream } from "../catalog-store";
 import { refreshStream } from "../discover";
 import { assertRunId } from "../layout";
-import { columnsOf, counted, type ExtractDeps, isBulkUnsupported, iso, streamKey } from "./extract-deps";
+import { counted, type ExtractDeps, isBulkUnsupported, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractTask } from "./extract-state";
 import { fetchRestPart } from "./fetch-rest-part";
 
@@ -71,6 +71,7 @@ export async function startExtract(
         status: "fetching",
         api: stream.api,
         apiReason: stream.apiReason,
+        format: settings.format,
         jobTag: "r0",
         runDate: startedAt.slice(0, 10),
         startedAt,
@@ -115,7 +116,7 @@ export async function startExtract(
               api: "rest",
               apiReason: `${page.totalSize} rows (at most ${settings.restMaxRecords}): REST costs fewer API calls than a Bulk job`,
             };
-            return fetchRestPart(deps, rest, columnsOf(stream), remainingMs, page);
+            return fetchRestPart(deps, rest, partColumnsOf(stream), remainingMs, page);
           }
         }
         if (!limitsRead && settings.reserve.dailyBulkQueryJobs) {

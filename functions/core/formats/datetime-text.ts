@@ -23,7 +23,7 @@ export function isValidYmd(year: number, month: number, day: number): boolean {
 }
 
 /** Days since 1970-01-01 of a proleptic Gregorian date (valid for any year ≥ 0). */
-function daysFromCivil(year: number, month: number, day: number): number {
+export function daysFromCivil(year: number, month: number, day: number): number {
   const y = month <= 2 ? year - 1 : year;
   const era = Math.floor(y / 400);
   const yoe = y - era * 400;

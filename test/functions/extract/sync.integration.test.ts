@@ -398,7 +398,7 @@ describe("sync: a part whose upload fails", () => {
     const failing = Object.create(store) as typeof store;
     let dropped = 0;
     failing.upload = async (key, body, options) => {
-      if (key.endsWith(".jsonl.gz") && dropped === 0) {
+      if (/\/part-[^/]+\.(parquet|jsonl\.gz)$/.test(key) && dropped === 0) {
         dropped += 1;
         for await (const _chunk of body) break;
         throw new TransientError("simulated: S3 dropped the part upload");

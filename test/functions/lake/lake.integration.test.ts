@@ -128,7 +128,7 @@ describe("the local lake", () => {
     const types = await query<{ column_name: string; column_type: string }>(`DESCRIBE account`);
     const typeOf = new Map(types.map((row) => [row.column_name, row.column_type]));
     expect(typeOf.get("annualrevenue")).toMatch(/^DECIMAL\(\d+,\d+\)$/);
-    expect(typeOf.get("numberofemployees")).toBe("BIGINT");
+    expect(typeOf.get("numberofemployees")).toBe("INTEGER");
     expect(typeOf.get("createddate")).toBe("TIMESTAMP");
     expect(typeOf.get("isdeleted")).toBe("BOOLEAN");
     expect(typeOf.get("name")).toBe("VARCHAR");

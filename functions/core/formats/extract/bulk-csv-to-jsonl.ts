@@ -289,23 +289,7 @@ export class BulkCsvToJsonl {
       if (final) throw this.error("the page ends inside the header row");
       return INCOMPLETE;
     }
-    const expected = this.names;
-    const got = record.fields;
-    for (let c = 0; c < Math.max(expected.length, got.length); c++) {
-      if (got[c] !== expected[c]) {
-        const what =
-          got[c] === undefined
-            ? `column ${c + 1} "${expected[c]}" is missing`
-            : expected[c] === undefined
-              ? `unexpected extra column ${c + 1} "${got[c]}"`
-              : `column ${c + 1} is "${got[c]}", expected "${expected[c]}"`;
-        throw new DataError(
-          `Bulk result page ${this.pageIndex + 1}: the header row does not match the query columns: ${what} ` +
-            `(expected ${expected.join(",")}); the catalog and the query are out of step`,
-          { line: 1, column: c + 1 },
-        );
-      }
-    }
+    checkBulkHeader(this.names, record.fields, this.pageIndex);
     this.headerPending = false;
     this.line += record.lines;
     return record.next;
@@ -841,11 +825,30 @@ function isJsonNumberBytes(buf: Uint8Array, a: number, b: number): boolean {
   return p === b;
 }
 
+/** Throws DataError unless a Bulk page's header row names exactly the query's columns, in order. */
+export function checkBulkHeader(expected: string[], got: string[], pageIndex: number): void {
+  for (let c = 0; c < Math.max(expected.length, got.length); c++) {
+    if (got[c] !== expected[c]) {
+      const what =
+        got[c] === undefined
+          ? `column ${c + 1} "${expected[c]}" is missing`
+          : expected[c] === undefined
+            ? `unexpected extra column ${c + 1} "${got[c]}"`
+            : `column ${c + 1} is "${got[c]}", expected "${expected[c]}"`;
+      throw new DataError(
+        `Bulk result page ${pageIndex + 1}: the header row does not match the query columns: ${what} ` +
+          `(expected ${expected.join(",")}); the catalog and the query are out of step`,
+        { line: 1, column: c + 1 },
+      );
+    }
+  }
+}
+
 /**
  * One CSV record as strings (the header row). Returns undefined when the record is not complete in
  * `buf[i, end)` (and `final` is false, or the quote never closes).
  */
-function readRecordText(
+export function readRecordText(
   buf: Uint8Array,
   start: number,
   end: number,

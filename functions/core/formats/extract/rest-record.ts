@@ -7,6 +7,7 @@ import { DataError } from "../../../errors";
 import { isValidDateText, normalizeDateTime } from "../datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "../decimal-text";
 import type { JsonlColumn } from "./bulk-csv-to-jsonl";
+import type { LakeBatch } from "./lake-batch";
 
 const INTEGER_TYPES = new Set(["int", "long"]);
 const NUMBER_TYPES = new Set(["double", "currency", "percent"]);
@@ -33,6 +34,47 @@ export function restRecordToJson(record: Record<string, unknown>, columns: Jsonl
     line += jsonValue(lookup(record, column.name), column, record);
   }
   return columns.length === 0 ? "{}" : `${line}}`;
+}
+
+const encoder = new TextEncoder();
+let scratch = new Uint8Array(1 << 12);
+
+/**
+ * A REST record as one row of a Parquet row group: each column's value as the text Bulk would give
+ * (numbers and booleans as written, objects as JSON), checked by the same column rules as Bulk's.
+ * Throws DataError naming the object, field and record for a value its type cannot hold.
+ */
+export function restRecordToBatch(record: Record<string, unknown>, batch: LakeBatch, object: string): void {
+  const columns = batch.columns;
+  for (let c = 0; c < columns.length; c++) {
+    const column = columns[c] as (typeof columns)[number];
+    const value = lookup(record, column.lake.field);
+    if (value === null || value === undefined) {
+      column.pushNull();
+      continue;
+    }
+    const text =
+      typeof value === "string"
+        ? value
+        : typeof value === "object"
+          ? JSON.stringify(withoutAttributes(value))
+          : String(value);
+    if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
+    const { written } = encoder.encodeInto(text, scratch);
+    const problem = column.push(scratch, 0, written, false);
+    if (problem !== undefined) {
+      const id = typeof record.Id === "string" ? ` ${record.Id}` : "";
+      const { field, sfType, athenaType } = column.lake;
+      throw new DataError(
+        `${object}: REST record${id}, field ${field} (${sfType} → ${athenaType}): ${problem}`,
+        {
+          field,
+          column: field,
+        },
+      );
+    }
+  }
+  batch.endRow();
 }
 
 /** A column's value: a plain key, or a relationship path (`Owner.Name`) through nested records. */

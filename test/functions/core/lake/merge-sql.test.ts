@@ -20,7 +20,7 @@ describe("lake names", () => {
     expect(types).toEqual([
       "string",
       "boolean",
-      "bigint",
+      "int",
       "bigint",
       "date",
       "timestamp",
@@ -51,6 +51,8 @@ describe("lake names", () => {
       athenaType: "decimal(18,2)",
       field: "Amount__c",
       sfType: "currency",
+      type: { kind: "decimal", precision: 18, scale: 2 },
+      calculated: false,
     });
   });
 });

@@ -1,0 +1,609 @@
+/**
+ * One row group being gathered for a Parquet part: a column per lake column, each holding its values
+ * compactly (text as one byte arena, numbers in typed arrays) and checked on the way in, so a row group
+ * costs about its bytes and no object per value until the writer asks for one column at a time.
+ *
+ * Values arrive as UTF-8 bytes (Bulk CSV fields, or REST values encoded): a value that does not fit its
+ * type is refused with the reason (the caller names object, field and row). Decimals keep every digit
+ * (unscaled integers, never a float); a formula field's extra decimals (Salesforce computes formulas
+ * with more scale than it declares) are rounded half-even to the scale, any other field's are refused.
+ */
+import { type LakeColumn, type LakeType, MAX_DECIMAL_PRECISION } from "../../lake/lake-names";
+import { daysFromCivil, isValidYmd, normalizeDateTime } from "../datetime-text";
+import { type DecimalParts, integerDigitCount, parseDecimal, toIntegerText } from "../decimal-text";
+
+const QUOTE = 0x22;
+const DAY_MS = 86_400_000;
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** Typed values longer than this cannot be valid (and are not decoded whole into the message). */
+const MAX_TYPED_BYTES = 400;
+
+const decoder = new TextDecoder();
+
+/** What a column hands the Parquet writer: one JS value per row (null for a null). */
+export type ColumnValues = Array<Uint8Array | boolean | number | bigint | null>;
+
+/** A column of one row group. `push` returns undefined, or why the value does not fit. */
+export interface BatchColumn {
+  readonly lake: LakeColumn;
+  /** Appends `bytes[a, b)` (no quotes; `escaped`: doubled quotes inside to collapse); empty is null. */
+  push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined;
+  /** Appends a null. */
+  pushNull(): void;
+  /** Value bytes held (for the row group's size). */
+  readonly bytes: number;
+  /** The values, one per row. */
+  values(): ColumnValues;
+  reset(): void;
+}
+
+function text(bytes: Uint8Array, a: number, b: number): string {
+  return decoder.decode(bytes.subarray(a, b));
+}
+
+/** `'value'` for a message, cut at 64 characters. */
+export function describeBytes(bytes: Uint8Array, a: number, b: number): string {
+  const shown = text(bytes, a, Math.min(b, a + 64));
+  return `'${shown}${b - a > 64 ? "…" : ""}'`;
+}
+
+function digit(bytes: Uint8Array, p: number): number {
+  return ((bytes[p] as number) - 0x30) >>> 0;
+}
+
+/** Growable storage shared by the numeric columns: a null flag per row. */
+abstract class FixedColumn implements BatchColumn {
+  protected rows = 0;
+  protected nulls = new Uint8Array(1024);
+  abstract readonly width: number;
+
+  constructor(readonly lake: LakeColumn) {}
+
+  get bytes(): number {
+    return this.rows * this.width;
+  }
+
+  protected abstract grow(capacity: number): void;
+  protected abstract read(row: number): boolean | number | bigint;
+  abstract push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined;
+
+  /** Makes room for one more row; returns its index. */
+  protected next(): number {
+    const row = this.rows;
+    if (row === this.nulls.length) {
+      const nulls = new Uint8Array(row * 2);
+      nulls.set(this.nulls);
+      this.nulls = nulls;
+      this.grow(row * 2);
+    }
+    this.rows = row + 1;
+    return row;
+  }
+
+  pushNull(): void {
+    this.nulls[this.next()] = 1;
+  }
+
+  /** Appends a null (an empty field); nothing to report. */
+  protected nullValue(): undefined {
+    this.pushNull();
+    return undefined;
+  }
+
+  values(): ColumnValues {
+    const out: ColumnValues = new Array(this.rows);
+    for (let row = 0; row < this.rows; row++) out[row] = this.nulls[row] === 1 ? null : this.read(row);
+    return out;
+  }
+
+  reset(): void {
+    this.nulls.fill(0, 0, this.rows);
+    this.rows = 0;
+  }
+}
+
+class Int32Column extends FixedColumn {
+  readonly width: number = 4;
+  protected data = new Int32Array(1024);
+
+  protected grow(capacity: number): void {
+    const data = new Int32Array(capacity);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  protected read(row: number): boolean | number {
+    return this.data[row] as number;
+  }
+
+  /** Stores a value already checked. */
+  protected store(value: number): void {
+    const row = this.next();
+    this.data[row] = value;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const value = parseInteger(bytes, a, b);
+    if (typeof value === "string") return value;
+    if (typeof value === "bigint" || value < INT32_MIN || value > INT32_MAX) {
+      return `${describeBytes(bytes, a, b)} does not fit an int (32 bits)`;
+    }
+    this.store(value);
+    return undefined;
+  }
+}
+
+class DateColumn extends Int32Column {
+  override push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const days = b - a === 10 ? epochDay(bytes, a) : undefined;
+    if (days === undefined) return `${describeBytes(bytes, a, b)} is not a date (expected YYYY-MM-DD)`;
+    this.store(days);
+    return undefined;
+  }
+}
+
+class BooleanColumn extends Int32Column {
+  override readonly width = 1;
+
+  protected override read(row: number): boolean {
+    return this.data[row] === 1;
+  }
+
+  override push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const n = b - a;
+    if (
+      n === 4 &&
+      bytes[a] === 0x74 &&
+      bytes[a + 1] === 0x72 &&
+      bytes[a + 2] === 0x75 &&
+      bytes[a + 3] === 0x65
+    ) {
+      this.store(1);
+      return undefined;
+    }
+    if (n === 5 && text(bytes, a, b) === "false") {
+      this.store(0);
+      return undefined;
+    }
+    return `${describeBytes(bytes, a, b)} is not true or false`;
+  }
+}
+
+class Float64Column extends FixedColumn {
+  readonly width = 8;
+  protected data = new Float64Array(1024);
+
+  protected grow(capacity: number): void {
+    const data = new Float64Array(capacity);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  protected read(row: number): number {
+    return this.data[row] as number;
+  }
+
+  protected store(value: number): void {
+    const row = this.next();
+    this.data[row] = value;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for a number`;
+    const written = text(bytes, a, b);
+    const value = parseDecimal(written) === undefined ? Number.NaN : Number(written);
+    if (!Number.isFinite(value)) return `${describeBytes(bytes, a, b)} is not a number`;
+    this.store(value);
+    return undefined;
+  }
+}
+
+class TimestampColumn extends Float64Column {
+  override push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    let ms = b - a === 24 ? canonicalEpochMs(bytes, a) : undefined;
+    if (ms === undefined && b - a <= MAX_TYPED_BYTES) {
+      // Other spellings (REST's `+0000`, offsets) normalized to the canonical UTC form first.
+      const normalized = normalizeDateTime(text(bytes, a, b), { assumeUtc: false });
+      if (normalized.ok) {
+        const canonical = new TextEncoder().encode(normalized.value);
+        ms = canonicalEpochMs(canonical, 0);
+      }
+    }
+    if (ms === undefined) {
+      return `${describeBytes(bytes, a, b)} is not a datetime (expected 2024-04-16T19:00:00.000Z)`;
+    }
+    this.store(ms);
+    return undefined;
+  }
+}
+
+class BigIntColumn extends FixedColumn {
+  readonly width = 8;
+  protected data = new BigInt64Array(1024);
+
+  protected grow(capacity: number): void {
+    const data = new BigInt64Array(capacity);
+    data.set(this.data);
+    this.data = data;
+  }
+
+  protected read(row: number): bigint {
+    return this.data[row] as bigint;
+  }
+
+  protected store(value: bigint): void {
+    const row = this.next();
+    this.data[row] = value;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const value = parseInteger(bytes, a, b);
+    if (typeof value === "string") return value;
+    const big = typeof value === "bigint" ? value : BigInt(value);
+    if (big < INT64_MIN || big > INT64_MAX)
+      return `${describeBytes(bytes, a, b)} does not fit a bigint (64 bits)`;
+    this.store(big);
+    return undefined;
+  }
+}
+
+/**
+ * Decimals as unscaled integers (value × 10^scale). Precision up to 18 fits a 64-bit integer; wider
+ * decimals (up to 38 digits) are kept as bigints.
+ */
+class DecimalColumn implements BatchColumn {
+  private rows = 0;
+  private narrow = new BigInt64Array(1024);
+  private wide: Array<bigint | null> = [];
+  private nulls = new Uint8Array(1024);
+  private readonly precision: number;
+  private readonly scale: number;
+  private readonly isWide: boolean;
+
+  constructor(readonly lake: LakeColumn) {
+    const type = lake.type as Extract<LakeType, { kind: "decimal" }>;
+    this.precision = type.precision;
+    this.scale = type.scale;
+    this.isWide = type.precision > 18;
+  }
+
+  get bytes(): number {
+    return this.rows * (this.isWide ? 16 : 8);
+  }
+
+  private store(value: bigint | null): void {
+    const row = this.rows;
+    if (this.isWide) this.wide.push(value);
+    else {
+      if (row === this.narrow.length) {
+        const narrow = new BigInt64Array(row * 2);
+        narrow.set(this.narrow);
+        this.narrow = narrow;
+        const nulls = new Uint8Array(row * 2);
+        nulls.set(this.nulls);
+        this.nulls = nulls;
+      }
+      if (value === null) this.nulls[row] = 1;
+      else this.narrow[row] = value;
+    }
+    this.rows = row + 1;
+  }
+
+  pushNull(): void {
+    this.store(null);
+  }
+
+  private nullValue(): undefined {
+    this.pushNull();
+    return undefined;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const fast = this.plain(bytes, a, b);
+    if (fast !== undefined) {
+      this.store(fast);
+      return undefined;
+    }
+    if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for a number`;
+    const parts = parseDecimal(text(bytes, a, b));
+    if (parts === undefined) return `${describeBytes(bytes, a, b)} is not a number`;
+    const unscaled = this.unscaled(parts);
+    if (typeof unscaled === "string") return `${describeBytes(bytes, a, b)} ${unscaled}`;
+    this.store(unscaled);
+    return undefined;
+  }
+
+  /**
+   * The usual spelling, `-?digits(.digits)?` with no more decimals than the scale and at most 15
+   * digits, read without strings; undefined for anything else (the general path decides).
+   */
+  private plain(bytes: Uint8Array, a: number, b: number): bigint | undefined {
+    let p = a;
+    const negative = bytes[p] === 0x2d;
+    if (negative) p++;
+    let value = 0;
+    let digits = 0;
+    let integerDigits = 0;
+    while (p < b && digit(bytes, p) < 10) {
+      value = value * 10 + digit(bytes, p);
+      if (value > 0) integerDigits++;
+      digits++;
+      p++;
+    }
+    if (digits === 0) return undefined;
+    let fraction = 0;
+    if (p < b && bytes[p] === 0x2e) {
+      p++;
+      while (p < b && digit(bytes, p) < 10) {
+        value = value * 10 + digit(bytes, p);
+        fraction++;
+        p++;
+      }
+      if (fraction === 0) return undefined;
+    }
+    if (p !== b || fraction > this.scale || digits + fraction > 15) return undefined;
+    if (integerDigits > this.precision - this.scale) return undefined;
+    const unscaled = value * 10 ** (this.scale - fraction);
+    if (!Number.isSafeInteger(unscaled)) return undefined;
+    return BigInt(negative ? -unscaled : unscaled);
+  }
+
+  /** value × 10^scale as an integer, or why it does not fit decimal(precision, scale). */
+  private unscaled(parts: DecimalParts): bigint | string {
+    const shift = parts.exponent + this.scale;
+    let digits: string;
+    if (shift >= 0) digits = parts.digits === "0" ? "0" : parts.digits + "0".repeat(shift);
+    else {
+      const keep = parts.digits.length + shift;
+      const dropped = keep > 0 ? parts.digits.slice(keep) : parts.digits.padStart(-shift, "0");
+      if (!this.lake.calculated) {
+        return `has more than ${this.scale} decimals (the field's scale): the value would change`;
+      }
+      let kept = BigInt(keep > 0 ? parts.digits.slice(0, keep) : "0");
+      // Half-even: more than half rounds up, exactly half rounds to the even neighbour.
+      const first = dropped.charCodeAt(0) - 0x30;
+      const rest = /[1-9]/.test(dropped.slice(1));
+      if (first > 5 || (first === 5 && (rest || kept % 2n === 1n))) kept += 1n;
+      digits = kept.toString();
+    }
+    const value = BigInt(digits);
+    if (digits !== "0" && digits.length > this.precision) {
+      const integer = integerDigitCount(parts);
+      return `has ${integer} digits before the decimal point: decimal(${this.precision},${this.scale}) holds ${this.precision - this.scale}`;
+    }
+    return parts.negative ? -value : value;
+  }
+
+  values(): ColumnValues {
+    if (this.isWide) return this.wide.slice();
+    const out: ColumnValues = new Array(this.rows);
+    for (let row = 0; row < this.rows; row++)
+      out[row] = this.nulls[row] === 1 ? null : (this.narrow[row] as bigint);
+    return out;
+  }
+
+  reset(): void {
+    this.nulls.fill(0, 0, this.rows);
+    this.wide = [];
+    this.rows = 0;
+  }
+}
+
+/** Text: every value's bytes in one arena, the end of each in `ends` (a null repeats the last end). */
+class StringColumn implements BatchColumn {
+  private arena = new Uint8Array(1 << 16);
+  private used = 0;
+  private ends = new Int32Array(1024);
+  private nulls = new Uint8Array(1024);
+  private rows = 0;
+
+  constructor(readonly lake: LakeColumn) {}
+
+  get bytes(): number {
+    return this.used + this.rows * 4;
+  }
+
+  private row(): number {
+    const row = this.rows;
+    if (row === this.ends.length) {
+      const ends = new Int32Array(row * 2);
+      ends.set(this.ends);
+      this.ends = ends;
+      const nulls = new Uint8Array(row * 2);
+      nulls.set(this.nulls);
+      this.nulls = nulls;
+    }
+    this.rows = row + 1;
+    return row;
+  }
+
+  pushNull(): void {
+    const row = this.row();
+    this.nulls[row] = 1;
+    this.ends[row] = this.used;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined {
+    // Bulk writes null and the empty string alike (an empty field): both are null.
+    if (a === b) {
+      this.pushNull();
+      return undefined;
+    }
+    if (this.used + (b - a) > this.arena.length) {
+      const arena = new Uint8Array(Math.max(this.arena.length * 2, this.used + (b - a)));
+      arena.set(this.arena.subarray(0, this.used));
+      this.arena = arena;
+    }
+    if (!escaped) {
+      const arena = this.arena;
+      if (b - a > 32) arena.set(bytes.subarray(a, b), this.used);
+      else for (let p = a, o = this.used; p < b; p++, o++) arena[o] = bytes[p] as number;
+      this.used += b - a;
+    } else {
+      let o = this.used;
+      for (let p = a; p < b; p++) {
+        const byte = bytes[p] as number;
+        this.arena[o++] = byte;
+        if (byte === QUOTE && bytes[p + 1] === QUOTE) p++;
+      }
+      this.used = o;
+    }
+    this.ends[this.row()] = this.used;
+    return undefined;
+  }
+
+  values(): ColumnValues {
+    const out: ColumnValues = new Array(this.rows);
+    let start = 0;
+    for (let row = 0; row < this.rows; row++) {
+      const end = this.ends[row] as number;
+      out[row] = this.nulls[row] === 1 ? null : this.arena.subarray(start, end);
+      start = end;
+    }
+    return out;
+  }
+
+  reset(): void {
+    this.nulls.fill(0, 0, this.rows);
+    this.rows = 0;
+    this.used = 0;
+  }
+}
+
+export function createColumn(lake: LakeColumn): BatchColumn {
+  switch (lake.type.kind) {
+    case "string":
+      return new StringColumn(lake);
+    case "boolean":
+      return new BooleanColumn(lake);
+    case "int":
+      return new Int32Column(lake);
+    case "bigint":
+      return new BigIntColumn(lake);
+    case "double":
+      return new Float64Column(lake);
+    case "decimal":
+      if (lake.type.precision > MAX_DECIMAL_PRECISION) throw new RangeError("decimal precision above 38");
+      return new DecimalColumn(lake);
+    case "date":
+      return new DateColumn(lake);
+    case "timestamp":
+      return new TimestampColumn(lake);
+  }
+}
+
+/** The rows of one row group, column by column. */
+export class LakeBatch {
+  readonly columns: BatchColumn[];
+  private count = 0;
+
+  constructor(readonly lakeColumns: LakeColumn[]) {
+    this.columns = lakeColumns.map(createColumn);
+  }
+
+  get rows(): number {
+    return this.count;
+  }
+
+  /** Value bytes held: what the row group costs in memory, about its uncompressed size. */
+  get bytes(): number {
+    let total = 0;
+    for (const column of this.columns) total += column.bytes;
+    return total;
+  }
+
+  /** Counts a row whose every column was pushed. */
+  endRow(): void {
+    this.count++;
+  }
+
+  reset(): void {
+    for (const column of this.columns) column.reset();
+    this.count = 0;
+  }
+}
+
+/** An integer `-?digits(.0*)?` (or any decimal spelling of a whole number): a number, a bigint past 2^53, or why not. */
+function parseInteger(bytes: Uint8Array, a: number, b: number): number | bigint | string {
+  let p = a;
+  const negative = bytes[p] === 0x2d;
+  if (negative) p++;
+  let value = 0;
+  let digits = 0;
+  while (p < b && digit(bytes, p) < 10) {
+    value = value * 10 + digit(bytes, p);
+    digits++;
+    p++;
+  }
+  if (digits > 0 && digits <= 15) {
+    if (p < b && bytes[p] === 0x2e) {
+      p++;
+      while (p < b && bytes[p] === 0x30) p++;
+    }
+    if (p === b) return negative && value !== 0 ? -value : value;
+  }
+  if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for an integer`;
+  const parts = parseDecimal(text(bytes, a, b));
+  const integer = parts === undefined ? undefined : toIntegerText(parts, 40);
+  if (integer === undefined) return `${describeBytes(bytes, a, b)} is not an integer`;
+  const big = BigInt(integer);
+  return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
+}
+
+/** Days since 1970-01-01 of `YYYY-MM-DD` at `bytes[a, a + 10)`, or undefined. */
+function epochDay(bytes: Uint8Array, a: number): number | undefined {
+  if (bytes[a + 4] !== 0x2d || bytes[a + 7] !== 0x2d) return undefined;
+  let year = 0;
+  for (let k = 0; k < 4; k++) {
+    const d = digit(bytes, a + k);
+    if (d > 9) return undefined;
+    year = year * 10 + d;
+  }
+  const m1 = digit(bytes, a + 5);
+  const m2 = digit(bytes, a + 6);
+  const d1 = digit(bytes, a + 8);
+  const d2 = digit(bytes, a + 9);
+  if (m1 > 9 || m2 > 9 || d1 > 9 || d2 > 9) return undefined;
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  if (!isValidYmd(year, month, day)) return undefined;
+  return daysFromCivil(year, month, day);
+}
+
+/** Epoch milliseconds of `YYYY-MM-DDTHH:mm:ss.SSSZ` at `bytes[a, a + 24)`, or undefined. */
+function canonicalEpochMs(bytes: Uint8Array, a: number): number | undefined {
+  if (bytes[a + 10] !== 0x54 || bytes[a + 13] !== 0x3a || bytes[a + 16] !== 0x3a) return undefined;
+  if (bytes[a + 19] !== 0x2e || bytes[a + 23] !== 0x5a) return undefined;
+  const days = epochDay(bytes, a);
+  if (days === undefined) return undefined;
+  let time = 0;
+  for (const [at, width, limit, unit] of TIME_FIELDS) {
+    let value = 0;
+    for (let k = 0; k < width; k++) {
+      const d = digit(bytes, a + at + k);
+      if (d > 9) return undefined;
+      value = value * 10 + d;
+    }
+    if (value > limit) return undefined;
+    time += value * unit;
+  }
+  return days * DAY_MS + time;
+}
+
+/** Offset, width, largest value and milliseconds of the hour, minute, second and millisecond. */
+const TIME_FIELDS: ReadonlyArray<readonly [number, number, number, number]> = [
+  [11, 2, 23, 3_600_000],
+  [14, 2, 59, 60_000],
+  [17, 2, 59, 1000],
+  [20, 3, 999, 1],
+];
