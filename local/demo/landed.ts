@@ -46,9 +46,13 @@ export function jsonlRecords(bytes: Uint8Array): LandedRecord[] {
 
 let duckdb: Promise<DuckDBInstance> | undefined;
 
-/** A Parquet part's columns (name and DuckDB type) and rows, read with DuckDB. */
+/**
+ * A Parquet part's columns (name and DuckDB type) and rows, read with DuckDB: decimals and bigints as
+ * numbers (as JSON.parse reads them from JSON lines), or with `exact` as their text with every digit.
+ */
 export async function readParquet(
   bytes: Uint8Array,
+  exact = false,
 ): Promise<{ columns: Array<{ name: string; type: string }>; rows: Array<Record<string, unknown>> }> {
   duckdb ??= DuckDBInstance.create(":memory:");
   const folder = await mkdtemp(join(tmpdir(), "saddledata-part-"));
@@ -76,7 +80,7 @@ export async function readParquet(
         const value = row[name];
         if (value === null || value === undefined) out[name] = null;
         else if (type.startsWith("TIMESTAMP")) out[name] = new Date(Number(value)).toISOString();
-        else if (type.startsWith("DECIMAL") || type === "BIGINT") out[name] = Number(value);
+        else if (type.startsWith("DECIMAL") || type === "BIGINT") out[name] = exact ? value : Number(value);
         else out[name] = value;
       }
       return out;

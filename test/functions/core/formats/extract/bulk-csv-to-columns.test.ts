@@ -1,0 +1,340 @@
+import { describe, expect, it } from "vitest";
+import type { CatalogStream } from "../../../../../functions/core/catalog";
+import { BulkCsvToColumns } from "../../../../../functions/core/formats/extract/bulk-csv-to-columns";
+import { LakeBatch } from "../../../../../functions/core/formats/extract/lake-batch";
+import { ParquetPartWriter } from "../../../../../functions/core/formats/extract/parquet-part";
+import { restRecordToBatch } from "../../../../../functions/core/formats/extract/rest-record";
+import { type LakeColumn, lakeColumns } from "../../../../../functions/core/lake/lake-names";
+import { DataError } from "../../../../../functions/errors";
+import { readParquet } from "../../../../../local/demo/landed";
+import { catalogField } from "../../../../support/catalog-field";
+
+const encoder = new TextEncoder();
+
+const FIELDS = [
+  catalogField("Id", "id"),
+  catalogField("Name", "string"),
+  catalogField("IsActive__c", "boolean"),
+  catalogField("NumberOfEmployees", "int"),
+  catalogField("Big__c", "long"),
+  catalogField("AnnualRevenue", "currency", { precision: 18, scale: 2 }),
+  catalogField("Wide__c", "double", { precision: 30, scale: 4 }),
+  catalogField("Ratio__c", "double"),
+  catalogField("CreatedDate", "datetime"),
+  catalogField("Birthdate__c", "date"),
+  catalogField("Description", "textarea"),
+];
+
+function columnsOf(fields = FIELDS): LakeColumn[] {
+  return lakeColumns({ fields, selectFields: fields.map((field) => field.name) } as CatalogStream);
+}
+
+const HEADER = FIELDS.map((field) => `"${field.name}"`).join(",");
+
+/** A page in Bulk's own form: every field quoted, null as "", quotes doubled, newlines inside fields. */
+const SAMPLE = [
+  HEADER,
+  `"001000000000001AAA","Acme, ""Global""","true","23.0","9223372036854775807.0","1500.5","12345678901234567890.1234","0.25","2024-04-16T19:00:00.000Z","1890-02-28","Line 1\nLine 2"`,
+  `"001000000000002AAA","Zürich 東京 🚀","false","-5","","","","","","",""`,
+  `"001000000000003AAA","","","","-42","1.6147805824397E13","-0.5","1e-7","2024-01-01T00:00:00.000Z","2024-02-29","tab\there"`,
+].join("\n");
+
+/** The rows DuckDB reads back, as text (decimals and dates as DuckDB prints them). */
+const EXPECTED = [
+  {
+    id: "001000000000001AAA",
+    name: 'Acme, "Global"',
+    isactive__c: true,
+    numberofemployees: 23,
+    big__c: "9223372036854775807",
+    annualrevenue: "1500.50",
+    wide__c: "12345678901234567890.1234",
+    ratio__c: 0.25,
+    createddate: "2024-04-16T19:00:00.000Z",
+    birthdate__c: "1890-02-28",
+    description: "Line 1\nLine 2",
+    _run_id: "run-7",
+  },
+  {
+    id: "001000000000002AAA",
+    name: "Zürich 東京 🚀",
+    isactive__c: false,
+    numberofemployees: -5,
+    big__c: null,
+    annualrevenue: null,
+    wide__c: null,
+    ratio__c: null,
+    createddate: null,
+    birthdate__c: null,
+    description: null,
+    _run_id: "run-7",
+  },
+  {
+    id: "001000000000003AAA",
+    name: null,
+    isactive__c: null,
+    numberofemployees: null,
+    big__c: "-42",
+    annualrevenue: "16147805824397.00",
+    wide__c: "-0.5000",
+    ratio__c: 1e-7,
+    createddate: "2024-01-01T00:00:00.000Z",
+    birthdate__c: "2024-02-29",
+    description: "tab\there",
+    _run_id: "run-7",
+  },
+];
+
+/** Converts `pages` (each given in chunks) into one Parquet part; returns its bytes and record count. */
+async function convert(
+  pages: Uint8Array[][],
+  columns = columnsOf(),
+  rowGroupEvery?: number,
+): Promise<{ bytes: Uint8Array; records: number; rowGroups: number }> {
+  const batch = new LakeBatch(columns);
+  const converter = new BulkCsvToColumns("Account", columns, batch);
+  const out: Uint8Array[] = [];
+  const part = new ParquetPartWriter(columns, "run-7", async (bytes) => {
+    out.push(bytes);
+  });
+  let rowGroups = 0;
+  for (const chunks of pages) {
+    for (const chunk of chunks) {
+      converter.push(chunk);
+      if (rowGroupEvery !== undefined && batch.rows >= rowGroupEvery) {
+        await part.writeRowGroup(batch);
+        batch.reset();
+        rowGroups++;
+      }
+    }
+    converter.endPage();
+  }
+  if (batch.rows > 0) rowGroups++;
+  await part.writeRowGroup(batch);
+  await part.finish();
+  expect(part.rows).toBe(converter.records);
+  return { bytes: Buffer.concat(out), records: converter.records, rowGroups };
+}
+
+function chunked(text: string, size: number): Uint8Array[] {
+  const bytes = encoder.encode(text);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.slice(at, at + size));
+  return chunks;
+}
+
+describe("Bulk CSV to Parquet row groups", () => {
+  it("types every value by the catalog, keeps every digit and reads back the same in DuckDB", async () => {
+    // Act
+    const { bytes, records } = await convert([[encoder.encode(SAMPLE)]]);
+    const { columns, rows } = await readParquet(bytes, true);
+
+    // Assess
+    expect(records).toBe(3);
+    expect(Object.fromEntries(columns.map((column) => [column.name, column.type]))).toEqual({
+      id: "VARCHAR",
+      name: "VARCHAR",
+      isactive__c: "BOOLEAN",
+      numberofemployees: "INTEGER",
+      big__c: "BIGINT",
+      annualrevenue: "DECIMAL(18,2)",
+      wide__c: "DECIMAL(30,4)",
+      ratio__c: "DOUBLE",
+      createddate: "TIMESTAMP WITH TIME ZONE",
+      birthdate__c: "DATE",
+      description: "VARCHAR",
+      _run_id: "VARCHAR",
+    });
+    expect(rows).toEqual(EXPECTED);
+  });
+
+  it("gives the same part whatever the chunks, across pages and row groups", async () => {
+    // Prepare
+    const whole = await convert([[encoder.encode(SAMPLE)]]);
+
+    // Act
+    const pieces = await Promise.all(
+      [1, 2, 3, 7, 64].map((size) =>
+        convert([chunked(SAMPLE, size), chunked(SAMPLE, size + 1)], columnsOf(), 2),
+      ),
+    );
+
+    // Assess
+    const expected = (await readParquet(whole.bytes)).rows;
+    for (const piece of pieces) {
+      expect(piece.records).toBe(6);
+      expect(piece.rowGroups).toBeGreaterThan(1);
+      expect((await readParquet(piece.bytes)).rows).toEqual([...expected, ...expected]);
+    }
+  });
+
+  it("writes a valid part with no rows when the page has none", async () => {
+    // Act
+    const { bytes, records } = await convert([[encoder.encode(`${HEADER}\n`)]]);
+
+    // Assess
+    expect(records).toBe(0);
+    expect((await readParquet(bytes)).rows).toEqual([]);
+  });
+
+  it("refuses a decimal with more decimals than its scale, naming object, field and record", () => {
+    // Prepare
+    const columns = columnsOf([catalogField("Id", "id"), FIELDS[5] as (typeof FIELDS)[number]]);
+    const converter = new BulkCsvToColumns("Account", columns, new LakeBatch(columns));
+    const page = `"Id","AnnualRevenue"\n"001A","1.50"\n"001B","10.505"\n`;
+
+    // Act
+    let error: unknown;
+    try {
+      converter.push(encoder.encode(page));
+      converter.endPage();
+    } catch (thrown) {
+      error = thrown;
+    }
+
+    // Assess
+    expect(error).toBeInstanceOf(DataError);
+    expect((error as Error).message).toMatch(
+      /^Account: .*record 2 .*field AnnualRevenue \(currency → decimal\(18,2\)\): '10\.505' has more than 2 decimals/,
+    );
+  });
+
+  it("refuses a decimal with more integer digits than its precision leaves", () => {
+    // Prepare
+    const columns = columnsOf([
+      catalogField("Id", "id"),
+      catalogField("Pct__c", "percent", { precision: 5, scale: 2 }),
+    ]);
+    const converter = new BulkCsvToColumns("Account", columns, new LakeBatch(columns));
+
+    // Act
+    const act = () => converter.push(encoder.encode(`"Id","Pct__c"\n"001A","1234.5"\n`));
+
+    // Assess
+    expect(act).toThrow(/field Pct__c .*'1234\.5' does not fit|has 4 digits before the decimal point/);
+  });
+
+  it("rounds a formula field's extra decimals half-even to its scale", async () => {
+    // Prepare
+    const columns = columnsOf([
+      catalogField("Id", "id"),
+      catalogField("Margin__c", "currency", { precision: 18, scale: 2, calculated: true }),
+    ]);
+    const page = [
+      `"Id","Margin__c"`,
+      `"1","2.345"`,
+      `"2","2.355"`,
+      `"3","2.3451"`,
+      `"4","-0.005"`,
+      `"5","9.999"`,
+    ];
+
+    // Act
+    const { bytes } = await convert([[encoder.encode(page.join("\n"))]], columns);
+
+    // Assess
+    const { rows } = await readParquet(bytes);
+    expect(rows.map((row) => row.margin__c)).toEqual([2.34, 2.36, 2.35, 0, 10]);
+  });
+
+  it("refuses a date or datetime that is not one, and a header that is not the query's", () => {
+    // Prepare
+    const columns = columnsOf();
+    const badDate = SAMPLE.replace("1890-02-28", "1890-02-30");
+    const badDateTime = SAMPLE.replace("2024-04-16T19:00:00.000Z", "yesterday");
+    const badHeader = SAMPLE.replace('"Name"', '"Title"');
+
+    // Act
+    const run = (page: string) => () => {
+      const converter = new BulkCsvToColumns("Account", columns, new LakeBatch(columns));
+      converter.push(encoder.encode(page));
+      converter.endPage();
+    };
+
+    // Assess
+    expect(run(badDate)).toThrow(/field Birthdate__c .*'1890-02-30' is not a date/);
+    expect(run(badDateTime)).toThrow(/field CreatedDate .*'yesterday' is not a datetime/);
+    expect(run(badHeader)).toThrow(/header row does not match/);
+  });
+
+  it("refuses a page cut inside a row", () => {
+    // Prepare
+    const columns = columnsOf();
+    const converter = new BulkCsvToColumns("Account", columns, new LakeBatch(columns));
+
+    // Act
+    const act = () => {
+      converter.push(encoder.encode(SAMPLE.slice(0, -20)));
+      converter.endPage();
+    };
+
+    // Assess
+    expect(act).toThrow(DataError);
+  });
+});
+
+describe("REST records to Parquet row groups", () => {
+  it("types JSON values like Bulk's text and reads back the same", async () => {
+    // Prepare
+    const columns = columnsOf();
+    const batch = new LakeBatch(columns);
+    const records = [
+      {
+        attributes: { type: "Account" },
+        Id: "001000000000001AAA",
+        Name: 'Acme, "Global"',
+        IsActive__c: true,
+        NumberOfEmployees: 23,
+        Big__c: 42,
+        AnnualRevenue: 1500.5,
+        Wide__c: 0.25,
+        Ratio__c: 0.25,
+        CreatedDate: "2024-04-16T21:00:00.000+0200",
+        Birthdate__c: "1890-02-28",
+        Description: null,
+      },
+    ];
+    const out: Uint8Array[] = [];
+    const part = new ParquetPartWriter(columns, "run-7", async (bytes) => {
+      out.push(bytes);
+    });
+
+    // Act
+    for (const record of records) restRecordToBatch(record, batch, "Account");
+    await part.writeRowGroup(batch);
+    await part.finish();
+
+    // Assess
+    const { rows } = await readParquet(Buffer.concat(out));
+    expect(rows).toEqual([
+      {
+        id: "001000000000001AAA",
+        name: 'Acme, "Global"',
+        isactive__c: true,
+        numberofemployees: 23,
+        big__c: 42,
+        annualrevenue: 1500.5,
+        wide__c: 0.25,
+        ratio__c: 0.25,
+        createddate: "2024-04-16T19:00:00.000Z",
+        birthdate__c: "1890-02-28",
+        description: null,
+        _run_id: "run-7",
+      },
+    ]);
+  });
+
+  it("names object, field and record of a value its type cannot hold", () => {
+    // Prepare
+    const columns = columnsOf();
+    const batch = new LakeBatch(columns);
+
+    // Act
+    const act = () => restRecordToBatch({ Id: "001X", NumberOfEmployees: 3_000_000_000 }, batch, "Account");
+
+    // Assess
+    expect(act).toThrow(
+      /Account: REST record 001X, field NumberOfEmployees \(int → int\).*does not fit an int/,
+    );
+  });
+});
