@@ -72,7 +72,10 @@ export interface SizeFigures {
   records: number;
   csvBytes: number;
   limit: PathFigures;
+  /** The connector writing gzip JSON lines (the format of the earlier figures). */
   connector: PathFigures;
+  /** The same extract writing typed Parquet parts (the default format). */
+  parquet: PathFigures;
   baseline: PathFigures;
 }
 
@@ -92,10 +95,18 @@ export interface BenchResults {
     csvBytes: number;
     limit: PathFigures;
     connector: PathFigures;
+    /** The connector writing Parquet parts, at the same size. */
+    parquet: PathFigures;
     baseline: PathFigures;
     /** Connector peak RSS at 100,000 records (or the smallest size run). */
     peakRssMb100k: number;
-    ratios: { connectorToLimit: number; connectorToBaseline: number; rssLargestToSmallest: number };
+    ratios: {
+      connectorToLimit: number;
+      connectorToBaseline: number;
+      rssLargestToSmallest: number;
+      /** Parquet records/s over JSON lines records/s. */
+      parquetToConnector: number;
+    };
     sizes: SizeFigures[];
   };
   load?: {
@@ -205,6 +216,7 @@ async function extractAtSize(
   const { log } = options;
   const settings = benchSettings(options.settings);
   const env = lambdaEnvironment(aws.ready, settings);
+  const parquetEnv = lambdaEnvironment(aws.ready, { ...settings, format: "parquet" });
   const emulator = await startService<EmulatorReady>("emulator", { records });
   try {
     const ready = emulator.ready;
@@ -219,6 +231,7 @@ async function extractAtSize(
     const budget = options.invocationBudgetMs ?? FUNCTION_SPECS.extract.timeout.toMilliseconds();
     const limitRuns: Array<Measured<ExtractLimitResult>> = [];
     const connectorRuns: Array<Measured<ExtractConnectorResult>> = [];
+    const parquetRuns: Array<Measured<ExtractConnectorResult>> = [];
     const baselineRuns: Array<Measured<ExtractBaselineResult>> = [];
     const baselineRepetitions =
       records >= 1_000_000
@@ -280,6 +293,47 @@ async function extractAtSize(
           `${connector.calls.total} calls, ${connector.result.parts} parts, ${connector.result.invocations.fetch} fetch invocations`,
       );
 
+      // The same extract writing Parquet parts.
+      const parquet = await measure(ready, () =>
+        runChild<ExtractConnectorResult>(
+          "extractConnector",
+          {
+            task: {
+              runId: `${runId}-parquet`,
+              object: ready.object,
+              mode: "full_refresh",
+              catalogKey: setup.catalogKey,
+            },
+            invocationBudgetMs: budget,
+            waitScale: options.waitScale,
+          },
+          { env: parquetEnv, nodeArgs: [...lambdaNodeArgs(options), ...profileArgs(options)] },
+        ),
+      );
+      check(
+        parquet.result.records === records,
+        `the Parquet connector landed ${parquet.result.records} rows`,
+      );
+      if (options.verifyLanded) {
+        const landed = await runChild<VerifyResult>(
+          "extractVerify",
+          { manifestKey: parquet.result.manifestKey },
+          { env: parquetEnv },
+        );
+        check(landed.records === records, `the landed Parquet parts hold ${landed.records} rows`);
+        check(landed.partsMatch, "a landed Parquet part's row count differs from its manifest entry");
+        check(
+          landed.fields.length === setup.selectFields.length,
+          `landed Parquet rows have ${landed.fields.length} fields, the catalog selects ${setup.selectFields.length}`,
+        );
+      }
+      parquetRuns.push(parquet);
+      log(
+        `extract ${records} parquet #${rep}: ${parquet.result.wallMs.toFixed(0)} ms data path, ` +
+          `${parquet.result.peakRssMb.toFixed(0)} MB, ${parquet.calls.total} calls, ${parquet.result.parts} parts, ` +
+          `${(parquet.result.bytes / 1e6).toFixed(0)} MB landed (JSON lines: ${(connector.result.bytes / 1e6).toFixed(0)} MB)`,
+      );
+
       if (rep > baselineRepetitions) continue;
       const baseline = await measure(
         ready,
@@ -313,19 +367,28 @@ async function extractAtSize(
       records,
       csvBytes,
       limit: pathFigures(records, csvBytes, limitRuns.map(toRun)),
-      connector: pathFigures(
-        records,
-        csvBytes,
-        connectorRuns.map((run) => {
-          const { actionMs, invocations, manifestKey: _key, ...rest } = run.result;
-          return { ...toRun({ ...run, result: rest }), actionMs, invocations };
-        }),
-      ),
+      connector: connectorFigures(records, csvBytes, connectorRuns),
+      parquet: connectorFigures(records, csvBytes, parquetRuns),
       baseline: pathFigures(records, csvBytes, baselineRuns.map(toRun)),
     };
   } finally {
     await emulator.stop();
   }
+}
+
+function connectorFigures(
+  records: number,
+  csvBytes: number,
+  runs: Array<Measured<ExtractConnectorResult>>,
+): PathFigures {
+  return pathFigures(
+    records,
+    csvBytes,
+    runs.map((run) => {
+      const { actionMs, invocations, manifestKey: _key, ...rest } = run.result;
+      return { ...rest, apiCalls: run.calls.total, callsByKind: run.calls.byKind, actionMs, invocations };
+    }),
+  );
 }
 
 /** An hour: the load's emulator never starts processing the jobs it measures up to UploadComplete. */
@@ -442,12 +505,14 @@ function extractSummary(bySize: SizeFigures[]): NonNullable<BenchResults["extrac
     csvBytes: largest.csvBytes,
     limit: largest.limit,
     connector: largest.connector,
+    parquet: largest.parquet,
     baseline: largest.baseline,
     peakRssMb100k: smallest.connector.peakRssMb,
     ratios: {
       connectorToLimit: ratio(largest.connector.recordsPerSecond, largest.limit.recordsPerSecond),
       connectorToBaseline: ratio(largest.connector.recordsPerSecond, largest.baseline.recordsPerSecond),
       rssLargestToSmallest: ratio(largest.connector.peakRssMb, smallest.connector.peakRssMb),
+      parquetToConnector: ratio(largest.parquet.recordsPerSecond, largest.connector.recordsPerSecond),
     },
     sizes: bySize,
   };

@@ -1,11 +1,13 @@
 /**
  * Reads back what an extract landed (untimed, for the smoke test): the manifest, then every part it
- * names streamed through gunzip, counting JSON lines and parsing the first and last of each part.
+ * names: JSON lines streamed through gunzip, counting lines and parsing the first and last of each
+ * part; Parquet parts read with DuckDB (every row, its columns without `_run_id`).
  */
 import { once } from "node:events";
 import { createGunzip } from "node:zlib";
 import type { Manifest } from "../../functions/core/extract/manifest";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
+import { isParquetPart, readParquet } from "../../local/demo/landed";
 import { readJsonArgument, runMain } from "../process/child-io";
 
 export interface VerifyRequest {
@@ -55,6 +57,16 @@ async function main(): Promise<VerifyResult> {
   let partsMatch = true;
   let fields: string[] = [];
   for (const part of manifest.parts) {
+    if (isParquetPart(part.key)) {
+      const bytes = await runtime.store.get(part.key);
+      if (bytes === undefined) throw new Error(`no part at ${part.key}`);
+      const { columns, rows } = await readParquet(bytes);
+      if (rows.length !== part.records) partsMatch = false;
+      records += rows.length;
+      if (fields.length === 0)
+        fields = columns.map((column) => column.name).filter((name) => name !== "_run_id");
+      continue;
+    }
     const { body } = await runtime.store.stream(part.key);
     const counted = await countLines(body);
     if (counted.lines !== part.records) partsMatch = false;

@@ -30,7 +30,8 @@ export const CHILD_ENTRIES = {
   extractLimit: { entry: "extract/limit.ts", lambdaLike: true },
   extractConnector: { entry: "extract/connector.ts", lambdaLike: true },
   extractBaseline: { entry: "extract/baseline.ts", lambdaLike: true },
-  extractVerify: { entry: "extract/verify.ts", lambdaLike: true },
+  // Untimed, and reads Parquet with DuckDB (a native package a Lambda bundle cannot hold).
+  extractVerify: { entry: "extract/verify.ts", lambdaLike: false },
   loadLimit: { entry: "load/limit.ts", lambdaLike: true },
   loadConnector: { entry: "load/connector.ts", lambdaLike: true },
 } as const;

@@ -35,6 +35,7 @@ export function formatTable(results: BenchResults): string {
     const n = int(size.records);
     lines.push(row(`extract ${n} limit`, size.limit));
     lines.push(row(`extract ${n} connector`, size.connector));
+    lines.push(row(`extract ${n} parquet`, size.parquet));
     lines.push(row(`extract ${n} naive baseline`, size.baseline));
   }
   if (results.load) {
@@ -48,6 +49,8 @@ export function formatTable(results: BenchResults): string {
     lines.push(
       `extract at ${int(results.extract.records)}: connector/limit ${r.connectorToLimit}, connector/baseline ${r.connectorToBaseline}, ` +
         `peak RSS ${int(results.extract.connector.peakRssMb)} MB (${int(results.extract.peakRssMb100k)} MB at 100,000; ratio ${r.rssLargestToSmallest})`,
+      `extract at ${int(results.extract.records)} as Parquet: ${int(results.extract.parquet.recordsPerSecond)} records/s ` +
+        `(${r.parquetToConnector} × JSON lines), peak RSS ${int(results.extract.parquet.peakRssMb)} MB`,
     );
   }
   if (results.load) {

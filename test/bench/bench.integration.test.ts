@@ -48,7 +48,10 @@ describe("npm run bench (smoke size)", () => {
     expect(extract?.records).toBe(RECORDS);
     if (!extract) return;
     expect(extract.csvBytes).toBeGreaterThan(RECORDS * 100);
-    for (const path of [extract.limit, extract.connector, extract.baseline]) expectSane(path, RECORDS);
+    for (const path of [extract.limit, extract.connector, extract.parquet, extract.baseline]) {
+      expectSane(path, RECORDS);
+    }
+    expect(extract.ratios.parquetToConnector).toBeGreaterThan(0);
     // Each limit repetition is charged what it would have spent alone, shared job or not.
     expect(new Set(extract.limit.runs.map((run) => run.apiCalls)).size).toBe(1);
     const run = extract.connector.runs[0] as Record<string, unknown>;
@@ -80,6 +83,7 @@ describe("npm run bench (smoke size)", () => {
     }
     const table = formatTable(results);
     expect(table).toContain("extract 20,000 connector");
+    expect(table).toContain("extract 20,000 parquet");
     expect(table).toContain("load 20,000 connector");
     expect(log.length).toBeGreaterThan(0);
   }, 180_000);
