@@ -167,7 +167,14 @@ class BooleanColumn extends Int32Column {
       this.store(1);
       return undefined;
     }
-    if (n === 5 && text(bytes, a, b) === "false") {
+    if (
+      n === 5 &&
+      bytes[a] === 0x66 &&
+      bytes[a + 1] === 0x61 &&
+      bytes[a + 2] === 0x6c &&
+      bytes[a + 3] === 0x73 &&
+      bytes[a + 4] === 0x65
+    ) {
       this.store(0);
       return undefined;
     }
