@@ -11,7 +11,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
-import { DuckDBInstance } from "@duckdb/node-api";
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { readStream } from "../../functions/core/catalog-store";
 import type { Manifest } from "../../functions/core/extract/manifest";
 import { RUN_ID_COLUMN } from "../../functions/core/lake/lake-names";
@@ -46,46 +46,62 @@ export function jsonlRecords(bytes: Uint8Array): LandedRecord[] {
 
 let duckdb: Promise<DuckDBInstance> | undefined;
 
+/** A relation's columns (name and DuckDB type) and rows, values shaped as readParquet describes. */
+export interface ReadRows {
+  columns: Array<{ name: string; type: string }>;
+  rows: Array<Record<string, unknown>>;
+}
+
 /**
- * A Parquet part's columns (name and DuckDB type) and rows, read with DuckDB: decimals and bigints as
- * numbers (as JSON.parse reads them from JSON lines), or with `exact` as their text with every digit.
+ * Every row of a relation of `connection` (a table, a view or `read_parquet(…)`), `SELECT *`, shaped
+ * like JSON-lines values: timestamps as ISO-8601 UTC with milliseconds, dates `YYYY-MM-DD`, decimals
+ * and bigints as numbers (as JSON.parse reads them from JSON lines), or with `exact` as their text with
+ * every digit.
  */
-export async function readParquet(
-  bytes: Uint8Array,
+export async function readRows(
+  connection: DuckDBConnection,
+  source: string,
   exact = false,
-): Promise<{ columns: Array<{ name: string; type: string }>; rows: Array<Record<string, unknown>> }> {
+): Promise<ReadRows> {
+  const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
+  const columns = described
+    .getRowObjectsJS()
+    .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
+  const select = columns.map(({ name, type }) => {
+    const column = quoteIdentifier(name);
+    if (type.startsWith("TIMESTAMP")) return `epoch_ms(${column}) AS ${column}`;
+    if (type === "DATE" || type.startsWith("DECIMAL") || type === "BIGINT") {
+      return `CAST(${column} AS VARCHAR) AS ${column}`;
+    }
+    return column;
+  });
+  const result = await connection.runAndReadAll(`SELECT ${select.join(", ")} FROM ${source}`);
+  const rows = result.getRowObjectsJS().map((row) => {
+    const out: Record<string, unknown> = {};
+    for (const { name, type } of columns) {
+      const value = row[name];
+      if (value === null || value === undefined) out[name] = null;
+      else if (type.startsWith("TIMESTAMP")) out[name] = new Date(Number(value)).toISOString();
+      else if (type.startsWith("DECIMAL") || type === "BIGINT") out[name] = exact ? value : Number(value);
+      else out[name] = value;
+    }
+    return out;
+  });
+  return { columns, rows };
+}
+
+/**
+ * A Parquet part's columns (name and DuckDB type) and rows, read with DuckDB (see readRows): decimals
+ * and bigints as numbers, or with `exact` as their text with every digit.
+ */
+export async function readParquet(bytes: Uint8Array, exact = false): Promise<ReadRows> {
   duckdb ??= DuckDBInstance.create(":memory:");
   const folder = await mkdtemp(join(tmpdir(), "saddledata-part-"));
   const file = join(folder, "part.parquet");
   const connection = await (await duckdb).connect();
   try {
     await writeFile(file, bytes);
-    const source = `read_parquet('${file.replaceAll("'", "''")}')`;
-    const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
-    const columns = described
-      .getRowObjectsJS()
-      .map((row) => ({ name: String(row.column_name), type: String(row.column_type) }));
-    const select = columns.map(({ name, type }) => {
-      const column = quoteIdentifier(name);
-      if (type.startsWith("TIMESTAMP")) return `epoch_ms(${column}) AS ${column}`;
-      if (type === "DATE" || type.startsWith("DECIMAL") || type === "BIGINT") {
-        return `CAST(${column} AS VARCHAR) AS ${column}`;
-      }
-      return column;
-    });
-    const result = await connection.runAndReadAll(`SELECT ${select.join(", ")} FROM ${source}`);
-    const rows = result.getRowObjectsJS().map((row) => {
-      const out: Record<string, unknown> = {};
-      for (const { name, type } of columns) {
-        const value = row[name];
-        if (value === null || value === undefined) out[name] = null;
-        else if (type.startsWith("TIMESTAMP")) out[name] = new Date(Number(value)).toISOString();
-        else if (type.startsWith("DECIMAL") || type === "BIGINT") out[name] = exact ? value : Number(value);
-        else out[name] = value;
-      }
-      return out;
-    });
-    return { columns, rows };
+    return await readRows(connection, `read_parquet('${file.replaceAll("'", "''")}')`, exact);
   } finally {
     connection.closeSync();
     await rm(folder, { recursive: true, force: true });
@@ -93,12 +109,11 @@ export async function readParquet(
 }
 
 /**
- * The records of a Parquet part, keyed by `fields` (the stream's field names, matched to the
+ * Rows of lake columns as records keyed by `fields` (the stream's field names, matched to the
  * lower-case columns; without them the columns' names), `_run_id` left out.
  */
-export async function parquetRecords(bytes: Uint8Array, fields: string[] = []): Promise<LandedRecord[]> {
+export function fieldRecords(rows: Array<Record<string, unknown>>, fields: string[] = []): LandedRecord[] {
   const byColumn = new Map(fields.map((field) => [field.toLowerCase(), field]));
-  const { rows } = await readParquet(bytes);
   return rows.map((row) => {
     const record: LandedRecord = {};
     for (const [name, value] of Object.entries(row)) {
@@ -106,6 +121,11 @@ export async function parquetRecords(bytes: Uint8Array, fields: string[] = []): 
     }
     return record;
   });
+}
+
+/** The records of a Parquet part, keyed by `fields` (see fieldRecords). */
+export async function parquetRecords(bytes: Uint8Array, fields: string[] = []): Promise<LandedRecord[]> {
+  return fieldRecords((await readParquet(bytes)).rows, fields);
 }
 
 /** The stream's field names a manifest's parts hold (from the catalog version it names). */

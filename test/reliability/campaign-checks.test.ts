@@ -1,15 +1,20 @@
-import { gunzipSync, gzipSync } from "node:zlib";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { createDemoOrg } from "../../emulator/org/demo";
 import { demoObjects } from "../../emulator/org/demo-schema";
 import { createOrg } from "../../emulator/org/org";
 import type { Org } from "../../emulator/org/types";
+import { sqlString } from "../../functions/core/lake/merge-sql";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
+import { openDuckDb } from "../../local/lake/duckdb-engine";
 import {
   createLocalRunner,
   type LocalExecution,
+  type LocalHandler,
   type LocalRunner,
 } from "../../local/stepfunctions/state-machine";
 import { readLanded } from "./campaign-landed";
@@ -25,6 +30,24 @@ import { SyncChecker } from "./campaign-sync-checks";
 const T0 = Date.parse("2026-06-01T12:00:00.000Z");
 const silentLog = { debug() {}, info() {}, warn() {}, error() {} };
 const OBJECTS = ["Case", "Invoice__c"];
+
+/** A Parquet file rewritten by DuckDB: `select` reads the original from the relation it is given. */
+async function rewriteParquet(bytes: Uint8Array, select: (source: string) => string): Promise<Uint8Array> {
+  const folder = await mkdtemp(join(tmpdir(), "campaign-checks-"));
+  const db = await openDuckDb();
+  try {
+    const input = join(folder, "in.parquet");
+    const output = join(folder, "out.parquet");
+    await writeFile(input, bytes);
+    await db.connection.run(
+      `COPY (${select(`read_parquet(${sqlString(input)})`)}) TO ${sqlString(output)} (FORMAT parquet)`,
+    );
+    return await readFile(output);
+  } finally {
+    db.close();
+    await rm(folder, { recursive: true, force: true });
+  }
+}
 
 describe("sync invariants catch what they claim to", () => {
   let emulator: Emulator;
@@ -96,10 +119,60 @@ describe("sync invariants catch what they claim to", () => {
     expect(execution.status).toBe("SUCCEEDED");
     expect(result.violations).toEqual([]);
     expect(result.recordsChecked).toBeGreaterThan(2 * 160);
+    // Invariants 2, 3 and 4 compare every record of the org once each, 7 every live one (in its table).
+    let expected = 0;
+    for (const object of OBJECTS) {
+      const count = (includeDeleted: boolean) =>
+        [...org.query(`SELECT Id FROM ${object}`, { includeDeleted }).rows()].length;
+      expected += 3 * count(true) + count(false);
+    }
+    expect(result.recordsChecked).toBe(expected);
   });
 
-  it("catches a part that does not gunzip", async () => {
-    // Prepare
+  it("catches a current-state table unlike the org: a record missing, a value changed, one twice, one unknown", async () => {
+    // Prepare: the table as the merge wrote it, rewritten.
+    const state = await env.runtime.state.get({ connection: "checks", object: "Invoice__c" });
+    const key = env.runtime.layout.localLakeTable("Invoice__c", state?.mergedSeq as number);
+    const bytes = (await env.runtime.store.get(key)) as Uint8Array;
+    const [gone, changed, twice] = [
+      ...org.query("SELECT Id FROM Invoice__c LIMIT 3", { includeDeleted: false }).rows(),
+    ].map((row) => row.id);
+    const unknown = "a0Xzz0000000000AAA";
+    await env.runtime.store.put(
+      key,
+      await rewriteParquet(bytes, (source) =>
+        [
+          `SELECT * REPLACE (CASE WHEN "id" = '${changed}' THEN 'Tampered' ELSE "notes__c" END AS "notes__c")`,
+          `FROM ${source} WHERE "id" <> '${gone}'`,
+          `UNION ALL SELECT * FROM ${source} WHERE "id" = '${twice}'`,
+          `UNION ALL SELECT * REPLACE ('${unknown}' AS "id") FROM ${source} WHERE "id" = '${twice}'`,
+        ].join(" "),
+      ),
+    );
+
+    // Act
+    const result = await check();
+    await env.runtime.store.put(key, bytes);
+    const restored = await check();
+
+    // Assess
+    const text = result.violations.join("\n");
+    expect(text).toMatch(
+      new RegExp(`Invoice__c: ${gone} \\(stamp .*\\) is live in the org, not in the current-state table`),
+    );
+    expect(text).toMatch(
+      new RegExp(`Invoice__c: ${changed} in the current-state table differs: Notes__c: landed "Tampered"`),
+    );
+    expect(text).toMatch(new RegExp(`Invoice__c: the current-state table holds ${twice} twice`));
+    expect(text).toMatch(
+      new RegExp(`Invoice__c: the current-state table holds ${unknown}, which the org never had`),
+    );
+    expect(result.violations).toHaveLength(4);
+    expect(restored.violations).toEqual([]);
+  });
+
+  it("catches a part that is not whole", async () => {
+    // Prepare: a Parquet part (the default format) cut short.
     const { key, bytes } = await firstPart("Case");
     await env.runtime.store.put(key, bytes.subarray(0, bytes.length - 9));
 
@@ -108,14 +181,17 @@ describe("sync invariants catch what they claim to", () => {
     await env.runtime.store.put(key, bytes);
 
     // Assess
-    expect(result.violations.join("\n")).toMatch(/Case: .*part-.* does not gunzip/);
+    expect(key).toMatch(/\.parquet$/);
+    expect(result.violations.join("\n")).toMatch(/Case: .*part-.* is not a readable Parquet file/);
   });
 
   it("catches a record missing from a run that reported success", async () => {
-    // Prepare: the part keeps all but its first line.
+    // Prepare: the part keeps all but its first row.
     const { key, bytes } = await firstPart("Invoice__c");
-    const lines = gunzipSync(bytes).toString("utf8").split("\n");
-    await env.runtime.store.put(key, gzipSync(`${lines.slice(1).join("\n")}`));
+    await env.runtime.store.put(
+      key,
+      await rewriteParquet(bytes, (source) => `SELECT * FROM ${source} OFFSET 1`),
+    );
 
     // Act
     const result = await check();
@@ -194,6 +270,49 @@ describe("sync invariants catch what they claim to", () => {
       /Invoice__c: reported succeeded but its manifest nowhere\/_manifest.json did not land/,
     );
     expect(text).toMatch(/the lease of run ghost-run is still held/);
+  });
+  it("catches a successful execution whose merge never ran (last: it leaves the lake behind)", async () => {
+    // Prepare: a record changes, then a second sync whose lake step answers done without merging.
+    const { extractHandler } = await import("../../functions/extract/handler");
+    org.clock.set(T0 + 10 * 60_000, { frozen: true });
+    const [row] = [...org.query("SELECT Id FROM Invoice__c LIMIT 1", { includeDeleted: false }).rows()];
+    org.update("Invoice__c", { Id: row?.id, Notes__c: "Changed after the first sync" }, "json");
+    org.clock.set(T0 + 20 * 60_000, { frozen: true });
+    const observer = new RunObserver();
+    const idle: LocalHandler = {
+      async invoke(event) {
+        const { task } = event as { task: Record<string, unknown> };
+        return { ...task, status: "done", mergedSeq: 0, runs: 0, polls: 0, waitSeconds: 0 };
+      },
+    };
+    const runner = await createLocalRunner({
+      runtime: env.runtime,
+      waitMs: 1,
+      retryIntervalMs: 1,
+      handlers: { extract: observer.wrap(extractHandler), lake: idle },
+    });
+    const second = await runner.runSync({ objects: OBJECTS }, { name: "checks-2" });
+
+    // Act
+    const result = await checker.afterRun(second, {
+      label: "check",
+      mustSucceed: true,
+      strictFailures: true,
+      cursorsBefore: new Map(),
+      reported: observer.resultsOf("checks-2"),
+    });
+
+    // Assess
+    expect(second.status).toBe("SUCCEEDED");
+    const text = result.violations.join("\n");
+    for (const object of OBJECTS) {
+      expect(text).toMatch(
+        new RegExp(`${object}: the current-state table is merged through commit 1, the last commit is 2`),
+      );
+    }
+    expect(text).toMatch(
+      new RegExp(`Invoice__c: ${row?.id} in the current-state table differs: .*Notes__c: landed "`),
+    );
   });
 });
 

@@ -14,16 +14,27 @@
  * 5. Every lease is released; a failed object's cursor stays put (when no crash could have hit a commit).
  * 6. The commit index: commits 1 to the stream's sequence each point at a landed manifest, each run
  *    once, the last at the stream's last manifest; the lake's watermark never passes the commits.
+ * 7. After a successful execution every current-state table, read the way `saddledata query` reads it
+ *    (the local lake over the bucket), is merged through the last commit and holds exactly the org's
+ *    live records of the synced window (soft deletes gone): one row per Id, each column as the org
+ *    holds it (compared as in 4; records changed at or after the cursor are due in the next run).
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Org } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../functions/core/catalog-store";
+import { quoteIdentifier } from "../../functions/core/lake/merge-sql";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
+import { fieldRecords, readRows } from "../../local/demo/landed";
+import { LakeCache } from "../../local/lake/lake-tables";
+import { type LocalLake, openLocalLake } from "../../local/lake/local-lake";
 import type { LocalExecution } from "../../local/stepfunctions/state-machine";
-import { latestVersions, readLanded } from "./campaign-landed";
+import { type LandedRecord, latestVersions, readLanded } from "./campaign-landed";
 import type { ReportedResult } from "./campaign-observe";
-import { differences, orgRecords } from "./campaign-org-view";
+import { differences, type OrgRecord, orgRecords } from "./campaign-org-view";
 
 export interface SyncCheckTarget {
   org: Org;
@@ -230,6 +241,81 @@ export class SyncChecker {
             say(object, `${record.id} was deleted but lands live`);
         }
       }
+    }
+    if (succeeded) {
+      const tables = await this.currentStateTables(streams, expect.label);
+      violations.push(...tables.violations);
+      recordsChecked += tables.recordsChecked;
+    }
+    return { violations, recordsChecked };
+  }
+
+  /**
+   * 7. Each object's current-state table, read through the local lake as `saddledata query` reads it
+   * (`SELECT * FROM <table>`), against the org: merged through the last commit, one row per Id, every
+   * live record of the synced window there as the org holds it (compared as in 4), no deleted record
+   * and nothing the org never had. Records changed at or after the cursor (or touched late) are due in
+   * the next run: the table may hold an older version of them, or none.
+   */
+  private async currentStateTables(streams: Map<string, CatalogStream>, label: string): Promise<CheckResult> {
+    const { store, state, layout, connection, org } = this.target;
+    const violations: string[] = [];
+    const say = (object: string, text: string) => violations.push(`${label} ${object}: ${text}`);
+    let recordsChecked = 0;
+    const folder = await mkdtemp(join(tmpdir(), "campaign-lake-"));
+    let lake: LocalLake | undefined;
+    try {
+      lake = await openLocalLake({ store, state, layout, connection, cache: new LakeCache(store, folder) });
+      for (const object of this.target.objects) {
+        const stream = streams.get(object);
+        if (!stream) continue; // reported above
+        const info = lake.tables.find((candidate) => candidate.object === object);
+        if (!info) {
+          say(object, "the execution succeeded but the lake has no current-state table for it");
+          continue;
+        }
+        if (info.mergedSeq !== info.commitSeq) {
+          say(
+            object,
+            `the current-state table is merged through commit ${info.mergedSeq}, the last commit is ${info.commitSeq}`,
+          );
+        }
+        const { rows } = await readRows(lake.connection, quoteIdentifier(info.table));
+        const table = new Map<string, LandedRecord>();
+        for (const row of fieldRecords(rows, stream.selectFields)) {
+          const id = String(row.Id);
+          if (table.has(id)) say(object, `the current-state table holds ${id} twice`);
+          table.set(id, row);
+        }
+        const records = orgRecords(org, stream);
+        const cursor = (await state.get({ connection, object }))?.cursor;
+        const late = this.late.get(object) ?? new Set<string>();
+        const due = (record: OrgRecord) =>
+          cursor === undefined || record.stamp >= Date.parse(cursor) || late.has(record.id);
+        for (const [id, row] of table) {
+          const record = records.get(id);
+          if (!record) say(object, `the current-state table holds ${id}, which the org never had`);
+          else if (due(record)) continue;
+          else if (record.deleted) say(object, `the current-state table holds ${id}, deleted in the org`);
+          else {
+            recordsChecked += 1;
+            const diff = differences(stream, row, record.record);
+            if (diff.length > 0) say(object, `${id} in the current-state table differs: ${diff.join("; ")}`);
+          }
+        }
+        for (const record of records.values()) {
+          if (record.deleted || due(record) || table.has(record.id)) continue;
+          say(
+            object,
+            `${record.id} (stamp ${iso(record.stamp)}) is live in the org, not in the current-state table`,
+          );
+        }
+      }
+    } catch (error) {
+      violations.push(`${label}: the local lake cannot be read: ${(error as Error).message}`);
+    } finally {
+      lake?.close();
+      await rm(folder, { recursive: true, force: true });
     }
     return { violations, recordsChecked };
   }
