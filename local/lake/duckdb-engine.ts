@@ -35,13 +35,26 @@ export interface DuckDbLakeOptions {
   cacheDir?: string;
 }
 
-/** A DuckDB database in memory that loads no extension from the network (JSON and Parquet are built in). */
+/**
+ * A DuckDB database in memory that loads no extension from the network (JSON and Parquet are built in),
+ * its session in UTC: the lake's `timestamp` columns hold UTC, and Parquet parts write datetimes as
+ * UTC-adjusted instants (TIMESTAMPTZ to DuckDB), which DuckDB would otherwise cast to `timestamp` in
+ * the machine's time zone, shifting every datetime of the current-state tables by its offset.
+ */
 export async function openDuckDb(): Promise<{ connection: DuckDBConnection; close(): void }> {
   const instance = await DuckDBInstance.create(":memory:", {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
   });
   const connection = await instance.connect();
+  try {
+    // ICU (built in) must be loaded before its setting exists, so it cannot be a creation option.
+    await connection.run("SET TimeZone = 'UTC'");
+  } catch (error) {
+    connection.closeSync();
+    instance.closeSync();
+    throw error;
+  }
   return {
     connection,
     close() {
