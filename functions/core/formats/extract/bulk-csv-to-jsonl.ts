@@ -1,4 +1,4 @@
-// functions/core/formats/extract/: Salesforce → lake: Bulk CSV and REST records to typed JSON lines
+// functions/core/formats/extract/: Salesforce → lake: Bulk CSV and REST records to typed Parquet row groups or JSON lines
 /**
  * Bulk API 2.0 query results (CSV) → typed JSON lines, on bytes.
  *
