@@ -67,6 +67,7 @@ describe("Lambda bundles", () => {
     expect(bundles.map((bundle) => bundle.name).sort()).toEqual([
       "discover",
       "extract",
+      "lake",
       "load",
       "load-trigger",
     ]);
@@ -75,7 +76,7 @@ describe("Lambda bundles", () => {
     }
   });
 
-  it.each(["discover", "extract", "load", "load-trigger"])(
+  it.each(["discover", "extract", "lake", "load", "load-trigger"])(
     "loads the %s bundle in a fresh Node 22 process with no node_modules",
     async (name) => {
       // Prepare: a directory outside the repository, so nothing resolves except what is bundled.
