@@ -1,10 +1,12 @@
 // bench/: benchmarks (npm run bench), with their own README and results
 /**
  * `npm run bench`: extract (limit, connector, naive baseline at 100,000 and 1,000,000 records), load
- * (limit, connector at 1,000,000) and cold start, three repetitions each; prints one table and writes
- * bench/results.json. `npm run bench -- --help` lists the options.
+ * (limit, connector at 1,000,000), the lake's merge (1,000,000 changed rows into 1,000,000) and cold
+ * start, three repetitions each; prints one table and writes bench/results.json (`--only merge` measures
+ * the merge alone and writes its figures into the existing file, leaving the others as they are).
+ * `npm run bench -- --help` lists the options.
  */
-import { writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_DIR } from "./process/children";
@@ -14,6 +16,10 @@ import { type BenchOptions, runBenchmark } from "./suite";
 const HELP = `npm run bench -- [options]
   --sizes <n,n>      extract sizes in records (default 100000,1000000)
   --load <n>         load benchmark records, 0 to skip (default 1000000)
+  --merge <n>        rows of the merge benchmark's table, every one changed by the run merged into it,
+                     0 to skip (default 1000000)
+  --only merge       the merge benchmark alone; its figures replace results.json's "merge" and nothing
+                     else in the file changes
   --reps <n>         repetitions of each measurement (default 3)
   --import-reps <n>  fresh-process imports per bundle (default 5)
   --baseline-reps-1m <n>  naive baseline repetitions at 1,000,000 records and up (default 1: it takes
@@ -25,6 +31,9 @@ const HELP = `npm run bench -- [options]
                      (e.g. --node-options "" to measure without --enable-source-maps)
   --out <file>       results file (default bench/results.json)`;
 
+/** The measurements that can run alone, each writing its own key of the results file. */
+const ALONE = ["merge"] as const;
+
 function count(text: string, name: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number, got ${text}`);
@@ -35,6 +44,8 @@ const { values } = parseArgs({
   options: {
     sizes: { type: "string" },
     load: { type: "string" },
+    merge: { type: "string" },
+    only: { type: "string" },
     reps: { type: "string" },
     "import-reps": { type: "string" },
     "baseline-reps-1m": { type: "string" },
@@ -52,17 +63,26 @@ if (values.help) {
 }
 
 const smoke = values.smoke;
+const only = values.only as (typeof ALONE)[number] | undefined;
+if (only !== undefined && !ALONE.includes(only)) {
+  throw new Error(`--only takes ${ALONE.join(", ")}, got ${values.only}`);
+}
 const options: BenchOptions = {
-  extractSizes: (values.sizes ?? (smoke ? "20000" : "100000,1000000"))
-    .split(",")
-    .map((size) => count(size.trim(), "sizes")),
-  loadRecords: count(values.load ?? (smoke ? "20000" : "1000000"), "load"),
+  extractSizes:
+    only === undefined
+      ? (values.sizes ?? (smoke ? "20000" : "100000,1000000"))
+          .split(",")
+          .map((size) => count(size.trim(), "sizes"))
+      : [],
+  loadRecords: only === undefined ? count(values.load ?? (smoke ? "20000" : "1000000"), "load") : 0,
+  mergeRecords: count(values.merge ?? (smoke ? "20000" : "1000000"), "merge"),
+  ...(smoke ? { mergePartRecords: 5000 } : {}),
   repetitions: Math.max(1, count(values.reps ?? (smoke ? "1" : "3"), "reps")),
   importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "5"), "import-reps")),
   waitScale: 1,
   baselineHeapMb: 16_384,
   largeBaselineRepetitions: Math.max(1, count(values["baseline-reps-1m"] ?? "1", "baseline-reps-1m")),
-  coldStart: !values["no-cold-start"],
+  coldStart: only === undefined && !values["no-cold-start"],
   log: (line) => process.stderr.write(`${line}\n`),
   ...(values.profile === undefined ? {} : { profileDir: values.profile }),
   ...(values["node-options"] === undefined ? {} : { nodeOptions: values["node-options"] }),
@@ -74,6 +94,11 @@ process.stdout.write(`${formatTable(results)}\n`);
 process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 const out = values.out ?? (smoke ? undefined : join(BENCH_DIR, "results.json"));
 if (out !== undefined) {
-  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`results written to ${out}\n`);
+  // A measurement run alone replaces its key in the results there, and nothing else.
+  const written =
+    only !== undefined && existsSync(out)
+      ? { ...(JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>), [only]: results[only] }
+      : results;
+  writeFileSync(out, `${JSON.stringify(written, null, 2)}\n`);
+  process.stdout.write(`results written to ${out}${only === undefined ? "" : ` (${only} only)`}\n`);
 }

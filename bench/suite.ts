@@ -14,6 +14,8 @@ import type { ExtractBaselineResult } from "./extract/baseline";
 import type { ExtractConnectorResult } from "./extract/connector";
 import type { ExtractLimitResult } from "./extract/limit";
 import type { VerifyResult } from "./extract/verify";
+import type { MergeResult } from "./lake/merge";
+import type { MergeSetupResult } from "./lake/merge-setup";
 import type { LoadConnectorResult } from "./load/connector";
 import type { LoadLimitResult } from "./load/limit";
 import { runChild, type Service, startService } from "./process/children";
@@ -41,6 +43,13 @@ export interface BenchOptions {
   largeBaselineRepetitions?: number;
   /** Rows of the load benchmark's upsert file (0: no load benchmark). */
   loadRecords: number;
+  /**
+   * Rows of the merge benchmark's current-state table, every one of them changed by the run merged
+   * into it (0 or absent: no merge benchmark).
+   */
+  mergeRecords?: number;
+  /** Rows per Parquet part of the merge benchmark's change run (default 250,000, a Bulk page). */
+  mergePartRecords?: number;
   coldStart: boolean;
   /** Read back every part the connector landed and check it against the manifest (slow at scale). */
   verifyLanded?: boolean;
@@ -117,7 +126,30 @@ export interface BenchResults {
     connector: PathFigures;
     ratios: { connectorToLimit: number };
   };
+  merge?: MergeFigures;
   bundles: BundleFigures[];
+}
+
+/** The lake's merge on one machine: a change run updating every row of a current-state table. */
+export interface MergeFigures {
+  /** Changed rows merged (each updates one row of the table). */
+  rows: number;
+  tableRows: number;
+  /** The bench object's lake columns. */
+  columns: number;
+  /** Medians over the repetitions: wall seconds of the merge step, its CPU seconds (every thread), peak RSS. */
+  seconds: number;
+  cpuSeconds: number;
+  peakRssMb: number;
+  /** The Parquet table merged into and the change run's parts, as stored (MB). */
+  tableMb: number;
+  changesMb: number;
+  /** DuckDB's settings in the engine's database. */
+  duckdb: Record<string, string>;
+  /** When the merge was measured, and the load average around it (it may run alone: `--only merge`). */
+  measuredAt: string;
+  loadAverage: { before: number[]; after: number[] };
+  runs: Array<Omit<MergeResult, "duckdb" | "rows" | "ids" | "changedRows" | "mergedSeq">>;
 }
 
 export const BENCH_CONNECTION = "bench";
@@ -391,6 +423,71 @@ function connectorFigures(
   );
 }
 
+/**
+ * The merge: an untimed child writes the table and the change run (commit 2) straight into the bucket
+ * with DuckDB, and the state of one connection per repetition (merged through commit 1); then each
+ * repetition's child runs the merge step under its connection.
+ */
+async function mergePhase(
+  options: BenchOptions,
+  aws: Service<LocalAwsReady>,
+  records: number,
+): Promise<MergeFigures> {
+  const { log } = options;
+  const loadBefore = loadavg();
+  const stamp = Date.now();
+  const env = {
+    ...lambdaEnvironment(aws.ready, benchSettings(options.settings)),
+    [ENV.prefix]: `merge-${stamp}`,
+  };
+  const connections = Array.from(
+    { length: options.repetitions },
+    (_, index) => `${BENCH_CONNECTION}-merge-${stamp}-${index + 1}`,
+  );
+  const setup = await runChild<MergeSetupResult>(
+    "mergeSetup",
+    { records, partRecords: options.mergePartRecords ?? 250_000, connections },
+    { env },
+  );
+  log(
+    `merge: wrote a ${records}-row table (${(setup.tableBytes / 1e6).toFixed(0)} MB) and a change run of ` +
+      `${setup.parts} parts (${(setup.changeBytes / 1e6).toFixed(0)} MB), ${setup.columns} columns, in ${(setup.setupMs / 1000).toFixed(0)} s`,
+  );
+  const runs: MergeResult[] = [];
+  for (const [index, connection] of connections.entries()) {
+    const run = await runChild<MergeResult>(
+      "merge",
+      { object: setup.object, runId: setup.runId, catalogKey: setup.catalogKey },
+      { env: { ...env, [ENV.connection]: connection }, nodeArgs: profileArgs(options) },
+    );
+    check(run.rows === records, `the merged table holds ${run.rows} rows, not ${records}`);
+    check(run.ids === records, `the merged table holds ${run.ids} distinct Ids, not ${records}`);
+    check(run.changedRows === records, `${run.changedRows} rows of ${records} carry the change run's values`);
+    runs.push(run);
+    log(
+      `merge ${records} #${index + 1}: ${(run.wallMs / 1000).toFixed(1)} s, ${(run.cpuMs / 1000).toFixed(1)} s CPU, ` +
+        `${run.peakRssMb.toFixed(0)} MB (download ${(run.downloadMs / 1000).toFixed(1)} s, upload ${(run.uploadMs / 1000).toFixed(1)} s)`,
+    );
+  }
+  const last = runs[runs.length - 1] as MergeResult;
+  return {
+    rows: records,
+    tableRows: records,
+    columns: setup.columns,
+    seconds: Math.round(median(runs.map((run) => run.wallMs)) / 100) / 10,
+    cpuSeconds: Math.round(median(runs.map((run) => run.cpuMs)) / 100) / 10,
+    peakRssMb: Math.round(median(runs.map((run) => run.peakRssMb))),
+    tableMb: Math.round(setup.tableBytes / 1e5) / 10,
+    changesMb: Math.round(setup.changeBytes / 1e5) / 10,
+    duckdb: last.duckdb,
+    measuredAt: new Date().toISOString(),
+    loadAverage: { before: loadBefore.map(round2), after: loadavg().map(round2) },
+    runs: runs.map(
+      ({ duckdb: _settings, rows: _rows, ids: _ids, changedRows: _changed, mergedSeq: _seq, ...run }) => run,
+    ),
+  };
+}
+
 /** An hour: the load's emulator never starts processing the jobs it measures up to UploadComplete. */
 const NEVER_PROCESS_MS = 3_600_000;
 
@@ -525,9 +622,11 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const aws = await startService<LocalAwsReady>("aws", { bucket: BENCH_BUCKET });
   const bySize: SizeFigures[] = [];
   let load: BenchResults["load"];
+  let merge: BenchResults["merge"];
   try {
     for (const records of sizes) bySize.push(await extractAtSize(options, aws, records));
     if (options.loadRecords > 0) load = await loadPhase(options, aws, options.loadRecords);
+    if ((options.mergeRecords ?? 0) > 0) merge = await mergePhase(options, aws, options.mergeRecords ?? 0);
   } finally {
     await aws.stop();
   }
@@ -544,6 +643,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     },
     ...(bySize.length === 0 ? {} : { extract: extractSummary(bySize) }),
     ...(load === undefined ? {} : { load }),
+    ...(merge === undefined ? {} : { merge }),
     bundles,
   };
 }

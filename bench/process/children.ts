@@ -34,6 +34,9 @@ export const CHILD_ENTRIES = {
   extractVerify: { entry: "extract/verify.ts", lambdaLike: false },
   loadLimit: { entry: "load/limit.ts", lambdaLike: true },
   loadConnector: { entry: "load/connector.ts", lambdaLike: true },
+  // The lake's merge on one machine runs DuckDB (native): not a Lambda, no Lambda bundle.
+  mergeSetup: { entry: "lake/merge-setup.ts", lambdaLike: false },
+  merge: { entry: "lake/merge.ts", lambdaLike: false },
 } as const;
 
 export type ChildName = keyof typeof CHILD_ENTRIES;

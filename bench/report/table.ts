@@ -58,6 +58,18 @@ export function formatTable(results: BenchResults): string {
       `load at ${int(results.load.records)}: connector/limit ${results.load.ratios.connectorToLimit}, ${results.load.jobs} Bulk jobs`,
     );
   }
+  if (results.merge) {
+    const merge = results.merge;
+    const runs = merge.runs;
+    const seconds = (ms: number[]) =>
+      (ms.reduce((sum, value) => sum + value, 0) / runs.length / 1000).toFixed(1);
+    lines.push(
+      `merge ${int(merge.rows)} changed rows into ${int(merge.tableRows)} (${merge.columns} columns): ` +
+        `${merge.seconds.toFixed(1)} s, ${merge.cpuSeconds.toFixed(1)} s CPU, peak RSS ${int(merge.peakRssMb)} MB ` +
+        `(download ${seconds(runs.map((run) => run.downloadMs))} s, upload ${seconds(runs.map((run) => run.uploadMs))} s; ` +
+        `DuckDB threads ${merge.duckdb.threads}, memory_limit ${merge.duckdb.memory_limit}; ${runs.length} runs)`,
+    );
+  }
   if (results.bundles.length > 0) {
     lines.push(
       "",

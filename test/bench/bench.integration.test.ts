@@ -5,7 +5,7 @@ import { FUNCTION_SPECS } from "../../lib/connector-function.construct";
 
 /**
  * The benchmark at smoke size, so it never rots: the same suite `npm run bench` runs, with 20,000
- * records, two repetitions (the second reuses the first's limit job), pages of 5,000 rows and a time budget that fits one page per invocation (so
+ * records (the merge's table and change run too, in parts of 5,000 rows), two repetitions (the second reuses the first's limit job), pages of 5,000 rows and a time budget that fits one page per invocation (so
  * the extract continues across invocations). Only shape and sanity are asserted — never wall-clock
  * thresholds: counts match, figures are present and positive.
  */
@@ -23,7 +23,7 @@ function expectSane(figures: PathFigures, records: number): void {
 }
 
 describe("npm run bench (smoke size)", () => {
-  it("measures extract, load and cold start with matching counts and positive figures", async () => {
+  it("measures extract, load, merge and cold start with matching counts and positive figures", async () => {
     // Prepare
     const log: string[] = [];
 
@@ -38,6 +38,8 @@ describe("npm run bench (smoke size)", () => {
       settings: { bulkPageRecords: 5000 },
       baselineHeapMb: 2048,
       loadRecords: RECORDS,
+      mergeRecords: RECORDS,
+      mergePartRecords: 5000,
       coldStart: true,
       verifyLanded: true,
       log: (line) => log.push(line),
@@ -70,6 +72,25 @@ describe("npm run bench (smoke size)", () => {
       expect(results.load.connector.callsByKind.bulkIngestClose).toBe(results.load.jobs);
     }
 
+    // The merge: every row of the table changed, checked by the child; figures of each repetition.
+    const merge = results.merge;
+    expect(merge).toMatchObject({ rows: RECORDS, tableRows: RECORDS, columns: 40 });
+    expect(merge?.runs).toHaveLength(2);
+    for (const figure of [
+      merge?.seconds,
+      merge?.cpuSeconds,
+      merge?.peakRssMb,
+      merge?.tableMb,
+      merge?.changesMb,
+    ]) {
+      expect(figure).toBeGreaterThan(0);
+    }
+    for (const run of merge?.runs ?? []) {
+      expect(run.downloadMb).toBeGreaterThan((merge?.tableMb ?? 0) + (merge?.changesMb ?? 0) - 0.1);
+      expect(run.uploadMb).toBeGreaterThan(0);
+    }
+    expect(merge?.duckdb.threads).toMatch(/^\d+$/);
+
     // Every Lambda the stack deploys is among the entries measured.
     const measured = results.bundles.map((bundle) => bundle.name);
     for (const name of Object.keys(FUNCTION_SPECS)) expect(measured).toContain(name);
@@ -85,6 +106,7 @@ describe("npm run bench (smoke size)", () => {
     expect(table).toContain("extract 20,000 connector");
     expect(table).toContain("extract 20,000 parquet");
     expect(table).toContain("load 20,000 connector");
+    expect(table).toContain("merge 20,000 changed rows into 20,000");
     expect(log.length).toBeGreaterThan(0);
   }, 180_000);
 });
