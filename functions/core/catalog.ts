@@ -54,6 +54,12 @@ export interface CatalogStream {
   fields: CatalogField[];
   /** The fields extract selects, in order (for Bulk: compound fields replaced by their components). */
   selectFields: string[];
+  /**
+   * The lake's memory of column types (see core/lake/lake-names.ts, carryLakeTypes): for each field
+   * whose lake type today differs from the type its column was created with, or that left the stream,
+   * that first type. Absent when there is none (every column has its field's current type).
+   */
+  lakeTypes?: Record<string, string>;
 }
 
 export interface Catalog {

@@ -24,6 +24,7 @@ import {
   writeCatalogIndex,
   writeStream,
 } from "./catalog-store";
+import { carryLakeTypes } from "./lake/lake-names";
 import type { Layout } from "./layout";
 import { ObjectFilter } from "./patterns";
 import type { Log, ObjectStore } from "./ports";
@@ -50,6 +51,12 @@ export interface DiscoverResult {
 
 /** Catalog streams read and written at once. */
 const STREAMS_AT_ONCE = 16;
+
+/** The lake remembers each column's first type, so a retyped field gets a column of its own. */
+function rememberLakeTypes(previous: CatalogStream, next: CatalogStream): void {
+  const lakeTypes = carryLakeTypes(previous, next);
+  if (lakeTypes !== undefined) next.lakeTypes = lakeTypes;
+}
 
 function sameStream(a: CatalogStream, b: CatalogStream): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
@@ -95,6 +102,7 @@ export async function discover(
     let diff: StreamChanges | undefined;
     if (before) {
       const old = await readStream(store, before.key);
+      rememberLakeTypes(old, stream);
       if (sameStream(old, stream)) return { object: stream.object, entry: before };
       diff = diffStream(old, stream);
     }
@@ -156,7 +164,8 @@ export async function refreshStream(
   const before = index?.streams[object];
   if (before) {
     const old = await readStream(store, before.key);
-    if (sameStream(old, stream)) return { stream, key: before.key, version: before.version };
+    rememberLakeTypes(old, stream);
+    if (sameStream(old, stream)) return { stream: old, key: before.key, version: before.version };
   }
   const version = (before?.version ?? 0) + 1;
   const key = await writeStream(store, layout, object, version, stream);

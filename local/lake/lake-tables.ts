@@ -12,7 +12,12 @@ import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import type { CatalogStream } from "../../functions/core/catalog";
-import { changeLogTableName, currentTableName } from "../../functions/core/lake/athena-requests";
+import { readStream } from "../../functions/core/catalog-store";
+import {
+  changeLogTableName,
+  currentTableName,
+  type LakeColumnType,
+} from "../../functions/core/lake/athena-requests";
 import { type CommitPointer, partFormat } from "../../functions/core/lake/commit-index";
 import { type LakeColumn, lakeColumns, RUN_ID_COLUMN } from "../../functions/core/lake/lake-names";
 import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
@@ -70,24 +75,22 @@ interface Manifest {
   parts: Array<{ key: string }>;
 }
 
-/** The parts the committed runs' manifests name, downloaded. */
+/** The parts a committed run's manifest names, downloaded. */
 async function committedParts(
   store: ObjectStore,
   cache: LakeCache,
-  pointers: CommitPointer[],
+  pointer: CommitPointer,
 ): Promise<string[]> {
-  const files: string[] = [];
-  for (const pointer of pointers) {
-    const bytes = await store.get(pointer.manifestKey);
-    if (bytes === undefined) {
-      throw new ConfigurationError(
-        `${pointer.object}: the manifest ${pointer.manifestKey} of commit ${pointer.seq} (run ${pointer.runId}) is missing`,
-        { object: pointer.object },
-      );
-    }
-    const manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
-    for (const part of manifest.parts) files.push(await cache.file(part.key, true));
+  const bytes = await store.get(pointer.manifestKey);
+  if (bytes === undefined) {
+    throw new ConfigurationError(
+      `${pointer.object}: the manifest ${pointer.manifestKey} of commit ${pointer.seq} (run ${pointer.runId}) is missing`,
+      { object: pointer.object },
+    );
   }
+  const manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+  const files: string[] = [];
+  for (const part of manifest.parts) files.push(await cache.file(part.key, true));
   return files;
 }
 
@@ -97,7 +100,10 @@ const MAX_LINE_BYTES = 256 * 1024 * 1024;
 const list = (files: string[]) => `[${files.map(sqlString).join(", ")}]`;
 const HIVE = "hive_partitioning = true, hive_types = {'dt': 'VARCHAR', 'run': 'VARCHAR'}";
 
-function selectList(columns: LakeColumn[], value: (column: LakeColumn, index: number) => string): string {
+function selectList(
+  columns: LakeColumnType[],
+  value: (column: LakeColumnType, index: number) => string,
+): string {
   return columns
     .map(
       (column, index) =>
@@ -109,18 +115,22 @@ function selectList(columns: LakeColumn[], value: (column: LakeColumn, index: nu
 const TAIL = `${quoteIdentifier(RUN_ID_COLUMN)}, "dt", "run"`;
 
 /**
- * JSON-lines parts: each line read as text and parsed once into its fields' texts
- * (`json_extract_string` with every path), each cast to its lake type: a value that does not fit fails
- * the statement, a key an older part lacks (a field added since) is null. DuckDB parses JSON numbers
- * with a fraction as doubles, which would drop a decimal's 16th digit and beyond
+ * JSON-lines parts written with one catalog version (`columns`, the view's `viewColumns`): each line
+ * read as text and parsed once into its fields' texts (`json_extract_string` with every path), each
+ * cast to its lake type: a value that does not fit fails the statement, a key an older part lacks (a
+ * field added since) is null, and so is every view column this version does not have. DuckDB parses
+ * JSON numbers with a fraction as doubles, which would drop a decimal's 16th digit and beyond
  * (1234567890123456.78 → …456.8), so decimal fields are cut from the line's own text instead: a key is
  * the only place `"Field":` can appear unescaped.
  */
-function jsonSelect(columns: LakeColumn[], files: string[]): string {
-  const isDecimal = (column: LakeColumn) => column.athenaType.startsWith("decimal");
+function jsonSelect(viewColumns: LakeColumnType[], columns: LakeColumn[], files: string[]): string {
+  const index = new Map(columns.map((column, position) => [column.name, position]));
   const paths = columns.map((column) => sqlString(`$."${column.field}"`));
-  const value = (column: LakeColumn, index: number) => {
-    if (!isDecimal(column)) return `v[${index + 1}]`;
+  const value = (viewColumn: LakeColumnType) => {
+    const position = index.get(viewColumn.name);
+    const column = position === undefined ? undefined : columns[position];
+    if (position === undefined || column === undefined) return "NULL";
+    if (!column.athenaType.startsWith("decimal")) return `v[${position + 1}]`;
     const key = column.field.replace(/[^A-Za-z0-9_]/g, (char) => `\\${char}`);
     return `nullif(regexp_extract(line, ${sqlString(`"${key}":(-?[0-9][0-9.eE+-]*)`)}, 1), '')`;
   };
@@ -129,29 +139,49 @@ function jsonSelect(columns: LakeColumn[], files: string[]): string {
     `delim = chr(1), quote = '', escape = '', max_line_size = ${MAX_LINE_BYTES}, ${HIVE})`,
   ].join(" ");
   return [
-    `SELECT ${selectList(columns, value)}, "run" AS ${TAIL}`,
+    `SELECT ${selectList(viewColumns, value)}, "run" AS ${TAIL}`,
     `FROM (SELECT json_extract_string(line, [${paths.join(", ")}]) AS v, line, "dt", "run"`,
     `FROM ${lines} WHERE line <> '')`,
   ].join(" ");
 }
 
-/** Parquet parts: lower-case columns (a column of a field added since is null in older parts). */
+/**
+ * Parquet parts, whatever catalog version wrote them: their columns are the lake's names, each always
+ * of one type (see carryLakeTypes), so they are read together by name; a column a part lacks is null.
+ */
 async function parquetSelect(
   connection: DuckDBConnection,
-  columns: LakeColumn[],
+  columns: LakeColumnType[],
   files: string[],
 ): Promise<string> {
   const source = `read_parquet(${list(files)}, union_by_name = true, ${HIVE})`;
   const described = await connection.runAndReadAll(`DESCRIBE SELECT * FROM ${source}`);
   const present = new Set(described.getRowObjectsJS().map((row) => String(row.column_name).toLowerCase()));
-  const value = (column: LakeColumn) => (present.has(column.name) ? quoteIdentifier(column.name) : "NULL");
+  const value = (column: LakeColumnType) =>
+    present.has(column.name) ? quoteIdentifier(column.name) : "NULL";
   const runId = present.has(RUN_ID_COLUMN) ? quoteIdentifier(RUN_ID_COLUMN) : `"run"`;
   return `SELECT ${selectList(columns, value)}, CAST(${runId} AS VARCHAR) AS ${TAIL} FROM ${source}`;
 }
 
 /**
+ * The change log's columns over several catalog versions: the newest version's, then each column an
+ * older version had and the newest has not (a removed field, or a retyped field's first column), as
+ * the Glue table keeps them.
+ */
+export function changeLogViewColumns(newest: CatalogStream, older: CatalogStream[]): LakeColumnType[] {
+  const columns = new Map<string, LakeColumnType>();
+  for (const stream of [newest, ...older]) {
+    for (const { name, athenaType } of lakeColumns(stream)) {
+      if (!columns.has(name)) columns.set(name, { name, athenaType });
+    }
+  }
+  return [...columns.values()];
+}
+
+/**
  * `CREATE VIEW <object>_changes`: every row the given committed runs landed, with `_run_id` and the
- * partition columns `dt` and `run`, typed by the stream's catalog.
+ * partition columns `dt` and `run`, each run's parts read with the catalog version it was extracted
+ * with (`stream` is the newest; older versions are read from the pointers' catalog keys).
  */
 export async function createChangeLogView(
   connection: DuckDBConnection,
@@ -160,12 +190,29 @@ export async function createChangeLogView(
   stream: CatalogStream,
   pointers: CommitPointer[],
 ): Promise<void> {
-  const columns = lakeColumns(stream);
-  const files = await committedParts(store, cache, pointers);
-  const json = files.filter((file) => partFormat(file) === "jsonl");
-  const parquet = files.filter((file) => partFormat(file) === "parquet");
+  const versions = new Map<string, { stream: CatalogStream; jsonl: string[]; parquet: string[] }>();
+  const newest = pointers.at(-1);
+  if (newest !== undefined) versions.set(newest.catalogKey, { stream, jsonl: [], parquet: [] });
+  for (const pointer of pointers) {
+    let version = versions.get(pointer.catalogKey);
+    if (version === undefined) {
+      version = { stream: await readStream(store, pointer.catalogKey), jsonl: [], parquet: [] };
+      versions.set(pointer.catalogKey, version);
+    }
+    for (const file of await committedParts(store, cache, pointer)) {
+      version[partFormat(file)].push(file);
+    }
+  }
+  const columns = changeLogViewColumns(
+    stream,
+    [...versions.values()].map((version) => version.stream),
+  );
   const selects: string[] = [];
-  if (json.length > 0) selects.push(jsonSelect(columns, json));
+  for (const version of versions.values()) {
+    if (version.jsonl.length > 0)
+      selects.push(jsonSelect(columns, lakeColumns(version.stream), version.jsonl));
+  }
+  const parquet = [...versions.values()].flatMap((version) => version.parquet);
   if (parquet.length > 0) selects.push(await parquetSelect(connection, columns, parquet));
   if (selects.length === 0) {
     const none = selectList(columns, () => "NULL");

@@ -94,18 +94,83 @@ export function lakeType(field: LakeTypedField, options: { locationComponent?: b
   return athenaTypeOf(lakeTypeOf(field, options));
 }
 
-/** The stream's lake columns in its select order: the current-state table's schema. */
-export function lakeColumns(stream: Pick<CatalogStream, "fields" | "selectFields">): LakeColumn[] {
+/** What lakeColumns reads from a stream. */
+export type LakeStream = Pick<CatalogStream, "fields" | "selectFields" | "lakeTypes">;
+
+/**
+ * The column of a field whose lake type is not its column's first type: `<name>__<type>`, e.g.
+ * `amount__c__decimal_18_4`. No Salesforce field name ends that way (a double underscore only comes
+ * before a suffix such as `__c`, `__s` or `__r`), so it never meets a real field's column.
+ */
+export function retypedColumnName(field: string, athenaType: string): string {
+  const tag = athenaType
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/_+$/, "");
+  return `${lakeColumnName(field)}__${tag}`;
+}
+
+function fieldTypes(stream: Pick<CatalogStream, "fields" | "selectFields">): Map<string, LakeType> {
   const byName = new Map(stream.fields.map((field) => [field.name, field]));
-  return stream.selectFields.map((name) => {
+  const types = new Map<string, LakeType>();
+  for (const name of stream.selectFields) {
     const field = byName.get(name);
     const parent = field?.compoundParent === undefined ? undefined : byName.get(field.compoundParent);
-    const type = lakeTypeOf(field ?? { sfType: "string" }, {
-      locationComponent: parent?.sfType === "location",
-    });
+    types.set(
+      name,
+      lakeTypeOf(field ?? { sfType: "string" }, { locationComponent: parent?.sfType === "location" }),
+    );
+  }
+  return types;
+}
+
+/**
+ * Every field's first lake type, as this stream version knows it: the recorded ones (`lakeTypes`), and
+ * for every other selected field its current type.
+ */
+function firstLakeTypes(stream: LakeStream): Map<string, string> {
+  const first = new Map(Object.entries(stream.lakeTypes ?? {}));
+  for (const [name, type] of fieldTypes(stream)) if (!first.has(name)) first.set(name, athenaTypeOf(type));
+  return first;
+}
+
+/**
+ * The rule for retyped fields: a column keeps the type it was created with, for ever, so that every
+ * part ever written holds one type under one column name and older partitions always read (Athena
+ * cannot read a Parquet column as another type, bar int → bigint). A field whose lake type changes
+ * (Number(18,0) → Number(18,2), Text → Number…) lands in a new column `<name>__<type>`
+ * (retypedColumnName); the first column keeps the older values, like a removed field's. A field that
+ * goes back to its first type lands in its first column again.
+ *
+ * Discover carries the memory from each stream version to the next: the first types of the fields
+ * whose type differs now, and of the fields that left the stream (so one that comes back with another
+ * type does not reuse the column). Undefined when there is nothing to remember.
+ */
+export function carryLakeTypes(previous: LakeStream, next: LakeStream): Record<string, string> | undefined {
+  const first = firstLakeTypes(previous);
+  const current = fieldTypes(next);
+  const kept: Record<string, string> = {};
+  for (const [name, type] of first) {
+    const now = current.get(name);
+    if (now === undefined || athenaTypeOf(now) !== type) kept[name] = type;
+  }
+  return Object.keys(kept).length === 0 ? undefined : kept;
+}
+
+/** The stream's lake columns in its select order: the current-state table's schema. */
+export function lakeColumns(stream: LakeStream): LakeColumn[] {
+  const byName = new Map(stream.fields.map((field) => [field.name, field]));
+  const pinned = stream.lakeTypes ?? {};
+  return [...fieldTypes(stream)].map(([name, type]) => {
+    const field = byName.get(name);
+    const athenaType = athenaTypeOf(type);
+    const first = pinned[name];
     return {
-      name: lakeColumnName(name),
-      athenaType: athenaTypeOf(type),
+      name:
+        first === undefined || first === athenaType
+          ? lakeColumnName(name)
+          : retypedColumnName(name, athenaType),
+      athenaType,
       field: name,
       sfType: field?.sfType ?? "string",
       type,
@@ -115,7 +180,7 @@ export function lakeColumns(stream: Pick<CatalogStream, "fields" | "selectFields
 }
 
 /** The change log's data columns: the stream's columns and the run id (partition columns apart). */
-export function changeLogColumns(stream: Pick<CatalogStream, "fields" | "selectFields">): LakeColumnType[] {
+export function changeLogColumns(stream: LakeStream): LakeColumnType[] {
   return [
     ...lakeColumns(stream).map(({ name, athenaType }) => ({ name, athenaType })),
     { name: RUN_ID_COLUMN, athenaType: "string" },

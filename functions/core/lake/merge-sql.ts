@@ -33,7 +33,10 @@ export function sqlString(text: string): string {
 }
 
 export function buildMergeSql(
-  stream: Pick<CatalogStream, "object" | "fields" | "selectFields" | "cursorField" | "hasIsDeleted">,
+  stream: Pick<
+    CatalogStream,
+    "object" | "fields" | "selectFields" | "lakeTypes" | "cursorField" | "hasIsDeleted"
+  >,
   runs: MergeRun[],
 ): string {
   if (runs.length === 0 || runs.length > MAX_RUNS_PER_MERGE) {

@@ -10,6 +10,7 @@
  * is reported, never skipped. Nothing to merge: done, no statement.
  */
 import { describeError, JobFailedError, LeaseConflictError } from "../../errors";
+import type { CatalogStream } from "../catalog";
 import { readStream } from "../catalog-store";
 import type { Layout } from "../layout";
 import type { Log, MergeClaim, ObjectStore, StateStore, StreamKey } from "../ports";
@@ -115,11 +116,23 @@ export async function startLakeMerge(
       claim.fromSeq,
       claim.toSeq,
     );
-    // The newest run's catalog version: it has every column the older runs have, and the new ones.
+    // Each run's catalog version, oldest first: the tables get every version's columns (a removed or
+    // retyped field keeps its column), and each run's partition the columns its parts were written with.
     const catalog = await readStream(deps.store, pointers.at(-1)?.catalogKey ?? task.catalogKey);
-    await deps.engine.ensureTables(catalog);
+    const versions = new Map<string, CatalogStream>();
     for (const pointer of pointers) {
-      await deps.engine.addRun(catalog, { runId: pointer.runId, runDate: pointer.runDate });
+      if (versions.has(pointer.catalogKey)) continue;
+      const version =
+        pointer.catalogKey === pointers.at(-1)?.catalogKey
+          ? catalog
+          : await readStream(deps.store, pointer.catalogKey);
+      versions.set(pointer.catalogKey, version);
+      await deps.engine.ensureTables(version);
+    }
+    if (versions.size === 0) await deps.engine.ensureTables(catalog);
+    for (const pointer of pointers) {
+      const version = versions.get(pointer.catalogKey) ?? catalog;
+      await deps.engine.addRun(version, { runId: pointer.runId, runDate: pointer.runDate });
     }
     const sql = buildMergeSql(
       catalog,

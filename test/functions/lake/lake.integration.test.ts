@@ -233,4 +233,39 @@ describe("the local lake", () => {
     );
     expect(changed?.description).toBe("Changed while the lake was failing.");
   });
+
+  it("a retyped field lands in a column of its own; older runs still read, and the table equals the org", async () => {
+    // Prepare: NumberOfEmployees turns from a number into text (the org drops its values), then two
+    // accounts get text values.
+    const org = harness.emulator.org;
+    const before = await query<{ n: bigint }>(
+      "SELECT count(numberofemployees) AS n FROM account_changes WHERE numberofemployees IS NOT NULL",
+    );
+    org.removeField("Account", "NumberOfEmployees");
+    org.addField("Account", { name: "NumberOfEmployees", type: "string", length: 40 });
+    const ids = [
+      ...org.query("SELECT Id FROM Account ORDER BY Name LIMIT 2", { includeDeleted: false }).rows(),
+    ].map((row) => row.id as string);
+    for (const id of ids) org.update("Account", { Id: id, NumberOfEmployees: "a few hundred" }, "json");
+    org.clock.advance(2_000);
+
+    // Act
+    const { merges } = await syncAndMerge("incremental");
+
+    // Assess
+    const stream = await streamOf("Account");
+    expect(stream.lakeTypes).toEqual({ NumberOfEmployees: "int" });
+    expect(merges.get("Account")).toMatchObject({ status: "done", runs: 1 });
+    await expectLakeEqualsOrg("Account");
+    const types = await query<{ column_name: string; column_type: string }>("DESCRIBE account");
+    const typeOf = new Map(types.map((row) => [row.column_name, row.column_type]));
+    expect(typeOf.get("numberofemployees")).toBe("INTEGER");
+    expect(typeOf.get("numberofemployees__string")).toBe("VARCHAR");
+    const changes = await query<{ old: bigint; now: bigint }>(
+      "SELECT count(numberofemployees) AS old, count(numberofemployees__string) AS now FROM account_changes",
+    );
+    expect(Number(changes[0]?.old)).toBe(Number(before[0]?.n));
+    expect(Number(changes[0]?.old)).toBeGreaterThan(0);
+    expect(Number(changes[0]?.now)).toBe(2);
+  });
 });

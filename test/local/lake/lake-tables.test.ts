@@ -4,10 +4,12 @@ import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CommitPointer } from "../../../functions/core/lake/commit-index";
+import { carryLakeTypes } from "../../../functions/core/lake/lake-names";
 import { Layout } from "../../../functions/core/layout";
 import { openDuckDb } from "../../../local/lake/duckdb-engine";
 import { createChangeLogView, LakeCache, loadCurrentTable } from "../../../local/lake/lake-tables";
 import { jsonValue, textValue } from "../../../local/lake/sql-values";
+import { catalogField } from "../../support/catalog-field";
 import { smallStream } from "../../support/lake-streams";
 import { MemoryObjectStore } from "../../support/memory-stores";
 
@@ -169,6 +171,62 @@ describe("the local lake's tables", () => {
       // Assess
       expect(older).toEqual([{ id: "A", name: null, amount__c: null }]);
       await expect(reading).rejects.toThrow(/Could not convert string 'many' to INT64/);
+    } finally {
+      db.close();
+    }
+  });
+
+  it("reads each run with its own catalog version: a retyped field's values stay in their first column", async () => {
+    // Prepare: Amount__c is currency in v1 (runs 1 and 3) and text in v2 (run 2's JSON lines, run 3's Parquet).
+    const v1 = smallStream();
+    const v2 = smallStream();
+    v2.fields = v2.fields.map((field) =>
+      field.name === "Amount__c" ? catalogField("Amount__c", "string") : field,
+    );
+    v2.lakeTypes = carryLakeTypes(v1, v2);
+    await store.put("catalog/Thing__c/v1.json", JSON.stringify(v1));
+    await store.put("catalog/Thing__c/v2.json", JSON.stringify(v2));
+    const oldPart = layout.part("Thing__c", "2026-03-01", "sync-1", "j1", 0);
+    const newPart = layout.part("Thing__c", "2026-03-02", "sync-2", "j1", 0);
+    await store.put(oldPart, gzipSync('{"Id":"A","Amount__c":12.5}\n'));
+    await store.put(newPart, gzipSync('{"Id":"B","Amount__c":"about twelve"}\n'));
+    const parquetKey = "data/Thing__c/dt=2026-03-03/run=sync-3/part-p1-00000.parquet";
+    const scratch = join(dir, "retyped.parquet");
+    const db = await openDuckDb();
+    await db.connection.run(
+      `COPY (SELECT 'C' AS id, 'thirteen' AS amount__c__string, 'sync-3' AS _run_id) TO '${scratch}' (FORMAT parquet)`,
+    );
+    await store.put(parquetKey, await readFile(scratch));
+    const pointers = [
+      pointer(1, "sync-1", "2026-03-01"),
+      { ...pointer(2, "sync-2", "2026-03-02"), catalogKey: "catalog/Thing__c/v2.json" },
+      {
+        ...pointer(3, "sync-3", "2026-03-03"),
+        catalogKey: "catalog/Thing__c/v2.json",
+        format: "parquet" as const,
+      },
+    ];
+    await store.put(pointers[0]?.manifestKey ?? "", JSON.stringify({ parts: [{ key: oldPart }] }));
+    await store.put(pointers[1]?.manifestKey ?? "", JSON.stringify({ parts: [{ key: newPart }] }));
+    await store.put(pointers[2]?.manifestKey ?? "", JSON.stringify({ parts: [{ key: parquetKey }] }));
+
+    try {
+      // Act
+      await createChangeLogView(db.connection, store, cache, v2, pointers);
+      const result = await db.connection.runAndReadAll(
+        "SELECT id, amount__c, amount__c__string FROM thing__c_changes ORDER BY id",
+      );
+      const types = await db.connection.runAndReadAll("DESCRIBE thing__c_changes");
+
+      // Assess
+      expect(result.getRowObjects().map((row) => Object.values(row).map(textValue))).toEqual([
+        ["A", "12.50", "NULL"],
+        ["B", "NULL", "about twelve"],
+        ["C", "NULL", "thirteen"],
+      ]);
+      const typeOf = new Map(types.getRowObjectsJS().map((row) => [row.column_name, row.column_type]));
+      expect(typeOf.get("amount__c")).toBe("DECIMAL(18,2)");
+      expect(typeOf.get("amount__c__string")).toBe("VARCHAR");
     } finally {
       db.close();
     }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { CatalogStream } from "../../../../functions/core/catalog";
-import { athenaTypeOf, lakeColumns, lakeTypeOf } from "../../../../functions/core/lake/lake-names";
+import {
+  athenaTypeOf,
+  carryLakeTypes,
+  lakeColumns,
+  lakeTypeOf,
+} from "../../../../functions/core/lake/lake-names";
 import { catalogField } from "../../../support/catalog-field";
 
 describe("lake types", () => {
@@ -94,5 +99,55 @@ describe("lake types", () => {
       ["billinglatitude", "decimal(18,15)", false],
       ["margin__c", "decimal(18,2)", true],
     ]);
+  });
+
+  describe("retyped fields", () => {
+    function version(amount: ReturnType<typeof catalogField>, extra: ReturnType<typeof catalogField>[] = []) {
+      const fields = [catalogField("Id", "id"), amount, ...extra];
+      return { fields, selectFields: fields.map((field) => field.name) } as Pick<
+        CatalogStream,
+        "fields" | "selectFields" | "lakeTypes"
+      >;
+    }
+    const names = (stream: Pick<CatalogStream, "fields" | "selectFields" | "lakeTypes">) =>
+      lakeColumns(stream).map((column) => `${column.name} ${column.athenaType}`);
+
+    it("land in a column of their own, named by the new type, while the first column keeps its type", () => {
+      // Prepare
+      const first = version(catalogField("Amount__c", "currency", { precision: 18, scale: 0 }));
+      const wider = version(catalogField("Amount__c", "currency", { precision: 18, scale: 2 }));
+      const text = version(catalogField("Amount__c", "string"));
+
+      // Act
+      wider.lakeTypes = carryLakeTypes(first, wider);
+      text.lakeTypes = carryLakeTypes(wider, text);
+
+      // Assess
+      expect(carryLakeTypes(first, first)).toBeUndefined();
+      expect(names(first)).toEqual(["id string", "amount__c decimal(18,0)"]);
+      expect(wider.lakeTypes).toEqual({ Amount__c: "decimal(18,0)" });
+      expect(names(wider)).toEqual(["id string", "amount__c__decimal_18_2 decimal(18,2)"]);
+      expect(text.lakeTypes).toEqual({ Amount__c: "decimal(18,0)" });
+      expect(names(text)).toEqual(["id string", "amount__c__string string"]);
+    });
+
+    it("go back to their first column when their type comes back, and a removed field is remembered", () => {
+      // Prepare
+      const first = version(catalogField("Amount__c", "int"), [catalogField("Note__c", "string")]);
+      const retyped = version(catalogField("Amount__c", "string"), [catalogField("Note__c", "string")]);
+      retyped.lakeTypes = carryLakeTypes(first, retyped);
+      const back = version(catalogField("Amount__c", "int"));
+      const noteReturns = version(catalogField("Amount__c", "int"), [catalogField("Note__c", "date")]);
+
+      // Act
+      back.lakeTypes = carryLakeTypes(retyped, back);
+      noteReturns.lakeTypes = carryLakeTypes(back, noteReturns);
+
+      // Assess
+      expect(names(retyped)).toEqual(["id string", "amount__c__string string", "note__c string"]);
+      expect(back.lakeTypes).toEqual({ Note__c: "string" });
+      expect(names(back)).toEqual(["id string", "amount__c int"]);
+      expect(names(noteReturns)).toEqual(["id string", "amount__c int", "note__c__date date"]);
+    });
   });
 });
