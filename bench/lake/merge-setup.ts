@@ -24,7 +24,7 @@ import { sqlString } from "../../functions/core/lake/merge-sql";
 import type { ObjectStore } from "../../functions/core/ports";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import type { DescribeObject } from "../../functions/salesforce/describe";
-import { openDuckDb } from "../../local/lake/duckdb-engine";
+import { DUCKDB_WATERMARK, openDuckDb } from "../../local/lake/duckdb-engine";
 import { BENCH_OBJECT, benchFields } from "../emulator/bench-object";
 import { readJsonArgument, runMain } from "../process/child-io";
 import { generatedSelect } from "./merge-data";
@@ -162,8 +162,8 @@ async function main(): Promise<MergeSetupResult> {
       });
       if (run.seq === 1) {
         const claim = { holder: INITIAL_RUN, fromSeq: 0, toSeq: 1 };
-        await state.claimMerge(key, claim, 60_000, now);
-        await state.advanceMerged(key, claim, `${INITIAL_DATE}T12:00:00.000Z`);
+        await state.claimMerge(key, DUCKDB_WATERMARK, claim, 60_000, now);
+        await state.advanceMerged(key, DUCKDB_WATERMARK, claim, `${INITIAL_DATE}T12:00:00.000Z`);
       }
     }
   }

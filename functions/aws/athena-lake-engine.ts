@@ -63,6 +63,9 @@ const RUNNING: ReadonlySet<QueryExecutionState | string> = new Set(["QUEUED", "R
 const DDL_TIMEOUT_MS = 60_000;
 
 export class AthenaLakeEngine implements LakeEngine {
+  /** The deployed Iceberg tables' watermark: the state attributes every deployed stack has used. */
+  readonly watermark = "athena";
+
   constructor(private readonly options: AthenaLakeEngineOptions) {}
 
   private s3(key: string): string {

@@ -1,6 +1,7 @@
 /**
  * `StateStore` over one DynamoDB table keyed by `pk` alone. Two kinds of items live in it:
- * - stream items, `pk = "<connection>#<Object>"`: cursor, lease, last run;
+ * - stream items, `pk = "<connection>#<Object>"`: cursor, lease, last run, and each lake table's
+ *   watermark and merge claim (see `lakeAttributes`);
  * - file claims, `pk = "load#<bucket>/<key>#<version>"`: which run loads an inbound file version.
  * Every change is a conditional write, so two runs can never both think they own a stream or a file.
  */
@@ -14,16 +15,19 @@ import {
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
 import { STATE_TABLE_PARTITION_KEY } from "../contract";
-import type {
-  CommitUpdate,
-  FileClaim,
-  FileKey,
-  FileStatus,
-  MergeClaim,
-  RunStatus,
-  StateStore,
-  StreamKey,
-  StreamState,
+import {
+  type CommitUpdate,
+  type FileClaim,
+  type FileKey,
+  type FileStatus,
+  LAKE_WATERMARKS,
+  type LakeTableState,
+  type LakeWatermark,
+  type MergeClaim,
+  type RunStatus,
+  type StateStore,
+  type StreamKey,
+  type StreamState,
 } from "../core/ports";
 import { ConfigurationError, LeaseConflictError, TransientError } from "../errors";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
@@ -176,77 +180,97 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  async claimMerge(key: StreamKey, claim: MergeClaim, leaseMs: number, now: number): Promise<void> {
+  async claimMerge(
+    key: StreamKey,
+    table: LakeWatermark,
+    claim: MergeClaim,
+    leaseMs: number,
+    now: number,
+  ): Promise<void> {
     const pk = streamPk(key);
-    const watermark = seqCondition("mergedSeq", claim.fromSeq);
+    const a = lakeAttributes(table);
+    const watermark = seqCondition(a.mergedSeq, claim.fromSeq);
     try {
       await this.client.send(
         new UpdateItemCommand(
           this.update(pk, {
             set: {
-              mergeHolder: s(claim.holder),
-              mergeExpiresAt: n(now + leaseMs),
-              mergeToSeq: n(claim.toSeq),
+              [a.mergeHolder]: s(claim.holder),
+              [a.mergeExpiresAt]: n(now + leaseMs),
+              [a.mergeToSeq]: n(claim.toSeq),
             },
             condition:
-              `(${watermark.condition}) AND ` +
-              "(attribute_not_exists(#mergeHolder) OR #mergeExpiresAt < :now OR #mergeHolder = :holder)",
+              `(${watermark.condition}) AND (attribute_not_exists(#${a.mergeHolder}) OR ` +
+              `#${a.mergeExpiresAt} < :now OR #${a.mergeHolder} = :holder)`,
             values: { ":now": n(now), ":holder": s(claim.holder), ...watermark.values },
           }),
         ),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
-      const current = await this.get(key);
+      const current = (await this.get(key))?.lake?.[table];
       const merged = current?.mergedSeq ?? 0;
       const other =
         merged !== claim.fromSeq
           ? `the watermark moved from ${claim.fromSeq} to ${merged}`
           : `run ${current?.mergeHolder ?? "?"} is merging it (lease until ${iso(current?.mergeExpiresAt ?? now)})`;
-      throw new LeaseConflictError(`${key.object}: run ${claim.holder} cannot merge: ${other}`, {
+      const into = `${key.object}: run ${claim.holder} cannot merge into the ${table} table`;
+      throw new LeaseConflictError(`${into}: ${other}`, {
         object: key.object,
         cause: error,
       });
     }
   }
 
-  async advanceMerged(key: StreamKey, claim: MergeClaim, mergedAt: string): Promise<void> {
+  async advanceMerged(
+    key: StreamKey,
+    table: LakeWatermark,
+    claim: MergeClaim,
+    mergedAt: string,
+  ): Promise<void> {
     const pk = streamPk(key);
-    const watermark = seqCondition("mergedSeq", claim.fromSeq);
+    const a = lakeAttributes(table);
+    const watermark = seqCondition(a.mergedSeq, claim.fromSeq);
     try {
       await this.client.send(
         new UpdateItemCommand(
           this.update(pk, {
-            set: { mergedSeq: n(claim.toSeq), lastMergedAt: s(mergedAt) },
-            remove: ["mergeHolder", "mergeExpiresAt", "mergeToSeq", "lastMergeError"],
-            condition: `(${watermark.condition}) AND #mergeHolder = :holder`,
+            set: { [a.mergedSeq]: n(claim.toSeq), [a.lastMergedAt]: s(mergedAt) },
+            remove: [a.mergeHolder, a.mergeExpiresAt, a.mergeToSeq, a.lastMergeError],
+            condition: `(${watermark.condition}) AND #${a.mergeHolder} = :holder`,
             values: { ":holder": s(claim.holder), ...watermark.values },
           }),
         ),
       );
     } catch (error) {
       if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
-      const current = await this.get(key);
+      const current = (await this.get(key))?.lake?.[table];
       throw new LeaseConflictError(
-        `${key.object}: run ${claim.holder} could not advance the watermark from ${claim.fromSeq} to ${claim.toSeq}: it is ${current?.mergedSeq ?? 0} and the merge lease is ${current?.mergeHolder === undefined ? "free" : `held by run ${current.mergeHolder}`}`,
+        `${key.object}: run ${claim.holder} could not advance the ${table} watermark from ${claim.fromSeq} to ${claim.toSeq}: it is ${current?.mergedSeq ?? 0} and the merge lease is ${current?.mergeHolder === undefined ? "free" : `held by run ${current.mergeHolder}`}`,
         { object: key.object, cause: error },
       );
     }
   }
 
-  async releaseMerge(key: StreamKey, holder: string, error: string | undefined): Promise<void> {
+  async releaseMerge(
+    key: StreamKey,
+    table: LakeWatermark,
+    holder: string,
+    error: string | undefined,
+  ): Promise<void> {
     const pk = streamPk(key);
+    const a = lakeAttributes(table);
     const set: Item = {};
-    const remove = ["mergeHolder", "mergeExpiresAt", "mergeToSeq"];
-    if (error === undefined) remove.push("lastMergeError");
-    else set.lastMergeError = s(error.slice(0, MAX_ERROR_LENGTH));
+    const remove = [a.mergeHolder, a.mergeExpiresAt, a.mergeToSeq];
+    if (error === undefined) remove.push(a.lastMergeError);
+    else set[a.lastMergeError] = s(error.slice(0, MAX_ERROR_LENGTH));
     try {
       await this.client.send(
         new UpdateItemCommand(
           this.update(pk, {
             set,
             remove,
-            condition: "#mergeHolder = :holder",
+            condition: `#${a.mergeHolder} = :holder`,
             values: { ":holder": s(holder) },
           }),
         ),
@@ -480,6 +504,44 @@ function buildUpdate(tableName: string, pk: string, change: UpdateChange): Updat
   };
 }
 
+type LakeField = keyof LakeTableState;
+const LAKE_FIELDS: readonly LakeField[] = [
+  "mergedSeq",
+  "mergeHolder",
+  "mergeExpiresAt",
+  "mergeToSeq",
+  "lastMergedAt",
+  "lastMergeError",
+];
+const LAKE_NUMBERS: ReadonlySet<LakeField> = new Set(["mergedSeq", "mergeExpiresAt", "mergeToSeq"]);
+
+/**
+ * The stream item's attributes of one lake table's watermark and claim. Athena's keep the names the
+ * deployed tables have always held (`mergedSeq`, `mergeHolder`…); another engine's carry its name in
+ * front (`duckdbMergedSeq`, `duckdbMergeHolder`…), so a merge by one engine never reads or moves
+ * another's.
+ */
+function lakeAttributes(table: LakeWatermark): Record<LakeField, string> {
+  const name = (field: LakeField) =>
+    table === "athena" ? field : `${table}${field.charAt(0).toUpperCase()}${field.slice(1)}`;
+  return Object.fromEntries(LAKE_FIELDS.map((field) => [field, name(field)])) as Record<LakeField, string>;
+}
+
+/** Each lake table's state on the item, for the tables it has any attribute of. */
+function toLakeState(item: Item): StreamState["lake"] {
+  const lake: NonNullable<StreamState["lake"]> = {};
+  for (const table of LAKE_WATERMARKS) {
+    const attributes = lakeAttributes(table);
+    const state: Record<string, string | number> = {};
+    for (const field of LAKE_FIELDS) {
+      const value = LAKE_NUMBERS.has(field) ? num(item[attributes[field]]) : str(item[attributes[field]]);
+      if (value !== undefined) state[field] = value;
+    }
+    if (Object.keys(state).length > 0) lake[table] = state as LakeTableState;
+  }
+  return Object.keys(lake).length > 0 ? lake : undefined;
+}
+
 /** A sequence attribute equal to `value`, where an absent attribute counts as 0. */
 function seqCondition(attribute: string, value: number): { condition: string; values: Item } {
   const placeholder = `:${attribute}Was`;
@@ -527,19 +589,18 @@ function toStreamState(key: StreamKey, item: Item): StreamState {
     "lastError",
     "lastManifestKey",
     "lastCommittedAt",
-    "mergeHolder",
-    "lastMergedAt",
-    "lastMergeError",
   ] as const;
   for (const field of strings) {
     const value = str(item[field]);
     if (value !== undefined) state[field] = value;
   }
-  const numbers = ["leaseExpiresAt", "commitSeq", "mergedSeq", "mergeExpiresAt", "mergeToSeq"] as const;
+  const numbers = ["leaseExpiresAt", "commitSeq"] as const;
   for (const field of numbers) {
     const value = num(item[field]);
     if (value !== undefined) state[field] = value;
   }
+  const lake = toLakeState(item);
+  if (lake !== undefined) state.lake = lake;
   const lastStatus = str(item.lastStatus);
   if (lastStatus !== undefined) state.lastStatus = lastStatus as RunStatus;
   return state;

@@ -68,9 +68,24 @@ export interface StreamState extends StreamKey {
    * `data/<Object>/_commits/<seq>.json`. Absent before the first commit.
    */
   commitSeq?: number;
-  /** The lake's merged-through watermark: runs up to this commit number are in the current-state table. */
+  /** Each engine's current-state table of the stream, by the watermark it owns (absent: never merged). */
+  lake?: Partial<Record<LakeWatermark, LakeTableState>>;
+}
+
+/**
+ * Whose current-state table a lake watermark belongs to. Each engine keeps its own table of a stream —
+ * Athena the Iceberg table in AWS, DuckDB the Parquet tables on one machine — so each keeps its own
+ * watermark and merge claim: a local merge against a deployed connection's state table never moves the
+ * deployed table's watermark, and the other way round.
+ */
+export const LAKE_WATERMARKS = ["athena", "duckdb"] as const;
+export type LakeWatermark = (typeof LAKE_WATERMARKS)[number];
+
+/** One current-state table's progress: its watermark and the merge in progress, if any. */
+export interface LakeTableState {
+  /** Runs up to this commit number are in the table. */
   mergedSeq?: number;
-  /** The merge in progress, if any: who runs it, until when it is leased, and the run it merges through. */
+  /** The merge in progress: who runs it, until when it is leased, and the run it merges through. */
   mergeHolder?: string;
   mergeExpiresAt?: number;
   mergeToSeq?: number;
@@ -138,18 +153,30 @@ export interface StateStore {
   release(key: StreamKey, holder: string, outcome: { status: RunStatus; error?: string }): Promise<void>;
 
   /**
-   * Take the stream's merge lease for `claim.holder` until `now + leaseMs`: only while the watermark is
-   * still `claim.fromSeq` and no other merge holds an unexpired lease (the holder itself may renew it).
+   * Take the merge lease of the table `watermark` names for `claim.holder` until `now + leaseMs`: only
+   * while its watermark is still `claim.fromSeq` and no other merge of it holds an unexpired lease (the
+   * holder itself may renew it); other tables' watermarks and claims are neither read nor changed.
    * Throws LeaseConflictError naming the other merge, or the watermark that moved; nothing is changed.
    */
-  claimMerge(key: StreamKey, claim: MergeClaim, leaseMs: number, now: number): Promise<void>;
+  claimMerge(
+    key: StreamKey,
+    watermark: LakeWatermark,
+    claim: MergeClaim,
+    leaseMs: number,
+    now: number,
+  ): Promise<void>;
   /**
-   * Advance the watermark from `claim.fromSeq` to `claim.toSeq` and release the merge lease: a write
-   * that requires the previous watermark and the holder's lease. Throws LeaseConflictError otherwise.
+   * Advance the table's watermark from `claim.fromSeq` to `claim.toSeq` and release its merge lease: a
+   * write that requires the previous watermark and the holder's lease. Throws LeaseConflictError otherwise.
    */
-  advanceMerged(key: StreamKey, claim: MergeClaim, mergedAt: string): Promise<void>;
+  advanceMerged(key: StreamKey, watermark: LakeWatermark, claim: MergeClaim, mergedAt: string): Promise<void>;
   /** Release a merge lease `holder` holds without moving the watermark, recording why. No-op when not held. */
-  releaseMerge(key: StreamKey, holder: string, error: string | undefined): Promise<void>;
+  releaseMerge(
+    key: StreamKey,
+    watermark: LakeWatermark,
+    holder: string,
+    error: string | undefined,
+  ): Promise<void>;
 
   /**
    * Claim an inbound file version for `runId`. Returns `{ claimed: true }` for the first claim, or the

@@ -1,9 +1,10 @@
 /**
  * `saddledata status`: what the state table and the catalog say about a connection — each object's
- * cursor, last run, status, last error and lease, and the most recent load claims.
+ * cursor, last run, status, last error and lease, how far its lake tables are merged, and the most
+ * recent load claims.
  */
 import { readCatalogIndex } from "../../functions/core/catalog-store";
-import type { FileClaim } from "../../functions/core/ports";
+import type { FileClaim, LakeTableState, LakeWatermark, StreamState } from "../../functions/core/ports";
 import type { LocalEnvironment } from "../environment";
 import { listLoadClaims } from "./load-claims";
 import { count, table } from "./text-format";
@@ -18,8 +19,18 @@ export interface ObjectStatus {
   lastCommittedAt?: string;
   lastManifestKey?: string;
   lease?: { holder: string; expiresAt: string; active: boolean };
-  /** The lake: runs committed, runs merged into the current-state table, and why the last merge failed. */
-  lake?: { commits: number; merged: number; lastMergedAt?: string; lastMergeError?: string };
+  /**
+   * The lake: runs committed, then the current-state table this machine's engine keeps (DuckDB, the one
+   * `saddledata query` reads): runs merged into it and why its last merge failed; `others`: the other
+   * engines' tables of the stream with any progress (Athena's, in a deployed connection's state table).
+   */
+  lake?: LakeTableStatus & { commits: number; others?: Array<LakeTableStatus & { engine: LakeWatermark }> };
+}
+
+export interface LakeTableStatus {
+  merged: number;
+  lastMergedAt?: string;
+  lastMergeError?: string;
 }
 
 export interface StatusReport {
@@ -38,10 +49,11 @@ export async function statusReport(
   const { runtime } = env;
   const connection = runtime.config.connection;
   const now = options.now ?? Date.now();
-  const [index, states, loads] = await Promise.all([
+  const [index, states, loads, engine] = await Promise.all([
     readCatalogIndex(runtime.store, runtime.layout),
     runtime.state.list(connection),
     listLoadClaims(env.clients.dynamodb, runtime.config.table, options.loads),
+    runtime.lake(),
   ]);
   const objects = states.map((state) => {
     const status: ObjectStatus = { object: state.object };
@@ -59,11 +71,7 @@ export async function statusReport(
         active: state.leaseExpiresAt > now,
       };
     }
-    if (state.commitSeq !== undefined) {
-      status.lake = { commits: state.commitSeq, merged: state.mergedSeq ?? 0 };
-      if (state.lastMergedAt) status.lake.lastMergedAt = state.lastMergedAt;
-      if (state.lastMergeError) status.lake.lastMergeError = state.lastMergeError;
-    }
+    if (state.commitSeq !== undefined) status.lake = lakeStatus(state, engine.watermark);
     return status;
   });
   const report: StatusReport = { connection, storage, objects, loads };
@@ -77,16 +85,39 @@ export async function statusReport(
   return report;
 }
 
+function tableStatus(table: LakeTableState | undefined): LakeTableStatus {
+  const status: LakeTableStatus = { merged: table?.mergedSeq ?? 0 };
+  if (table?.lastMergedAt) status.lastMergedAt = table.lastMergedAt;
+  if (table?.lastMergeError) status.lastMergeError = table.lastMergeError;
+  return status;
+}
+
+function lakeStatus(state: StreamState, local: LakeWatermark): ObjectStatus["lake"] {
+  const lake: ObjectStatus["lake"] = { commits: state.commitSeq ?? 0, ...tableStatus(state.lake?.[local]) };
+  const others = Object.entries(state.lake ?? {})
+    .filter(([engine]) => engine !== local)
+    .map(([engine, table]) => ({ engine: engine as LakeWatermark, ...tableStatus(table) }));
+  if (others.length > 0) lake.others = others;
+  return lake;
+}
+
 function leaseText(lease: ObjectStatus["lease"]): string {
   if (!lease) return "-";
   return lease.active ? `held by ${lease.holder} until ${lease.expiresAt}` : `expired (${lease.holder})`;
 }
 
-/** How far the current-state table is: "merged 3/3", or how many committed runs it lacks. */
+/**
+ * How far the local current-state table is: "merged 3/3", or "behind: merged 1/3"; then each other
+ * engine's table: "merged 1/3; athena 3/3".
+ */
 function lakeText(lake: ObjectStatus["lake"]): string {
   if (!lake) return "-";
-  if (lake.merged >= lake.commits) return `merged ${lake.merged}/${lake.commits}`;
-  return `behind: merged ${lake.merged}/${lake.commits}`;
+  const local =
+    lake.merged >= lake.commits
+      ? `merged ${lake.merged}/${lake.commits}`
+      : `behind: merged ${lake.merged}/${lake.commits}`;
+  const others = (lake.others ?? []).map((other) => `; ${other.engine} ${other.merged}/${lake.commits}`);
+  return `${local}${others.join("")}`;
 }
 
 export function statusText(report: StatusReport): string {

@@ -7,6 +7,9 @@
  * the table of the watermark it merges through. Only then does the merge step advance the watermark, so
  * a merge whose advance never happened is simply done again from the old table: never applied twice.
  *
+ * Its watermark is its own (`duckdb`): against a deployed connection's state table, a local merge never
+ * moves the watermark of the deployed Athena table, nor does an Athena merge move this one.
+ *
  * DuckDB's JSON and Parquet readers are built in (no extension is downloaded; there may be no network).
  */
 import { randomBytes } from "node:crypto";
@@ -21,7 +24,7 @@ import { readCommitPointers } from "../../functions/core/lake/commit-index";
 import type { LakeEngine, LakeQueryState } from "../../functions/core/lake/lake-engine";
 import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
 import type { Layout } from "../../functions/core/layout";
-import type { Log, ObjectStore, StateStore } from "../../functions/core/ports";
+import type { LakeWatermark, Log, ObjectStore, StateStore } from "../../functions/core/ports";
 import { ConfigurationError, describeError } from "../../functions/errors";
 import { createChangeLogView, LakeCache, loadCurrentTable } from "./lake-tables";
 
@@ -34,6 +37,9 @@ export interface DuckDbLakeOptions {
   /** Where downloaded parts and tables are kept (default: a temporary folder that `close` removes). */
   cacheDir?: string;
 }
+
+/** The watermark of the current-state tables DuckDB keeps on one machine (`lake-local/`). */
+export const DUCKDB_WATERMARK: LakeWatermark = "duckdb";
 
 /**
  * A DuckDB database in memory that loads no extension from the network (JSON and Parquet are built in),
@@ -65,6 +71,7 @@ export async function openDuckDb(): Promise<{ connection: DuckDBConnection; clos
 }
 
 export class DuckDbLakeEngine implements LakeEngine {
+  readonly watermark = DUCKDB_WATERMARK;
   private readonly statements = new Map<string, LakeQueryState>();
   private cache: Promise<{ cache: LakeCache; temporary?: string }> | undefined;
 
@@ -89,15 +96,17 @@ export class DuckDbLakeEngine implements LakeEngine {
   async addRun(_stream: CatalogStream, _run: { runId: string; runDate: string }): Promise<void> {}
 
   /**
-   * Run the merge the stream's claim describes (from its watermark through `mergeToSeq`) and store the
-   * table it makes. Its outcome, success or the statement's error, is what `status` answers.
+   * Run the merge the stream's claim on this engine's watermark describes (from the watermark through
+   * `mergeToSeq`) and store the table it makes. Its outcome, success or the statement's error, is what
+   * `status` answers.
    */
   async startMerge(stream: CatalogStream, sql: string): Promise<string> {
     const { store, state, layout, connection: connectionName } = this.options;
     const item = await state.get({ connection: connectionName, object: stream.object });
-    const fromSeq = item?.mergedSeq ?? 0;
-    const toSeq = item?.mergeToSeq;
-    if (item?.mergeHolder === undefined || toSeq === undefined) {
+    const table = item?.lake?.[this.watermark];
+    const fromSeq = table?.mergedSeq ?? 0;
+    const toSeq = table?.mergeToSeq;
+    if (table?.mergeHolder === undefined || toSeq === undefined) {
       throw new ConfigurationError(
         `${stream.object}: no merge is claimed, so there is no watermark to merge through`,
         { object: stream.object },

@@ -1,7 +1,8 @@
 /**
  * The whole local lake in one DuckDB connection, for SQL by hand (`saddledata query`): every stream
  * with a committed run gets its change log `<object>_changes` (every run committed so far) and its
- * current-state table `<object>` as merged through its watermark (empty before its first merge).
+ * current-state table `<object>` as merged through its watermark (empty before its first merge): the
+ * DuckDB engine's watermark, whatever an Athena table of the same stream has merged.
  */
 
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -10,7 +11,7 @@ import { changeLogTableName, currentTableName } from "../../functions/core/lake/
 import { readCommitPointers } from "../../functions/core/lake/commit-index";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
-import { openDuckDb } from "./duckdb-engine";
+import { DUCKDB_WATERMARK, openDuckDb } from "./duckdb-engine";
 import { createChangeLogView, type LakeCache, loadCurrentTable } from "./lake-tables";
 
 export interface LakeTableInfo {
@@ -18,7 +19,7 @@ export interface LakeTableInfo {
   /** The current-state table and the change log, by their SQL names. */
   table: string;
   changes: string;
-  /** Runs committed, and merged into the current-state table. */
+  /** Runs committed, and merged into the (DuckDB) current-state table. */
   commitSeq: number;
   mergedSeq: number;
 }
@@ -42,7 +43,7 @@ export async function openLocalLake(input: {
   try {
     for (const item of streams) {
       const commitSeq = item.commitSeq ?? 0;
-      const mergedSeq = item.mergedSeq ?? 0;
+      const mergedSeq = item.lake?.[DUCKDB_WATERMARK]?.mergedSeq ?? 0;
       const pointers = await readCommitPointers(input.store, input.layout, item.object, 0, commitSeq);
       const newest = pointers.at(-1);
       if (newest === undefined) continue;

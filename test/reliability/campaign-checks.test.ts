@@ -132,7 +132,7 @@ describe("sync invariants catch what they claim to", () => {
   it("catches a current-state table unlike the org: a record missing, a value changed, one twice, one unknown", async () => {
     // Prepare: the table as the merge wrote it, rewritten.
     const state = await env.runtime.state.get({ connection: "checks", object: "Invoice__c" });
-    const key = env.runtime.layout.localLakeTable("Invoice__c", state?.mergedSeq as number);
+    const key = env.runtime.layout.localLakeTable("Invoice__c", state?.lake?.duckdb?.mergedSeq as number);
     const bytes = (await env.runtime.store.get(key)) as Uint8Array;
     const [gone, changed, twice] = [
       ...org.query("SELECT Id FROM Invoice__c LIMIT 3", { includeDeleted: false }).rows(),

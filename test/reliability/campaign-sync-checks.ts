@@ -155,8 +155,10 @@ export class SyncChecker {
           `the last commit ${commitSeq} points at ${last?.manifestKey}, not ${state.lastManifestKey}`,
         );
       }
-      if ((state?.mergedSeq ?? 0) > commitSeq) {
-        say(object, `the lake's watermark ${state?.mergedSeq} is past the last commit ${commitSeq}`);
+      for (const [engine, table] of Object.entries(state?.lake ?? {})) {
+        if ((table.mergedSeq ?? 0) > commitSeq) {
+          say(object, `the ${engine} lake watermark ${table.mergedSeq} is past the last commit ${commitSeq}`);
+        }
       }
       if (!stream) {
         if (landed.runs.length > 0) say(object, "data landed but the object is not in the catalog");

@@ -1,6 +1,8 @@
 import { Readable } from "node:stream";
 import type {
   CommitUpdate,
+  LakeTableState,
+  LakeWatermark,
   MergeClaim,
   ObjectInfo,
   ObjectStore,
@@ -66,7 +68,7 @@ export class MemoryStateStore implements StateStore {
 
   async get(key: StreamKey) {
     const state = this.streams.get(`${key.connection}#${key.object}`);
-    return state === undefined ? undefined : { ...state };
+    return state === undefined ? undefined : structuredClone(state);
   }
 
   async list(connection: string) {
@@ -113,42 +115,56 @@ export class MemoryStateStore implements StateStore {
     delete state.leaseExpiresAt;
   }
 
-  async claimMerge(key: StreamKey, claim: MergeClaim, leaseMs: number, now: number) {
+  /** One lake table's state on the stream item, made on first use. */
+  private table(key: StreamKey, watermark: LakeWatermark): LakeTableState {
     const state = this.item(key);
+    state.lake ??= {};
+    state.lake[watermark] ??= {};
+    return state.lake[watermark];
+  }
+
+  async claimMerge(
+    key: StreamKey,
+    watermark: LakeWatermark,
+    claim: MergeClaim,
+    leaseMs: number,
+    now: number,
+  ) {
+    const table = this.table(key, watermark);
     const free =
-      state.mergeHolder === undefined ||
-      (state.mergeExpiresAt ?? 0) < now ||
-      state.mergeHolder === claim.holder;
-    if ((state.mergedSeq ?? 0) !== claim.fromSeq || !free) {
+      table.mergeHolder === undefined ||
+      (table.mergeExpiresAt ?? 0) < now ||
+      table.mergeHolder === claim.holder;
+    if ((table.mergedSeq ?? 0) !== claim.fromSeq || !free) {
       throw new LeaseConflictError(`${key.object}: run ${claim.holder} cannot merge`);
     }
-    Object.assign(state, {
+    Object.assign(table, {
       mergeHolder: claim.holder,
       mergeExpiresAt: now + leaseMs,
       mergeToSeq: claim.toSeq,
     });
   }
 
-  async advanceMerged(key: StreamKey, claim: MergeClaim, mergedAt: string) {
-    const state = this.item(key);
-    if ((state.mergedSeq ?? 0) !== claim.fromSeq || state.mergeHolder !== claim.holder) {
+  async advanceMerged(key: StreamKey, watermark: LakeWatermark, claim: MergeClaim, mergedAt: string) {
+    const table = this.table(key, watermark);
+    if ((table.mergedSeq ?? 0) !== claim.fromSeq || table.mergeHolder !== claim.holder) {
       throw new LeaseConflictError(`${key.object}: could not advance the watermark`);
     }
-    Object.assign(state, { mergedSeq: claim.toSeq, lastMergedAt: mergedAt });
-    delete state.mergeHolder;
-    delete state.mergeExpiresAt;
-    delete state.mergeToSeq;
-    delete state.lastMergeError;
+    Object.assign(table, { mergedSeq: claim.toSeq, lastMergedAt: mergedAt });
+    delete table.mergeHolder;
+    delete table.mergeExpiresAt;
+    delete table.mergeToSeq;
+    delete table.lastMergeError;
   }
 
-  async releaseMerge(key: StreamKey, holder: string, error: string | undefined) {
-    const state = this.item(key);
-    if (state.mergeHolder !== holder) return;
-    delete state.mergeHolder;
-    delete state.mergeExpiresAt;
-    delete state.mergeToSeq;
-    if (error === undefined) delete state.lastMergeError;
-    else state.lastMergeError = error;
+  async releaseMerge(key: StreamKey, watermark: LakeWatermark, holder: string, error: string | undefined) {
+    const table = this.item(key).lake?.[watermark];
+    if (table === undefined || table.mergeHolder !== holder) return;
+    delete table.mergeHolder;
+    delete table.mergeExpiresAt;
+    delete table.mergeToSeq;
+    if (error === undefined) delete table.lastMergeError;
+    else table.lastMergeError = error;
   }
 
   async claimFile(): Promise<never> {

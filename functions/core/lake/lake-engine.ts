@@ -8,6 +8,7 @@
  * machine waits between polls (never a Lambda); DuckDB finishes within `startMerge` and reports it at once.
  */
 import type { CatalogStream } from "../catalog";
+import type { LakeWatermark } from "../ports";
 
 /** What a statement is doing. */
 export type LakeQueryState =
@@ -16,6 +17,11 @@ export type LakeQueryState =
   | { state: "failed"; error: string };
 
 export interface LakeEngine {
+  /**
+   * The watermark (and merge claim) of this engine's current-state tables in the state table: the merge
+   * step reads and moves only this one, so another engine's table of the same stream is never skipped.
+   */
+  readonly watermark: LakeWatermark;
   /**
    * Make the stream's two tables exist with the stream's columns: create them, or add the columns of
    * fields added since (a removed or retyped field keeps its column). Idempotent.

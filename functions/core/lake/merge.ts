@@ -1,6 +1,7 @@
 /**
  * The merge step, engine-agnostic: after an object's commit, bring its current-state table up to date
- * with every committed run after the watermark, in commit order, with one MERGE per batch of runs.
+ * with every committed run after the watermark, in commit order, with one MERGE per batch of runs. The
+ * watermark and the claim are the engine's own (`engine.watermark`): each engine's table keeps its own.
  *
  * `startLakeMerge` reads the watermark and the commit index after it, claims the merge (one per stream
  * at a time, from this watermark only), makes the tables and the runs' partitions exist, builds the SQL
@@ -85,12 +86,18 @@ export async function startLakeMerge(
 ): Promise<MergeState> {
   const now = deps.now ?? Date.now;
   const key = keyOf(deps, task.object);
+  const watermark = deps.engine.watermark;
   const stream = await deps.state.get(key);
   const committed = stream?.commitSeq ?? 0;
-  const merged = stream?.mergedSeq ?? 0;
+  const merged = stream?.lake?.[watermark]?.mergedSeq ?? 0;
   const base = { ...taskOf(task), mergedSeq: merged, runs: progress.runs, polls: progress.polls };
   if (committed <= merged) {
-    deps.log.info("lake: up to date", { object: task.object, mergedSeq: merged, runs: progress.runs });
+    deps.log.info("lake: up to date", {
+      object: task.object,
+      watermark,
+      mergedSeq: merged,
+      runs: progress.runs,
+    });
     return { ...base, status: "done", waitSeconds: 0 };
   }
   const claim: MergeClaim = {
@@ -99,11 +106,11 @@ export async function startLakeMerge(
     toSeq: Math.min(committed, merged + MAX_RUNS_PER_MERGE),
   };
   try {
-    await deps.state.claimMerge(key, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+    await deps.state.claimMerge(key, watermark, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
   } catch (error) {
     if (!(error instanceof LeaseConflictError)) throw error;
-    // Another merge of this stream is in flight (or just moved the watermark): wait, then try again.
-    const waitingFor = (await deps.state.get(key))?.mergeHolder ?? "another merge";
+    // Another merge of this table is in flight (or just moved the watermark): wait, then try again.
+    const waitingFor = (await deps.state.get(key))?.lake?.[watermark]?.mergeHolder ?? "another merge";
     deps.log.info("lake: waiting for another merge", { object: task.object, waitingFor });
     return { ...base, status: "running", waitingFor, waitSeconds: waitAfter(progress.polls) };
   }
@@ -145,6 +152,7 @@ export async function startLakeMerge(
   }
   deps.log.info("lake: merge started", {
     object: task.object,
+    watermark,
     queryId,
     fromSeq: claim.fromSeq,
     toSeq: claim.toSeq,
@@ -166,31 +174,33 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
   const polls = state.polls + 1;
   if (state.queryId === undefined) return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
   const key = keyOf(deps, state.object);
+  const watermark = deps.engine.watermark;
   const claim = claimOf(state);
   const status = await deps.engine.status(state.queryId);
   if (status.state === "running") {
     // Renew the claim while the statement runs, so no other merge starts from the same watermark.
-    await deps.state.claimMerge(key, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+    await deps.state.claimMerge(key, watermark, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
     return { ...state, polls, waitSeconds: waitAfter(polls) };
   }
   if (status.state === "failed") {
     const message = `${state.object}: the lake merge of commits ${claim.fromSeq + 1}-${claim.toSeq} failed (${state.queryId}): ${status.error}. The watermark stays at ${claim.fromSeq}; the next merge catches up.`;
-    await deps.state.releaseMerge(key, claim.holder, message);
+    await deps.state.releaseMerge(key, watermark, claim.holder, message);
     throw new JobFailedError(message, { object: state.object });
   }
   try {
-    await deps.state.advanceMerged(key, claim, new Date(now()).toISOString());
+    await deps.state.advanceMerged(key, watermark, claim, new Date(now()).toISOString());
   } catch (error) {
     // A check repeated after its answer was lost finds the watermark already moved by its first attempt
     // (or past it): the merge is in, nothing is applied twice. Anything else is a real conflict.
     const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
-    if ((current?.mergedSeq ?? 0) < claim.toSeq) throw error;
+    if ((current?.lake?.[watermark]?.mergedSeq ?? 0) < claim.toSeq) throw error;
     deps.log.info("lake: the watermark was already advanced", { object: state.object, toSeq: claim.toSeq });
     return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
   }
   const runs = state.runs + (claim.toSeq - claim.fromSeq);
   deps.log.info("lake: merged", {
     object: state.object,
+    watermark,
     queryId: state.queryId,
     mergedSeq: claim.toSeq,
     runs: claim.toSeq - claim.fromSeq,
@@ -201,7 +211,12 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
 
 async function releaseQuietly(deps: LakeDeps, key: StreamKey, holder: string, error: unknown): Promise<void> {
   try {
-    await deps.state.releaseMerge(key, holder, String(describeError(error).message ?? error));
+    await deps.state.releaseMerge(
+      key,
+      deps.engine.watermark,
+      holder,
+      String(describeError(error).message ?? error),
+    );
   } catch (release) {
     deps.log.warn("lake: could not release the merge claim", {
       object: key.object,

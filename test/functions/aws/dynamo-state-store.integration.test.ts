@@ -261,78 +261,141 @@ describe("DynamoStateStore", () => {
       const key = await committed(3);
 
       // Act
-      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 3 }, 15 * MINUTE, T0);
-      const claimed = await store.get(key);
-      await store.advanceMerged(key, { holder: "m-1", fromSeq: 0, toSeq: 3 }, "2026-03-01T10:06:00.000Z");
+      await store.claimMerge(key, "athena", { holder: "m-1", fromSeq: 0, toSeq: 3 }, 15 * MINUTE, T0);
+      const claimed = (await store.get(key))?.lake?.athena;
+      await store.advanceMerged(
+        key,
+        "athena",
+        { holder: "m-1", fromSeq: 0, toSeq: 3 },
+        "2026-03-01T10:06:00.000Z",
+      );
 
       // Assess
       expect(claimed).toMatchObject({ mergeHolder: "m-1", mergeExpiresAt: T0 + 15 * MINUTE, mergeToSeq: 3 });
       expect(claimed?.mergedSeq).toBeUndefined();
       const state = await store.get(key);
-      expect(state).toMatchObject({ mergedSeq: 3, lastMergedAt: "2026-03-01T10:06:00.000Z", commitSeq: 3 });
-      expect(state?.mergeHolder).toBeUndefined();
-      expect(state?.mergeToSeq).toBeUndefined();
+      expect(state).toMatchObject({
+        commitSeq: 3,
+        lake: { athena: { mergedSeq: 3, lastMergedAt: "2026-03-01T10:06:00.000Z" } },
+      });
+      expect(state?.lake?.athena?.mergeHolder).toBeUndefined();
+      expect(state?.lake?.athena?.mergeToSeq).toBeUndefined();
     });
 
     it("never advances twice: the second advance finds the watermark moved", async () => {
       // Prepare
       const key = await committed(2);
       const claim = { holder: "m-1", fromSeq: 0, toSeq: 2 };
-      await store.claimMerge(key, claim, 15 * MINUTE, T0);
-      await store.advanceMerged(key, claim, "2026-03-01T10:06:00.000Z");
+      await store.claimMerge(key, "athena", claim, 15 * MINUTE, T0);
+      await store.advanceMerged(key, "athena", claim, "2026-03-01T10:06:00.000Z");
 
       // Act
-      const again = store.advanceMerged(key, claim, "2026-03-01T10:07:00.000Z");
-      const stale = store.claimMerge(key, { holder: "m-2", fromSeq: 0, toSeq: 2 }, 15 * MINUTE, T0);
+      const again = store.advanceMerged(key, "athena", claim, "2026-03-01T10:07:00.000Z");
+      const stale = store.claimMerge(key, "athena", { holder: "m-2", fromSeq: 0, toSeq: 2 }, 15 * MINUTE, T0);
 
       // Assess
       await expect(again).rejects.toThrow(
-        "Account: run m-1 could not advance the watermark from 0 to 2: it is 2 and the merge lease is free",
+        "Account: run m-1 could not advance the athena watermark from 0 to 2: it is 2 and the merge lease is free",
       );
-      await expect(stale).rejects.toThrow("Account: run m-2 cannot merge: the watermark moved from 0 to 2");
-      expect((await store.get(key))?.mergedSeq).toBe(2);
+      await expect(stale).rejects.toThrow(
+        "Account: run m-2 cannot merge into the athena table: the watermark moved from 0 to 2",
+      );
+      expect((await store.get(key))?.lake?.athena?.mergedSeq).toBe(2);
     });
 
     it("refuses a second merge while one holds the lease, until it expires", async () => {
       // Prepare
       const key = await committed(1);
-      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0);
+      await store.claimMerge(key, "athena", { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0);
 
       // Act
       const second = await store
-        .claimMerge(key, { holder: "m-2", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + MINUTE)
+        .claimMerge(key, "athena", { holder: "m-2", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + MINUTE)
         .catch((error: unknown) => error);
-      await store.claimMerge(key, { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + 2 * MINUTE);
+      await store.claimMerge(
+        key,
+        "athena",
+        { holder: "m-1", fromSeq: 0, toSeq: 1 },
+        15 * MINUTE,
+        T0 + 2 * MINUTE,
+      );
       const renewed = await store.get(key);
-      await store.claimMerge(key, { holder: "m-3", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0 + 18 * MINUTE);
+      await store.claimMerge(
+        key,
+        "athena",
+        { holder: "m-3", fromSeq: 0, toSeq: 1 },
+        15 * MINUTE,
+        T0 + 18 * MINUTE,
+      );
 
       // Assess
       expect(second).toBeInstanceOf(LeaseConflictError);
       expect((second as Error).message).toBe(
-        "Account: run m-2 cannot merge: run m-1 is merging it (lease until 2026-03-01T10:15:00.000Z)",
+        "Account: run m-2 cannot merge into the athena table: run m-1 is merging it (lease until 2026-03-01T10:15:00.000Z)",
       );
-      expect(renewed?.mergeExpiresAt).toBe(T0 + 17 * MINUTE);
-      expect((await store.get(key))?.mergeHolder).toBe("m-3");
+      expect(renewed?.lake?.athena?.mergeExpiresAt).toBe(T0 + 17 * MINUTE);
+      expect((await store.get(key))?.lake?.athena?.mergeHolder).toBe("m-3");
     });
 
     it("releases a failed merge keeping the watermark and recording why", async () => {
       // Prepare
       const key = await committed(2);
       const first = { holder: "m-1", fromSeq: 0, toSeq: 1 };
-      await store.claimMerge(key, first, 15 * MINUTE, T0);
-      await store.advanceMerged(key, first, "2026-03-01T10:06:00.000Z");
-      await store.claimMerge(key, { holder: "m-2", fromSeq: 1, toSeq: 2 }, 15 * MINUTE, T0);
+      await store.claimMerge(key, "athena", first, 15 * MINUTE, T0);
+      await store.advanceMerged(key, "athena", first, "2026-03-01T10:06:00.000Z");
+      await store.claimMerge(key, "athena", { holder: "m-2", fromSeq: 1, toSeq: 2 }, 15 * MINUTE, T0);
 
       // Act
-      await store.releaseMerge(key, "m-9", "not mine");
+      await store.releaseMerge(key, "athena", "m-9", "not mine");
       const untouched = await store.get(key);
-      await store.releaseMerge(key, "m-2", "the query failed");
+      await store.releaseMerge(key, "athena", "m-2", "the query failed");
 
       // Assess
-      expect(untouched?.mergeHolder).toBe("m-2");
+      expect(untouched?.lake?.athena?.mergeHolder).toBe("m-2");
       const state = await store.get(key);
-      expect(state).toMatchObject({ mergedSeq: 1, lastMergeError: "the query failed" });
-      expect(state?.mergeHolder).toBeUndefined();
+      expect(state?.lake?.athena).toMatchObject({ mergedSeq: 1, lastMergeError: "the query failed" });
+      expect(state?.lake?.athena?.mergeHolder).toBeUndefined();
+    });
+
+    it("keeps each engine's watermark and claim apart: Athena's in the attributes deployed stacks hold", async () => {
+      // Prepare: a deployed stream as earlier versions wrote it (Athena's watermark 1, a merge claimed).
+      const key = await committed(3);
+      const pk = { pk: { S: `${key.connection}#${key.object}` } };
+      await store.claimMerge(key, "athena", { holder: "m-1", fromSeq: 0, toSeq: 1 }, 15 * MINUTE, T0);
+      await store.advanceMerged(key, "athena", { holder: "m-1", fromSeq: 0, toSeq: 1 }, "t1");
+      await store.claimMerge(key, "athena", { holder: "m-2", fromSeq: 1, toSeq: 3 }, 15 * MINUTE, T0);
+
+      // Act: a local merge of the same stream, from its own watermark 0, while Athena's claim is held.
+      const local = { holder: "local-1", fromSeq: 0, toSeq: 3 };
+      await store.claimMerge(key, "duckdb", local, 15 * MINUTE, T0);
+      await store.advanceMerged(key, "duckdb", local, "t2");
+      await store.releaseMerge(key, "duckdb", "local-1", "nothing held: no change");
+      const staleLocal = store.claimMerge(key, "duckdb", { ...local, holder: "local-2" }, 15 * MINUTE, T0);
+      const raw = await client.send(new GetItemCommand({ TableName: TABLE, Key: pk, ConsistentRead: true }));
+
+      // Assess
+      await expect(staleLocal).rejects.toThrow(
+        "Account: run local-2 cannot merge into the duckdb table: the watermark moved from 0 to 3",
+      );
+      expect((await store.get(key))?.lake).toEqual({
+        athena: {
+          mergedSeq: 1,
+          lastMergedAt: "t1",
+          mergeHolder: "m-2",
+          mergeExpiresAt: T0 + 15 * MINUTE,
+          mergeToSeq: 3,
+        },
+        duckdb: { mergedSeq: 3, lastMergedAt: "t2" },
+      });
+      expect(raw.Item).toMatchObject({
+        mergedSeq: { N: "1" },
+        mergeHolder: { S: "m-2" },
+        mergeToSeq: { N: "3" },
+        lastMergedAt: { S: "t1" },
+        duckdbMergedSeq: { N: "3" },
+        duckdbLastMergedAt: { S: "t2" },
+      });
+      expect(raw.Item?.duckdbMergeHolder).toBeUndefined();
     });
   });
 

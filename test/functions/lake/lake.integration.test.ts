@@ -193,6 +193,7 @@ describe("the local lake", () => {
     org.clock.advance(2_000);
     const real = await runtime.lake();
     const broken: LakeEngine = {
+      watermark: real.watermark,
       ensureTables: (stream) => real.ensureTables(stream),
       addRun: (stream, run) => real.addRun(stream, run),
       startMerge: (stream, sql) => real.startMerge(stream, sql.replace("MERGE INTO", "MERGE INTO nowhere")),
@@ -219,10 +220,10 @@ describe("the local lake", () => {
     });
 
     // Assess
-    expect(before).toMatchObject({ commitSeq: 2, mergedSeq: 2 });
-    expect(afterFailure).toMatchObject({ commitSeq: 3, mergedSeq: 2 });
-    expect(afterFailure?.lastMergeError).toContain("failed");
-    expect(afterFailure?.mergeHolder).toBeUndefined();
+    expect(before).toMatchObject({ commitSeq: 2, lake: { duckdb: { mergedSeq: 2 } } });
+    expect(afterFailure).toMatchObject({ commitSeq: 3, lake: { duckdb: { mergedSeq: 2 } } });
+    expect(afterFailure?.lake?.duckdb?.lastMergeError).toContain("failed");
+    expect(afterFailure?.lake?.duckdb?.mergeHolder).toBeUndefined();
     expect(caughtUp).toMatchObject({ status: "done", mergedSeq: 3, runs: 1 });
     expect(again).toMatchObject({ status: "done", mergedSeq: 3, runs: 0 });
     expect(again.queryId).toBeUndefined();

@@ -5,6 +5,7 @@ import type { LakeEngine, LakeQueryState } from "../../../../functions/core/lake
 import { checkLakeMerge, type LakeDeps, startLakeMerge } from "../../../../functions/core/lake/merge";
 import { MAX_RUNS_PER_MERGE } from "../../../../functions/core/lake/merge-sql";
 import { Layout } from "../../../../functions/core/layout";
+import type { LakeWatermark } from "../../../../functions/core/ports";
 import { JobFailedError } from "../../../../functions/errors";
 import { smallStream } from "../../../support/lake-streams";
 import { memoryLog } from "../../../support/memory-log";
@@ -12,6 +13,8 @@ import { MemoryObjectStore, MemoryStateStore } from "../../../support/memory-sto
 
 /** An engine that records what it is asked and answers the statuses a test gives it. */
 class FakeEngine implements LakeEngine {
+  constructor(readonly watermark: LakeWatermark = "athena") {}
+
   readonly calls: string[] = [];
   readonly statements: string[] = [];
   answers: LakeQueryState[] = [];
@@ -38,6 +41,11 @@ class FakeEngine implements LakeEngine {
 
 const CATALOG_KEY = "catalog/Thing__c/v1.json";
 const KEY = { connection: "test", object: "Thing__c" };
+
+/** The fake engine's table state on the stream (Athena's watermark). */
+async function athenaTable(state: MemoryStateStore) {
+  return (await state.get(KEY))?.lake?.athena;
+}
 
 describe("the lake merge step", () => {
   let store: MemoryObjectStore;
@@ -116,8 +124,8 @@ describe("the lake merge step", () => {
     ]);
     expect(engine.statements[0]).toContain(`(VALUES ('sync-1', 1), ('sync-2', 2), ('sync-3', 3))`);
     expect(result).toMatchObject({ status: "done", mergedSeq: 3, runs: 3 });
-    expect(await state.get(KEY)).toMatchObject({ mergedSeq: 3, commitSeq: 3 });
-    expect((await state.get(KEY))?.mergeHolder).toBeUndefined();
+    expect(await state.get(KEY)).toMatchObject({ commitSeq: 3, lake: { athena: { mergedSeq: 3 } } });
+    expect((await athenaTable(state))?.mergeHolder).toBeUndefined();
   });
 
   it("waits while the statement runs, renewing its claim, then advances", async () => {
@@ -132,7 +140,7 @@ describe("the lake merge step", () => {
       catalogKey: CATALOG_KEY,
     });
     const polled = await checkLakeMerge(deps, started);
-    const claim = await state.get(KEY);
+    const claim = await athenaTable(state);
     const finished = await checkLakeMerge(deps, polled);
 
     // Assess
@@ -164,7 +172,7 @@ describe("the lake merge step", () => {
     expect(repeated).toMatchObject({ status: "done", mergedSeq: 2 });
     expect(again).toMatchObject({ status: "done", mergedSeq: 2, runs: 0 });
     expect(engine.statements).toHaveLength(1);
-    expect((await state.get(KEY))?.mergedSeq).toBe(2);
+    expect((await athenaTable(state))?.mergedSeq).toBe(2);
   });
 
   it("fails a check whose claim another merge took over, leaving the watermark", async () => {
@@ -177,14 +185,14 @@ describe("the lake merge step", () => {
       catalogKey: CATALOG_KEY,
     });
     // The claim expired and another merge took it over from the same watermark.
-    await state.claimMerge(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 10_000_000);
+    await state.claimMerge(KEY, "athena", { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 10_000_000);
 
     // Act
     const checked = checkLakeMerge(deps, started);
 
     // Assess
     await expect(checked).rejects.toThrow("could not advance the watermark");
-    expect((await state.get(KEY))?.mergedSeq).toBeUndefined();
+    expect((await athenaTable(state))?.mergedSeq).toBeUndefined();
   });
 
   it("reports a failed statement, leaves the watermark, and the next merge catches up", async () => {
@@ -201,7 +209,7 @@ describe("the lake merge step", () => {
       startLakeMerge(deps, { runId: "sync-1", object: "Thing__c", catalogKey: CATALOG_KEY }),
     ).resolves.toMatchObject({ status: "done", mergedSeq: 1, runs: 1 });
     expect(engine.statements).toHaveLength(2);
-    expect((await state.get(KEY))?.lastMergeError).toBeUndefined();
+    expect((await athenaTable(state))?.lastMergeError).toBeUndefined();
   });
 
   it("says why a statement failed and keeps the reason on the stream", async () => {
@@ -220,14 +228,14 @@ describe("the lake merge step", () => {
     expect(error.message).toBe(
       "Thing__c: the lake merge of commits 1-2 failed (q-1): Binder Error: no column x. The watermark stays at 0; the next merge catches up.",
     );
-    expect(await state.get(KEY)).toMatchObject({ lastMergeError: error.message });
-    expect((await state.get(KEY))?.mergedSeq).toBeUndefined();
+    expect(await athenaTable(state)).toMatchObject({ lastMergeError: error.message });
+    expect((await athenaTable(state))?.mergedSeq).toBeUndefined();
   });
 
   it("waits for another merge of the stream, then merges what is left", async () => {
     // Prepare
     await commitRuns(2);
-    await state.claimMerge(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 1_000);
+    await state.claimMerge(KEY, "athena", { holder: "sync-other", fromSeq: 0, toSeq: 1 }, 60_000, 1_000);
 
     // Act
     const waiting = await startLakeMerge(deps, {
@@ -235,7 +243,7 @@ describe("the lake merge step", () => {
       object: "Thing__c",
       catalogKey: CATALOG_KEY,
     });
-    await state.advanceMerged(KEY, { holder: "sync-other", fromSeq: 0, toSeq: 1 }, "t");
+    await state.advanceMerged(KEY, "athena", { holder: "sync-other", fromSeq: 0, toSeq: 1 }, "t");
     const resumed = await checkLakeMerge(deps, waiting);
 
     // Assess
@@ -269,6 +277,33 @@ describe("the lake merge step", () => {
     await expect(merging).rejects.toThrow(
       "Thing__c: commit 1 has no pointer at data/Thing__c/_commits/0000000001.json",
     );
-    expect(await state.get(KEY)).not.toHaveProperty("mergeHolder");
+    expect(await athenaTable(state)).not.toHaveProperty("mergeHolder");
+  });
+
+  it("keeps each engine's watermark and claim: one engine's merges neither skip nor block the other's", async () => {
+    // Prepare: two runs merged into Athena's table while DuckDB's merge of the stream is in flight.
+    await commitRuns(2);
+    const duckdb = new FakeEngine("duckdb");
+    duckdb.answers = [{ state: "running" }];
+    const local = { ...deps, engine: duckdb };
+    const task = { runId: "sync-2", object: "Thing__c", catalogKey: CATALOG_KEY };
+    const localStarted = await startLakeMerge(local, task);
+
+    // Act
+    const athena = await startLakeMerge(deps, task);
+    await commitRuns(1);
+    const localDone = await checkLakeMerge(local, localStarted);
+
+    // Assess: Athena merged runs 1-2 while DuckDB held its own claim; DuckDB then merged 1-2 and 3.
+    expect(athena).toMatchObject({ status: "done", mergedSeq: 2, runs: 2 });
+    expect(engine.statements).toHaveLength(1);
+    expect(localDone).toMatchObject({ status: "done", mergedSeq: 3, runs: 3 });
+    expect(duckdb.statements).toHaveLength(2);
+    expect(duckdb.statements[0]).toContain(`(VALUES ('sync-1', 1), ('sync-2', 2))`);
+    expect(duckdb.statements[1]).toContain(`(VALUES ('sync-3', 3))`);
+    expect((await state.get(KEY))?.lake).toMatchObject({
+      athena: { mergedSeq: 2 },
+      duckdb: { mergedSeq: 3 },
+    });
   });
 });
