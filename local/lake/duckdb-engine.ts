@@ -10,10 +10,14 @@
  * Its watermark is its own (`duckdb`): against a deployed connection's state table, a local merge never
  * moves the watermark of the deployed Athena table, nor does an Athena merge move this one.
  *
+ * Files live in a cache folder (`cacheDir`, or a temporary folder `close` removes): downloaded parts,
+ * scratch files, and DuckDB's spill files (a large merge spills there, never into the working
+ * directory). `close` trims a kept cache folder to `cacheBytes`.
+ *
  * DuckDB's JSON and Parquet readers are built in (no extension is downloaded; there may be no network).
  */
 import { randomBytes } from "node:crypto";
-import { createReadStream } from "node:fs";
+import { createReadStream, rmSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -36,36 +40,60 @@ export interface DuckDbLakeOptions {
   log: Log;
   /** Where downloaded parts and tables are kept (default: a temporary folder that `close` removes). */
   cacheDir?: string;
+  /** What a kept `cacheDir` may hold after `close` (default `LAKE_CACHE_BYTES`). */
+  cacheBytes?: number;
 }
 
 /** The watermark of the current-state tables DuckDB keeps on one machine (`lake-local/`). */
 export const DUCKDB_WATERMARK: LakeWatermark = "duckdb";
+
+/** A kept cache folder is trimmed to this at the end of each command: 1 GiB. */
+export const LAKE_CACHE_BYTES = 1024 ** 3;
 
 /**
  * A DuckDB database in memory that loads no extension from the network (JSON and Parquet are built in),
  * its session in UTC: the lake's `timestamp` columns hold UTC, and Parquet parts write datetimes as
  * UTC-adjusted instants (TIMESTAMPTZ to DuckDB), which DuckDB would otherwise cast to `timestamp` in
  * the machine's time zone, shifting every datetime of the current-state tables by its offset.
+ *
+ * What does not fit in memory spills to `tempDirectory` (default: a fresh folder under the system's
+ * temporary folder), a folder of its own that `close` removes: DuckDB's default is `.tmp` in the
+ * working directory, which a crash would leave behind, wherever the command was run.
  */
-export async function openDuckDb(): Promise<{ connection: DuckDBConnection; close(): void }> {
+export async function openDuckDb(
+  options: { tempDirectory?: string } = {},
+): Promise<{ connection: DuckDBConnection; close(): void }> {
+  const spill =
+    options.tempDirectory ?? join(tmpdir(), `saddledata-duckdb-${randomBytes(6).toString("hex")}`);
   const instance = await DuckDBInstance.create(":memory:", {
     autoinstall_known_extensions: "false",
     autoload_known_extensions: "false",
+    temp_directory: spill,
   });
-  const connection = await instance.connect();
+  const close = () => {
+    instance.closeSync();
+    rmSync(spill, { recursive: true, force: true });
+  };
+  let connection: DuckDBConnection;
+  try {
+    connection = await instance.connect();
+  } catch (error) {
+    close();
+    throw error;
+  }
   try {
     // ICU (built in) must be loaded before its setting exists, so it cannot be a creation option.
     await connection.run("SET TimeZone = 'UTC'");
   } catch (error) {
     connection.closeSync();
-    instance.closeSync();
+    close();
     throw error;
   }
   return {
     connection,
     close() {
       connection.closeSync();
-      instance.closeSync();
+      close();
     },
   };
 }
@@ -114,17 +142,15 @@ export class DuckDbLakeEngine implements LakeEngine {
     }
     const queryId = `duckdb-${stream.object}-${fromSeq}-${toSeq}-${randomBytes(4).toString("hex")}`;
     const cache = await this.lakeCache();
-    const db = await openDuckDb();
+    const db = await openDuckDb({ tempDirectory: await cache.spillDirectory() });
     let output: string | undefined;
     try {
       const pointers = await readCommitPointers(store, layout, stream.object, fromSeq, toSeq);
       await createChangeLogView(db.connection, store, cache, stream, pointers);
-      await loadCurrentTable(
-        db.connection,
-        cache,
-        stream,
-        fromSeq === 0 ? undefined : layout.localLakeTable(stream.object, fromSeq),
-      );
+      const current = fromSeq === 0 ? undefined : layout.localLakeTable(stream.object, fromSeq);
+      await loadCurrentTable(db.connection, cache, stream, current);
+      // In memory now: its download is never read again (the next merge starts from the table this writes).
+      if (current !== undefined) await cache.drop(current);
       await db.connection.run(sql);
       output = await cache.scratch(`${stream.object}-${toSeq}.parquet`);
       await db.connection.run(
@@ -155,10 +181,18 @@ export class DuckDbLakeEngine implements LakeEngine {
     );
   }
 
-  /** Remove the temporary cache folder, if one was made. */
+  /** Remove the temporary cache folder, if one was made; trim a kept one to `cacheBytes`. */
   async close(): Promise<void> {
     const made = await this.cache;
     this.cache = undefined;
-    if (made?.temporary !== undefined) await rm(made.temporary, { recursive: true, force: true });
+    if (made === undefined) return;
+    if (made.temporary !== undefined) {
+      await rm(made.temporary, { recursive: true, force: true });
+      return;
+    }
+    const removed = await made.cache.trim(this.options.cacheBytes ?? LAKE_CACHE_BYTES);
+    if (removed.files > 0) {
+      this.options.log.info("lake: cache trimmed", { directory: made.cache.directory, ...removed });
+    }
   }
 }

@@ -6,8 +6,8 @@
  * columns); parts of committed runs never change, so a cached part is read again as it is.
  */
 import { randomBytes } from "node:crypto";
-import { createWriteStream } from "node:fs";
-import { mkdir, rename, rm, stat } from "node:fs/promises";
+import { createWriteStream, type Dirent } from "node:fs";
+import { mkdir, readdir, rename, rm, rmdir, stat, utimes } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { DuckDBConnection } from "@duckdb/node-api";
@@ -24,7 +24,11 @@ import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql"
 import type { ObjectStore } from "../../functions/core/ports";
 import { ConfigurationError } from "../../functions/errors";
 
-/** Downloads bucket objects into a folder, keyed by bucket and key. */
+/**
+ * Downloads bucket objects into a folder, keyed by bucket and key, beside a `scratch` folder for files
+ * of the moment (tables to upload, DuckDB's spill files). A kept folder is bounded by `trim`: a reused
+ * part counts as used again, so what goes first is what has not been read for longest.
+ */
 export class LakeCache {
   constructor(
     private readonly store: ObjectStore,
@@ -41,7 +45,11 @@ export class LakeCache {
    */
   async file(key: string, immutable: boolean): Promise<string> {
     const path = this.pathOf(key);
-    if (immutable && (await exists(path))) return path;
+    if (immutable && (await exists(path))) {
+      const now = new Date();
+      await utimes(path, now, now);
+      return path;
+    }
     await mkdir(dirname(path), { recursive: true });
     const partial = `${path}.${randomBytes(4).toString("hex")}.partial`;
     try {
@@ -60,6 +68,65 @@ export class LakeCache {
     const folder = join(this.directory, "scratch");
     await mkdir(folder, { recursive: true });
     return join(folder, `${randomBytes(6).toString("hex")}-${name}`);
+  }
+
+  /** A fresh path for DuckDB's spill folder (DuckDB makes it when it first spills), under scratch. */
+  spillDirectory(): Promise<string> {
+    return this.scratch("duckdb-spill");
+  }
+
+  /** Remove the copy of `key`, once read for good (a current-state table loaded into DuckDB). */
+  async drop(key: string): Promise<void> {
+    await rm(this.pathOf(key), { force: true });
+  }
+
+  /**
+   * Bound the folder, at the end of a command: what no later command reads goes (the scratch folder,
+   * downloads a crash interrupted), then the least recently used files until the rest holds at most
+   * `maxBytes`, then the folders left empty. A file removed is downloaded again when next needed.
+   */
+  async trim(maxBytes: number): Promise<{ files: number; bytes: number }> {
+    await rm(join(this.directory, "scratch"), { recursive: true, force: true });
+    const files: Array<{ path: string; size: number; used: number }> = [];
+    const folders: string[] = [];
+    const removed = { files: 0, bytes: 0 };
+    const walk = async (folder: string): Promise<void> => {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(folder, { withFileTypes: true });
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+        throw error;
+      }
+      for (const entry of entries) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) {
+          folders.push(path);
+          await walk(path);
+        } else if (entry.name.endsWith(".partial")) {
+          await rm(path, { force: true });
+        } else {
+          const info = await stat(path);
+          files.push({ path, size: info.size, used: info.mtimeMs });
+        }
+      }
+    };
+    await walk(this.directory);
+    let total = files.reduce((sum, file) => sum + file.size, 0);
+    for (const file of files.sort((a, b) => a.used - b.used)) {
+      if (total <= maxBytes) break;
+      await rm(file.path, { force: true });
+      total -= file.size;
+      removed.files += 1;
+      removed.bytes += file.size;
+    }
+    // Deepest first, so a folder whose only content was empty folders goes too.
+    for (const folder of folders.reverse()) {
+      await rmdir(folder).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== "ENOTEMPTY" && error.code !== "EEXIST" && error.code !== "ENOENT") throw error;
+      });
+    }
+    return removed;
   }
 }
 

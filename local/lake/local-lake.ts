@@ -38,7 +38,7 @@ export async function openLocalLake(input: {
   cache: LakeCache;
 }): Promise<LocalLake> {
   const streams = (await input.state.list(input.connection)).filter((stream) => (stream.commitSeq ?? 0) > 0);
-  const db = await openDuckDb();
+  const db = await openDuckDb({ tempDirectory: await input.cache.spillDirectory() });
   const tables: LakeTableInfo[] = [];
   try {
     for (const item of streams) {
@@ -49,12 +49,9 @@ export async function openLocalLake(input: {
       if (newest === undefined) continue;
       const stream = await readStream(input.store, newest.catalogKey);
       await createChangeLogView(db.connection, input.store, input.cache, stream, pointers);
-      await loadCurrentTable(
-        db.connection,
-        input.cache,
-        stream,
-        mergedSeq === 0 ? undefined : input.layout.localLakeTable(item.object, mergedSeq),
-      );
+      const current = mergedSeq === 0 ? undefined : input.layout.localLakeTable(item.object, mergedSeq);
+      await loadCurrentTable(db.connection, input.cache, stream, current);
+      if (current !== undefined) await input.cache.drop(current);
       tables.push({
         object: item.object,
         table: currentTableName(item.object),

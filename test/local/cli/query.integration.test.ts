@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -52,6 +53,9 @@ describe("saddledata query", () => {
     expect(row?.trim().split(/\s+/)).toEqual([live, live]);
     expect([footer, end]).toEqual(["(1 row)", ""]);
     expect(result.stderr).toBe("");
+    // The command's end trimmed the lake cache: its scratch files and DuckDB's spill folders are gone.
+    expect(existsSync(join(stateDir, "lake-cache"))).toBe(true);
+    expect(existsSync(join(stateDir, "lake-cache", "scratch"))).toBe(false);
   });
 
   it("prints --json rows with exact numbers, ISO timestamps and the change log's run columns", async () => {
