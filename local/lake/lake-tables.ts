@@ -283,7 +283,10 @@ export async function createChangeLogView(
   if (parquet.length > 0) selects.push(await parquetSelect(connection, columns, parquet));
   if (selects.length === 0) {
     const none = selectList(columns, () => "NULL");
-    selects.push(`SELECT ${none}, CAST(NULL AS VARCHAR) AS ${TAIL} WHERE false`);
+    const tail = [RUN_ID_COLUMN, "dt", "run"].map(
+      (name) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(name)}`,
+    );
+    selects.push(`SELECT ${none}, ${tail.join(", ")} WHERE false`);
   }
   await connection.run(
     `CREATE OR REPLACE VIEW ${quoteIdentifier(changeLogTableName(stream.object))} AS ${selects.join(" UNION ALL ")}`,

@@ -269,4 +269,20 @@ describe("the local lake", () => {
     expect(Number(changes[0]?.old)).toBeGreaterThan(0);
     expect(Number(changes[0]?.now)).toBe(2);
   });
+
+  it("an incremental run that finds nothing new merges, and the tables stay equal to the org", async () => {
+    // Prepare
+    harness.emulator.org.clock.advance(2_000);
+    const key = { connection: runtime.config.connection, object: "Contact" };
+    const before = await runtime.state.get(key);
+
+    // Act
+    const { merges, summaries } = await syncAndMerge("incremental");
+
+    // Assess
+    expect(summaries.get("Contact")?.records).toBe(0);
+    expect(merges.get("Contact")).toMatchObject({ status: "done", runs: 1 });
+    expect((await runtime.state.get(key))?.commitSeq).toBe((before?.commitSeq ?? 0) + 1);
+    for (const object of OBJECTS) await expectLakeEqualsOrg(object);
+  });
 });

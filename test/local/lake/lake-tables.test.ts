@@ -232,6 +232,36 @@ describe("the local lake's tables", () => {
     }
   });
 
+  it("reads a run that landed no parts as no rows, with every column", async () => {
+    // Prepare: an incremental run whose window was empty commits a manifest with no parts.
+    await store.put(pointer(1, "sync-1", "2026-03-01").manifestKey, JSON.stringify({ parts: [] }));
+    const db = await openDuckDb();
+    try {
+      // Act
+      await createChangeLogView(db.connection, store, cache, smallStream(), [
+        pointer(1, "sync-1", "2026-03-01"),
+      ]);
+      const result = await db.connection.runAndReadAll("SELECT * FROM thing__c_changes");
+
+      // Assess
+      expect(result.currentRowCount).toBe(0);
+      expect(result.columnNames()).toEqual([
+        "id",
+        "isdeleted",
+        "name",
+        "amount__c",
+        "employees__c",
+        "since__c",
+        "systemmodstamp",
+        "_run_id",
+        "dt",
+        "run",
+      ]);
+    } finally {
+      db.close();
+    }
+  });
+
   it("loads a current-state table from Parquet and adds the columns of fields added since", async () => {
     // Prepare
     const db = await openDuckDb();
