@@ -22,6 +22,8 @@ export interface DmlContext {
   userId(): string;
   /** Remaining forced UNABLE_TO_LOCK_ROW failures by Id. */
   locks: Map<string, number>;
+  /** A row was deleted at `at`: into the delete log, and into the recycle bin when `toBin`. */
+  deleted(state: ObjectState, id: string, at: number, toBin: boolean): void;
 }
 
 type Mode = "insert" | "update";
@@ -381,14 +383,28 @@ export function deleteRecord(ctx: DmlContext, state: ObjectState, rawId: string)
   }
   const target = findTarget(ctx, state, rawId);
   if ("result" in target) return target.result;
-  const stored = state.table.materialize(target.row, state.storedFields);
-  state.table.write(stored, { ...stamps(ctx, state, false), IsDeleted: true });
-  return { id: target.row.id, success: true, errors: [] };
+  const { row } = target;
+  if (!state.hasRecycleBin) {
+    // No recycle bin: the row is gone at once, as after a hard delete; only the delete log knows it.
+    state.table.remove(row);
+    ctx.deleted(state, row.id, ctx.now(), false);
+    return { id: row.id, success: true, errors: [] };
+  }
+  const changes: Record<string, Value> = { ...stamps(ctx, state, false), IsDeleted: true };
+  state.table.write(state.table.materialize(row, state.storedFields), changes);
+  // The delete log dates a deletion by the row's SystemModstamp where it has one.
+  const at = typeof changes.SystemModstamp === "number" ? changes.SystemModstamp : ctx.now();
+  ctx.deleted(state, row.id, at, true);
+  return { id: row.id, success: true, errors: [] };
 }
 
 export function hardDeleteRecord(ctx: DmlContext, state: ObjectState, rawId: string): DmlResult {
   const target = findTarget(ctx, state, rawId, { includeDeleted: true });
   if ("result" in target) return target.result;
-  state.table.remove(target.row);
-  return { id: target.row.id, success: true, errors: [] };
+  const { row } = target;
+  // A row already in the recycle bin was logged when it went there; purging it adds nothing.
+  const logged = row.get("IsDeleted") === true;
+  state.table.remove(row);
+  if (!logged) ctx.deleted(state, row.id, ctx.now(), false);
+  return { id: row.id, success: true, errors: [] };
 }

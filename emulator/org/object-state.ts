@@ -1,7 +1,9 @@
 /**
  * One object's live state inside an org: its (mutable, internal) describe, a case-insensitive field
- * index, its rows, and the behaviour of its computed and auto-number fields.
+ * index, its rows, what it keeps of its deletions, and the behaviour of its computed and auto-number
+ * fields.
  */
+import { DeleteLog, RecycleBin } from "./deletions";
 import { behaviorOf, type Compute, type FieldBehavior } from "./schema";
 import { type Row, Table } from "./table";
 import type { FieldDef, ObjectDef, Value } from "./types";
@@ -13,6 +15,8 @@ export class ObjectState {
   /** Names of the fields whose values are stored (not compound, not computed). */
   storedFields: string[] = [];
   readonly table: Table;
+  readonly deleteLog = new DeleteLog();
+  readonly recycleBin = new RecycleBin();
 
   constructor(
     readonly def: ObjectDef,
@@ -45,6 +49,11 @@ export class ObjectState {
 
   has(name: string): boolean {
     return this.byLower.has(name.toLowerCase());
+  }
+
+  /** Soft deletes keep the row (IsDeleted = true) only where the object has a recycle bin. */
+  get hasRecycleBin(): boolean {
+    return this.def.undeletable && this.byLower.has("isdeleted");
   }
 
   isComputed(name: string): boolean {

@@ -6,6 +6,7 @@
 import { runQuery } from "../soql/engine";
 import type { QueryRow, QuerySource } from "../soql/source";
 import { createClock } from "./clock";
+import { DEFAULT_MAX_IDS, RETENTION_MS } from "./deletions";
 import {
   type DmlContext,
   deleteRecord,
@@ -26,9 +27,12 @@ import {
   systemFields,
 } from "./schema";
 import { userObject } from "./standard-objects";
+import type { Row } from "./table";
 import type {
+  DeleteLogSettings,
   DmlInput,
   DmlResult,
+  FieldDef,
   FieldType,
   GenerateOptions,
   InputFormat,
@@ -39,6 +43,7 @@ import type {
   Value,
 } from "./types";
 import { OrgError } from "./types";
+import { coerceJson, validate } from "./values";
 
 export interface CreateOrgOptions {
   /** Seed for Ids and generated values (default 1). */
@@ -95,6 +100,39 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
   const schemaChanged = () => {
     schemaCopy = undefined;
   };
+  const deleteLogSettings: DeleteLogSettings = { maxIds: DEFAULT_MAX_IDS, coverageLagMs: 0 };
+  // The earliest time a row is due to leave a recycle bin: reads and writes check the clock against
+  // it (one comparison) and only then take the aged rows out.
+  let nextBinExpiry = Number.POSITIVE_INFINITY;
+
+  function binned(target: ObjectState, id: string, at: number): void {
+    target.recycleBin.add(id, at);
+    nextBinExpiry = Math.min(nextBinExpiry, at + RETENTION_MS);
+  }
+
+  /** Removes the rows of `ids` that are still in the recycle bin; returns how many went. */
+  function purgeBinned(target: ObjectState, ids: readonly string[]): number {
+    let purged = 0;
+    for (const id of ids) {
+      const row = target.table.find(id);
+      if (row === undefined || row.get("IsDeleted") !== true) continue;
+      target.table.remove(row);
+      purged++;
+    }
+    return purged;
+  }
+
+  /** Soft-deleted rows leave the recycle bin (and queryAll) 15 days after their deletion. */
+  function ageRecycleBins(): void {
+    const now = clock.now();
+    if (now < nextBinExpiry) return;
+    let next = Number.POSITIVE_INFINITY;
+    for (const target of objects.values()) {
+      purgeBinned(target, target.recycleBin.takeExpired(now));
+      next = Math.min(next, target.recycleBin.nextExpiry());
+    }
+    nextBinExpiry = next;
+  }
 
   function register(def: ObjectDef): ObjectState {
     schemaChanged();
@@ -152,11 +190,16 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
     now: () => clock.now(),
     userId: () => userId,
     locks,
+    deleted(target, id, at, toBin) {
+      target.deleteLog.record(id, at);
+      if (toBin) binned(target, id, at);
+    },
   };
 
   const source: QuerySource = {
     findObject: (name) => objects.get(name.toLowerCase())?.def,
     open(objectName, includeDeleted) {
+      ageRecycleBins();
       const table = state(objectName).table;
       const highWater = table.highWater;
       return () => table.scan(includeDeleted, highWater);
@@ -170,6 +213,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
   };
 
   function findRowAnywhere(objectName: string, id: string) {
+    ageRecycleBins();
     const owner = state(objectName);
     const canonical = normalizeId(id);
     return canonical ? { owner, row: owner.table.find(canonical) } : { owner, row: undefined };
@@ -210,7 +254,8 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       return publicCopy(def);
     },
 
-    addField(objectName, partial) {
+    addField(objectName, partial, addOptions = {}) {
+      ageRecycleBins();
       const target = state(objectName);
       if (target.has(partial.name)) {
         throw new OrgError(
@@ -219,10 +264,24 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
         );
       }
       const def = buildField(partial.type as FieldType, partial.name, partial);
+      // Every value is checked before the schema changes, so a bad one leaves the org as it was.
+      const given =
+        addOptions.values === undefined
+          ? []
+          : initialValues(target, def, addOptions.values, (id) => {
+              const owner = byPrefix.get(id.slice(0, 3));
+              return (
+                owner !== undefined && def.referenceTo.includes(owner.def.name) && !!owner.table.find(id)
+              );
+            });
       target.def.fields.push(def);
       schemaChanged();
       target.table.dropField(def.name);
       target.reindex();
+      for (const [row, value] of given) {
+        // Granted, not written: the value was there all along, so no audit field moves.
+        target.table.write(target.table.materialize(row, target.storedFields), { [def.name]: value });
+      }
       return publicCopy(def);
     },
 
@@ -254,16 +313,71 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       return record;
     },
 
-    count: (objectName, countOptions = {}) =>
-      state(objectName).table.count(countOptions.includeDeleted ?? false),
+    count: (objectName, countOptions = {}) => {
+      ageRecycleBins();
+      return state(objectName).table.count(countOptions.includeDeleted ?? false);
+    },
 
-    insert: (objectName: string, input: DmlInput, format: InputFormat): DmlResult =>
-      insertRecord(dml, state(objectName), input, format),
-    update: (objectName, input, format) => updateRecord(dml, state(objectName), input, format),
-    upsert: (objectName, externalIdField, input, format) =>
-      upsertRecord(dml, state(objectName), externalIdField, input, format),
-    delete: (objectName, id) => deleteRecord(dml, state(objectName), id),
-    hardDelete: (objectName, id) => hardDeleteRecord(dml, state(objectName), id),
+    insert: (objectName: string, input: DmlInput, format: InputFormat): DmlResult => {
+      ageRecycleBins();
+      return insertRecord(dml, state(objectName), input, format);
+    },
+    update: (objectName, input, format) => {
+      ageRecycleBins();
+      return updateRecord(dml, state(objectName), input, format);
+    },
+    upsert: (objectName, externalIdField, input, format) => {
+      ageRecycleBins();
+      return upsertRecord(dml, state(objectName), externalIdField, input, format);
+    },
+    delete: (objectName, id) => {
+      ageRecycleBins();
+      return deleteRecord(dml, state(objectName), id);
+    },
+    hardDelete: (objectName, id) => {
+      ageRecycleBins();
+      return hardDeleteRecord(dml, state(objectName), id);
+    },
+    undoInsert(objectName, id) {
+      const target = state(objectName);
+      const canonical = normalizeId(id);
+      const row = canonical ? target.table.find(canonical) : undefined;
+      if (row) target.table.remove(row);
+    },
+
+    getDeleted(objectName, start, end) {
+      ageRecycleBins();
+      const target = state(objectName);
+      if (!target.def.replicateable) {
+        throw new OrgError("INVALID_TYPE", `sObject type ${target.def.name} is not replicable`);
+      }
+      return target.deleteLog.read(start, end, clock.now(), deleteLogSettings);
+    },
+
+    emptyRecycleBin(objectName) {
+      ageRecycleBins();
+      const targets = objectName === undefined ? [...objects.values()] : [state(objectName)];
+      const at = clock.now();
+      let emptied = 0;
+      for (const target of targets) {
+        emptied += purgeBinned(target, target.recycleBin.takeAll());
+        target.deleteLog.purge(at);
+      }
+      return { emptied, at };
+    },
+
+    deleteLogSettings(changes = {}) {
+      const { maxIds, coverageLagMs } = changes;
+      if (maxIds !== undefined && !(Number.isInteger(maxIds) && maxIds >= 0)) {
+        throw new RangeError(`maxIds must be a whole number >= 0, got ${maxIds}`);
+      }
+      if (coverageLagMs !== undefined && !(Number.isFinite(coverageLagMs) && coverageLagMs >= 0)) {
+        throw new RangeError(`coverageLagMs must be a number of ms >= 0, got ${coverageLagMs}`);
+      }
+      if (maxIds !== undefined) deleteLogSettings.maxIds = maxIds;
+      if (coverageLagMs !== undefined) deleteLogSettings.coverageLagMs = coverageLagMs;
+      return { ...deleteLogSettings };
+    },
 
     generate(objectName, count, generateOptions: GenerateOptions = {}) {
       if (!Number.isInteger(count) || count < 0)
@@ -286,6 +400,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
     },
 
     touch(objectName, ids, touchOptions = {}) {
+      ageRecycleBins();
       const target = state(objectName);
       const at = touchOptions.at ?? clock.now();
       for (const id of ids) {
@@ -322,10 +437,62 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       }
       if (target.has("IsDeleted") && row.IsDeleted === null) row.IsDeleted = false;
       Object.assign(row, target.autoNumberValues(target.table.highWater + 1));
-      return target.table.insert(row).id;
+      const id = target.table.insert(row).id;
+      if (row.IsDeleted === true) binned(target, id, clock.now());
+      return id;
     },
   };
   return org;
+}
+
+/**
+ * The rows and canonical values of a new field's initial `values` (Id → JSON value), or an OrgError
+ * naming the first Id or value that cannot be taken.
+ */
+function initialValues(
+  target: ObjectState,
+  field: FieldDef,
+  values: Record<string, unknown>,
+  referenceExists: (id18: string) => boolean,
+): Array<[Row, Value]> {
+  const where = `${target.def.name}.${field.name}`;
+  const refuse = (message: string): OrgError =>
+    new OrgError("INVALID_FIELD", `values for ${where}: ${message}`, [field.name]);
+  if (typeof values !== "object" || values === null || Array.isArray(values)) {
+    throw refuse("expected an object of record Id to value");
+  }
+  const computed =
+    field.calculated || field.autoNumber || field.type === "address" || field.type === "location";
+  if (computed) throw refuse(`a ${field.calculated ? "formula" : field.type} field computes its values`);
+  const out: Array<[Row, Value]> = [];
+  const seen = new Map<string, string>();
+  for (const [rawId, raw] of Object.entries(values)) {
+    const id = normalizeId(rawId);
+    const row =
+      id !== undefined && id.slice(0, 3) === target.def.keyPrefix ? target.table.find(id) : undefined;
+    if (row === undefined) throw refuse(`no ${target.def.name} record with Id ${rawId}`);
+    const coerced = coerceJson(field, raw);
+    if (coerced.kind === "error") {
+      throw refuse(
+        `${JSON.stringify(raw)} for ${rawId} is not a ${field.type} value (${coerced.error.message})`,
+      );
+    }
+    if (coerced.kind === "unchanged") continue;
+    const checked = validate(field, coerced.value);
+    if ("error" in checked) throw refuse(`${JSON.stringify(raw)} for ${rawId}: ${checked.error.message}`);
+    if (field.type === "reference" && typeof checked.value === "string" && !referenceExists(checked.value)) {
+      throw refuse(`${checked.value} for ${rawId} is not a record of ${field.referenceTo.join(" or ")}`);
+    }
+    if (field.unique && typeof checked.value === "string") {
+      const key = field.caseSensitive ? checked.value : checked.value.toLowerCase();
+      const other = seen.get(key);
+      if (other !== undefined)
+        throw refuse(`${rawId} and ${other} hold the same value, and the field is unique`);
+      seen.set(key, rawId);
+    }
+    out.push([row, checked.value]);
+  }
+  return out;
 }
 
 /** Up to `limit` live Ids of an object, spread over its rows, for generated lookups. */

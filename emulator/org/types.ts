@@ -198,6 +198,33 @@ export interface Clock {
   unfreeze(): void;
 }
 
+/** One entry of an object's delete log, as getDeleted answers it. */
+export interface DeletedRecord {
+  id: string;
+  /** When the record was deleted (epoch ms, org clock). */
+  deletedDate: number;
+}
+
+/** The answer to getDeleted (REST `sobjects/{Object}/deleted/`), datetimes as epoch ms. */
+export interface GetDeletedResult {
+  deletedRecords: DeletedRecord[];
+  /** From this instant (a whole minute) on, the log is complete; a start before it is refused. */
+  earliestDateAvailable: number;
+  /** The last whole minute the answer covers: the next call's start. */
+  latestDateCovered: number;
+}
+
+/** Test-facing knobs of the delete log. */
+export interface DeleteLogSettings {
+  /** More matching entries than this and getDeleted fails with EXCEEDED_ID_LIMIT (Salesforce: 600,000). */
+  maxIds: number;
+  /**
+   * How far latestDateCovered stays behind the org clock (default 0: the last whole minute), as a
+   * long-running transaction elsewhere on the instance holds it back in a real org.
+   */
+  coverageLagMs: number;
+}
+
 export interface GenerateOptions {
   /** Seed of the deterministic value generator (default: the org's seed). */
   seed?: number;
@@ -223,8 +250,16 @@ export interface Org {
   describe(objectName: string): ObjectDef;
   /** Add a custom object at run time (schema evolution). System fields are added for it. */
   addObject(def: Partial<ObjectDef> & { name: string }): ObjectDef;
-  /** Add a field at run time (schema evolution); existing rows read null for it. */
-  addField(objectName: string, field: Partial<FieldDef> & { name: string; type: FieldType }): FieldDef;
+  /**
+   * Add a field at run time (schema evolution); existing rows read null for it, or the value given
+   * for their Id in `values` (JSON-typed, checked against the field's type): a field an integration
+   * user is newly granted access to arrives with values, and the rows' SystemModstamp stays put.
+   */
+  addField(
+    objectName: string,
+    field: Partial<FieldDef> & { name: string; type: FieldType },
+    options?: { values?: Record<string, unknown> },
+  ): FieldDef;
   /** Remove a field at run time; queries naming it then get INVALID_FIELD. */
   removeField(objectName: string, fieldName: string): void;
 
@@ -244,10 +279,27 @@ export interface Org {
   insert(objectName: string, input: DmlInput, format: InputFormat): DmlResult;
   update(objectName: string, input: DmlInput, format: InputFormat): DmlResult;
   upsert(objectName: string, externalIdField: string, input: DmlInput, format: InputFormat): DmlResult;
-  /** Soft delete: the row moves to the recycle bin (IsDeleted = true, visible to queryAll). */
+  /**
+   * Soft delete: the row moves to the recycle bin (IsDeleted = true, visible to queryAll) for 15 days
+   * of org time, then is gone. An object without a recycle bin (`undeletable: false`, or no IsDeleted
+   * field) loses the row at once. Either way the delete log records it.
+   */
   delete(objectName: string, id: string): DmlResult;
-  /** Delete without the recycle bin: gone from queryAll too. */
+  /** Delete without the recycle bin: gone from queryAll too; the delete log records it. */
   hardDelete(objectName: string, id: string): DmlResult;
+  /**
+   * Take back an insert that an allOrNone request rolled back: the row goes as if it had never been
+   * committed, without a delete log entry.
+   */
+  undoInsert(objectName: string, id: string): void;
+
+  // --- replication ---------------------------------------------------------------------------
+  /**
+   * The object's delete log between `start` and `end` (epoch ms; seconds are ignored). Throws OrgError
+   * `INVALID_REPLICATION_DATE` (range shorter than a minute, or start before earliestDateAvailable),
+   * `EXCEEDED_ID_LIMIT`, `INVALID_TYPE` (object not replicateable), `NOT_FOUND` (unknown object).
+   */
+  getDeleted(objectName: string, start: number, end: number): GetDeletedResult;
 
   // --- test-facing controls ------------------------------------------------------------------
   /**
@@ -265,4 +317,12 @@ export interface Org {
    * (default 1).
    */
   lockRows(ids: string[], times?: number): void;
+  /**
+   * Empty the recycle bin of one object, or of every object: its rows leave queryAll, and the delete
+   * log of each object emptied keeps nothing from before this instant (earliestDateAvailable moves
+   * up to it). Returns how many rows left the bin.
+   */
+  emptyRecycleBin(objectName?: string): { emptied: number; at: number };
+  /** Read, and with `changes` set, the delete log's knobs (the Id limit, the coverage lag). */
+  deleteLogSettings(changes?: Partial<DeleteLogSettings>): DeleteLogSettings;
 }
