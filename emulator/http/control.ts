@@ -1,7 +1,8 @@
 /**
  * The control API under `/__emulator/` for tests and benchmarks that run the emulator in another
- * process: generate rows, touch rows, add fields, set the clock, manage faults, read counters, set
- * limits, expire tokens. JSON in and out; not part of the Salesforce surface and never counted.
+ * process: generate rows, touch rows, add fields (with values), set the clock, empty the recycle bin,
+ * tune the delete log, manage faults, read counters, set limits, expire tokens. JSON in and out; not
+ * part of the Salesforce surface and never counted.
  */
 import { EmulatorInputError } from "../errors";
 import type { FieldDef, FieldType, Org } from "../org/types";
@@ -75,12 +76,33 @@ export function controlHandler(targets: ControlTargets) {
       const object = text(body, "object");
       const field = body.field as Partial<FieldDef> & { name: string; type: FieldType };
       if (typeof field !== "object" || field === null) throw new EmulatorInputError("'field' is required.");
-      return json(200, org.addField(object, field));
+      const values = body.values;
+      if (values !== undefined && (typeof values !== "object" || values === null || Array.isArray(values))) {
+        throw new EmulatorInputError("'values' must be an object of record Id to value.");
+      }
+      return json(
+        200,
+        org.addField(object, field, { values: values as Record<string, unknown> | undefined }),
+      );
     },
     "DELETE /fields": (body) => {
       org.removeField(text(body, "object"), text(body, "field"));
       return json(200, { removed: true });
     },
+    "POST /recycle-bin": (body) => {
+      if (body.empty !== true) throw new EmulatorInputError("'empty': true is required.");
+      const object = body.object === undefined ? undefined : text(body, "object");
+      return json(200, org.emptyRecycleBin(object));
+    },
+    "GET /delete-log": () => json(200, org.deleteLogSettings()),
+    "POST /delete-log": (body) =>
+      json(
+        200,
+        org.deleteLogSettings({
+          maxIds: optionalNumber(body, "maxIds"),
+          coverageLagMs: optionalNumber(body, "coverageLagMs"),
+        }),
+      ),
     "POST /lock-rows": (body) => {
       const ids = Array.isArray(body.ids) ? body.ids.map(String) : [];
       org.lockRows(ids, optionalNumber(body, "times"));

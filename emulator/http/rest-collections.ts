@@ -86,7 +86,7 @@ export class RestCollections {
       }
       const result = orgCall(() => this.org.insert(def.name, input, "json"));
       const id = result.id;
-      return { result, undo: id === null ? undefined : () => this.org.hardDelete(def.name, id) };
+      return { result, undo: id === null ? undefined : () => this.org.undoInsert(def.name, id) };
     });
     return json(
       200,
@@ -131,7 +131,7 @@ export class RestCollections {
       const result = orgCall(() => this.org.upsert(def.name, field.name, input, "json"));
       const id = result.id;
       let undo: Undo | undefined;
-      if (id !== null && result.created === true) undo = () => this.org.hardDelete(def.name, id);
+      if (id !== null && result.created === true) undo = () => this.org.undoInsert(def.name, id);
       else if (id !== null) {
         const before = existing.get(id);
         if (before !== undefined) undo = () => this.restore(def, id, before, Object.keys(input));

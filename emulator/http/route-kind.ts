@@ -11,6 +11,7 @@ export const ROUTE_KINDS = [
   "describeGlobal",
   "describe",
   "sobjectInfo",
+  "getDeleted",
   "limits",
   "query",
   "queryMore",

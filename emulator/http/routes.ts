@@ -8,6 +8,7 @@ import type { RequestContext } from "./context";
 import type { Reply } from "./reply";
 import type { RestCollections } from "./rest-collections";
 import type { RestQueries } from "./rest-query";
+import type { RestReplication } from "./rest-replication";
 import type { RestSObjects } from "./rest-sobjects";
 import type { RouteKind } from "./route-kind";
 
@@ -30,6 +31,7 @@ export interface Handlers {
   sobjects: RestSObjects;
   queries: RestQueries;
   collections: RestCollections;
+  replication: RestReplication;
   bulkQueries: BulkQueries;
   bulkIngests: BulkIngests;
 }
@@ -50,6 +52,8 @@ export function apiRoutes(h: Handlers): Route[] {
       GET: e("sobjectInfo", (c) => sobjects.info(c)),
       POST: e("recordCreate", (c) => sobjects.create(c)),
     }),
+    // Before `sobjects/:object/:id`, which would otherwise read "deleted" as a record Id.
+    r("sobjects/:object/deleted", { GET: e("getDeleted", (c) => h.replication.deleted(c)) }),
     r("sobjects/:object/:id", {
       GET: e("recordRead", (c) => sobjects.read(c)),
       PATCH: e("recordUpdate", (c) => sobjects.update(c)),

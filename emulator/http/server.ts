@@ -22,6 +22,7 @@ import type { OAuthServer } from "./oauth";
 import { type BodyWriter, encodeBody, errorReply, json, type Reply } from "./reply";
 import { RestCollections } from "./rest-collections";
 import { RestQueries } from "./rest-query";
+import { RestReplication } from "./rest-replication";
 import { RestSObjects } from "./rest-sobjects";
 import type { RouteKind } from "./route-kind";
 import { apiRoutes, type Endpoint, type Handler, matchRoute } from "./routes";
@@ -74,6 +75,7 @@ export class EmulatorServer {
       sobjects,
       queries: new RestQueries(this.services),
       collections: new RestCollections(this.services),
+      replication: new RestReplication(this.services),
       bulkQueries: new BulkQueries(this.services),
       bulkIngests: new BulkIngests(this.services),
     });
