@@ -111,14 +111,16 @@ export type BucketFolder = "catalog" | "data" | "runs" | "inbound" | "results" |
  * `read`: GetObject (HeadObject included; the current version only: a load checks that the version it
  * claimed is still the current one rather than reading old versions). `write`: PutObject, for small
  * objects written in one request. `upload`: also AbortMultipartUpload, for streams uploaded in parts
- * that abort a failed upload rather than leave it to the lifecycle rule.
+ * that abort a failed upload rather than leave it to the lifecycle rule. `delete`: DeleteObject (in the
+ * versioned bucket it leaves a noncurrent version, which the lifecycle rule expires).
  */
-export type BucketAccess = "read" | "write" | "upload";
+export type BucketAccess = "read" | "write" | "upload" | "delete";
 
 const BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   read: ["s3:GetObject"],
   write: ["s3:PutObject"],
   upload: ["s3:PutObject", "s3:AbortMultipartUpload"],
+  delete: ["s3:DeleteObject"],
 };
 
 /** What the Athena lake engine calls in Glue: tables and partitions of one database, never a delete. */
@@ -269,8 +271,8 @@ export class ConnectorFunction extends NodejsFunction {
   /**
    * The lake: Glue tables of the connection's database (created, extended, partitions registered) and
    * Athena queries in its workgroup. Athena reads and writes S3 with the caller's permissions, so the
-   * function also reads the change logs (`data/`), reads and writes the Iceberg tables (`lake/`) and the
-   * query results (`athena-results/`).
+   * function also reads the change logs (`data/`), reads, writes and vacuums the Iceberg tables (`lake/`)
+   * and the query results (`athena-results/`).
    */
   useLake(lake: Lake, bucket: IBucket, prefix: string): this {
     this.addToRolePolicy(
@@ -292,7 +294,8 @@ export class ConnectorFunction extends NodejsFunction {
     );
     this.useBucket(bucket, prefix, {
       data: ["read"],
-      lake: ["read", "upload"],
+      // VACUUM removes the files of expired snapshots (the bucket keeps them as noncurrent versions).
+      lake: ["read", "upload", "delete"],
       "athena-results": ["read", "upload"],
     });
     this.setEnvironment(ENV.glueDatabase, lake.databaseName);

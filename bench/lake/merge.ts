@@ -84,6 +84,10 @@ class TimedStore implements ObjectStore {
     return this.inner.get(key);
   }
 
+  delete(key: string) {
+    return this.inner.delete(key);
+  }
+
   async stream(key: string) {
     const started = performance.now();
     const { body, info } = await this.inner.stream(key);

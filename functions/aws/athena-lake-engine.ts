@@ -25,6 +25,7 @@ import {
   createCurrentTableSql,
   currentTableName,
   type LakeColumnType,
+  maintenanceSql,
   runPartitionInput,
 } from "../core/lake/athena-requests";
 import type { LakeEngine, LakeQueryState } from "../core/lake/lake-engine";
@@ -141,6 +142,16 @@ export class AthenaLakeEngine implements LakeEngine {
         { object: stream.object, code: detail?.ErrorCode },
       );
     }
+  }
+
+  maintenance(stream: CatalogStream): string[] {
+    return maintenanceSql({ database: this.options.database, object: stream.object });
+  }
+
+  async startMaintenance(stream: CatalogStream, sql: string): Promise<string> {
+    const id = await this.start(sql);
+    this.options.log.info("lake: maintenance started", { object: stream.object, queryId: id });
+    return id;
   }
 
   async startMerge(stream: CatalogStream, sql: string): Promise<string> {

@@ -5,6 +5,7 @@
 import { Readable } from "node:stream";
 import {
   AbortMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
   HeadObjectCommand,
@@ -115,6 +116,14 @@ export class S3ObjectStore implements ObjectStore {
       // HEAD responses have no body, so a missing key is only a 404 named "NotFound".
       if (errorName(error) === "NotFound" || errorName(error) === "NoSuchKey") return undefined;
       throw this.translate(error, "HeadObject", key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+    } catch (error) {
+      throw this.translate(error, "DeleteObject", key);
     }
   }
 

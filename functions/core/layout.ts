@@ -104,7 +104,12 @@ export class Layout {
    * watermark (the table as merged through commit `seq`), apart from the Iceberg folder `lakeTable`.
    */
   localLakeTable(object: string, seq: number): string {
-    return `${this.prefix}lake-local/${object}/${String(seq).padStart(10, "0")}.parquet`;
+    return `${this.localLakeFolder(object)}${String(seq).padStart(10, "0")}.parquet`;
+  }
+
+  /** The folder of an object's local current-state tables, one per watermark. */
+  localLakeFolder(object: string): string {
+    return `${this.prefix}lake-local/${object}/`;
   }
 
   /** A sync run's summary: every object's outcome and manifest. */

@@ -41,6 +41,8 @@ export interface ObjectStore {
   head(key: string): Promise<ObjectInfo | undefined>;
   /** Every object under a prefix, in key order, page by page. */
   list(prefix: string): AsyncIterable<ObjectInfo>;
+  /** Delete an object (its current version: a versioned bucket keeps it as noncurrent). Absent: no-op. */
+  delete(key: string): Promise<void>;
 }
 
 /** Identifies one stream's state item: a connection and a Salesforce object. */

@@ -159,6 +159,7 @@ export class DuckDbLakeEngine implements LakeEngine {
       await store.upload(layout.localLakeTable(stream.object, toSeq), createReadStream(output), {
         contentType: "application/vnd.apache.parquet",
       });
+      await this.dropSuperseded(stream.object, fromSeq);
       this.statements.set(queryId, { state: "succeeded" });
     } catch (error) {
       // DuckDB's messages point at the SQL over several lines; one line suits a log and a state item.
@@ -170,6 +171,32 @@ export class DuckDbLakeEngine implements LakeEngine {
       if (output !== undefined) await rm(output, { force: true });
     }
     return queryId;
+  }
+
+  /**
+   * Delete the tables of watermarks before `fromSeq`: the watermark is at `fromSeq` (this merge holds
+   * its claim), so no reader starts from them again. The table of `fromSeq` stays until the watermark
+   * has moved past it (the next merge deletes it), so a merge whose advance failed can run again.
+   */
+  private async dropSuperseded(object: string, fromSeq: number): Promise<void> {
+    const { store, layout } = this.options;
+    const keep = layout.localLakeTable(object, fromSeq);
+    const old: string[] = [];
+    for await (const info of store.list(layout.localLakeFolder(object))) {
+      if (info.key < keep) old.push(info.key);
+    }
+    for (const key of old) await store.delete(key);
+  }
+
+  /** DuckDB needs no maintenance statement: each merge writes its table whole, in one file. */
+  maintenance(_stream: CatalogStream): string[] {
+    return [];
+  }
+
+  async startMaintenance(stream: CatalogStream, _sql: string): Promise<string> {
+    throw new ConfigurationError(`${stream.object}: DuckDB's tables have no maintenance statements`, {
+      object: stream.object,
+    });
   }
 
   async status(queryId: string): Promise<LakeQueryState> {

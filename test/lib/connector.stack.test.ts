@@ -258,7 +258,7 @@ describe("ConnectorStack", () => {
         "logs:CreateLogStream,logs:PutLogEvents <lakeLogs>",
         `s3:GetObject <DataBucket>/${prefix}catalog/*`,
         `s3:GetObject <DataBucket>/${prefix}data/*`,
-        `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}lake/*`,
+        `s3:AbortMultipartUpload,s3:DeleteObject,s3:GetObject,s3:PutObject <DataBucket>/${prefix}lake/*`,
         `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}athena-results/*`,
         "s3:GetBucketLocation <DataBucket>",
         "s3:ListBucket <DataBucket>",

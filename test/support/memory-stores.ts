@@ -45,6 +45,10 @@ export class MemoryObjectStore implements ObjectStore {
     return bytes === undefined ? undefined : { key, size: bytes.length };
   }
 
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     for (const key of [...this.objects.keys()].sort()) {
       if (key.startsWith(prefix)) yield { key, size: this.objects.get(key)?.length ?? 0 };

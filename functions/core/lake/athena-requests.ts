@@ -100,3 +100,19 @@ export function addColumnsSql(input: { database: string; table: string; columns:
   const columns = input.columns.map((column) => `${ddlName(column.name)} ${column.athenaType}`).join(", ");
   return `ALTER TABLE ${ddlName(input.database)}.${ddlName(input.table)} ADD COLUMNS (${columns})`;
 }
+
+/**
+ * Athena's maintenance of a current-state Iceberg table, run after a merge when it is due (see
+ * core/lake/merge.ts): OPTIMIZE rewrites the small files and delete files each MERGE leaves into fewer,
+ * larger ones; VACUUM then expires snapshots older than the table's `vacuum_max_snapshot_age_seconds`
+ * (5 days by default) and removes the files nothing references any more (it needs s3:DeleteObject on
+ * the table's folder, or it succeeds and deletes nothing). OPTIMIZE is parsed like the MERGE, so its
+ * identifier is double-quoted; VACUUM takes only backticks (its documented quirk).
+ */
+export function maintenanceSql(input: { database: string; object: string }): string[] {
+  const table = currentTableName(input.object);
+  return [
+    `OPTIMIZE "${input.database}"."${table}" REWRITE DATA USING BIN_PACK`,
+    `VACUUM ${input.database}.${ddlName(table)}`,
+  ];
+}

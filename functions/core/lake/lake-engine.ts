@@ -40,4 +40,12 @@ export interface LakeEngine {
   startMerge(stream: CatalogStream, sql: string): Promise<string>;
   /** The statement's state (DuckDB's are finished when `startMerge` returns). */
   status(queryId: string): Promise<LakeQueryState>;
+  /**
+   * The statements that keep the stream's current-state table compact, run one after the other by the
+   * merge step every MAINTAIN_EVERY_RUNS merged runs (Athena: OPTIMIZE, then VACUUM). None when the
+   * engine needs none (DuckDB writes each table whole and drops superseded ones as it merges).
+   */
+  maintenance(stream: CatalogStream): string[];
+  /** Start one of the `maintenance` statements; polled with `status` like a merge. */
+  startMaintenance(stream: CatalogStream, sql: string): Promise<string>;
 }

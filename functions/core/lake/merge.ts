@@ -9,6 +9,11 @@
  * that requires the previous value, then goes on with any runs committed since. A failed statement
  * releases the claim, leaves the watermark where it was (the next merge catches up) and is thrown, so it
  * is reported, never skipped. Nothing to merge: done, no statement.
+ *
+ * Every MAINTAIN_EVERY_RUNS runs (when a merge moves the watermark across a multiple of it), the step
+ * then runs the engine's maintenance statements under a claim that merges nothing, so no MERGE runs
+ * into the table meanwhile. A maintenance statement that fails is logged and recorded on the table's
+ * state, and the step still ends done: the table is complete, only less compact until the next time.
  */
 import { describeError, JobFailedError, LeaseConflictError } from "../../errors";
 import type { CatalogStream } from "../catalog";
@@ -54,11 +59,17 @@ export interface MergeState extends MergeTask {
   runs: number;
   /** The other merge this one waits for, when the stream's merge lease is taken. */
   waitingFor?: string;
+  /** The merges moved the watermark across a multiple of MAINTAIN_EVERY_RUNS: maintain once done. */
+  maintain?: boolean;
+  /** The maintenance statement in flight (`queryId`), by its index in the engine's list. */
+  maintenanceStep?: number;
   polls: number;
   waitSeconds: number;
 }
 
 const DEFAULT_LEASE_MS = 15 * 60_000;
+/** Runs merged between two maintenances of a table (a day of hourly syncs). */
+export const MAINTAIN_EVERY_RUNS = 24;
 const FIRST_WAIT_SECONDS = 2;
 const MAX_WAIT_SECONDS = 30;
 
@@ -82,7 +93,7 @@ function taskOf(state: MergeTask): MergeTask {
 export async function startLakeMerge(
   deps: LakeDeps,
   task: MergeTask,
-  progress: { runs: number; polls: number } = { runs: 0, polls: 0 },
+  progress: { runs: number; polls: number; maintain?: boolean } = { runs: 0, polls: 0 },
 ): Promise<MergeState> {
   const now = deps.now ?? Date.now;
   const key = keyOf(deps, task.object);
@@ -90,7 +101,13 @@ export async function startLakeMerge(
   const stream = await deps.state.get(key);
   const committed = stream?.commitSeq ?? 0;
   const merged = stream?.lake?.[watermark]?.mergedSeq ?? 0;
-  const base = { ...taskOf(task), mergedSeq: merged, runs: progress.runs, polls: progress.polls };
+  const base = {
+    ...taskOf(task),
+    mergedSeq: merged,
+    runs: progress.runs,
+    polls: progress.polls,
+    ...(progress.maintain ? { maintain: true } : {}),
+  };
   if (committed <= merged) {
     deps.log.info("lake: up to date", {
       object: task.object,
@@ -98,6 +115,7 @@ export async function startLakeMerge(
       mergedSeq: merged,
       runs: progress.runs,
     });
+    if (progress.maintain) return startMaintenance(deps, { ...base, status: "running", waitSeconds: 0 }, 0);
     return { ...base, status: "done", waitSeconds: 0 };
   }
   const claim: MergeClaim = {
@@ -172,7 +190,9 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
   const now = deps.now ?? Date.now;
   if (state.status === "done") return state;
   const polls = state.polls + 1;
-  if (state.queryId === undefined) return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
+  const progress = { runs: state.runs, polls, maintain: state.maintain };
+  if (state.queryId === undefined) return startLakeMerge(deps, taskOf(state), progress);
+  if (state.maintenanceStep !== undefined) return checkMaintenance(deps, { ...state, polls });
   const key = keyOf(deps, state.object);
   const watermark = deps.engine.watermark;
   const claim = claimOf(state);
@@ -195,7 +215,7 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
     const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
     if ((current?.lake?.[watermark]?.mergedSeq ?? 0) < claim.toSeq) throw error;
     deps.log.info("lake: the watermark was already advanced", { object: state.object, toSeq: claim.toSeq });
-    return startLakeMerge(deps, taskOf(state), { runs: state.runs, polls });
+    return startLakeMerge(deps, taskOf(state), progress);
   }
   const runs = state.runs + (claim.toSeq - claim.fromSeq);
   deps.log.info("lake: merged", {
@@ -205,8 +225,82 @@ export async function checkLakeMerge(deps: LakeDeps, state: MergeState): Promise
     mergedSeq: claim.toSeq,
     runs: claim.toSeq - claim.fromSeq,
   });
+  const crossed =
+    Math.floor(claim.toSeq / MAINTAIN_EVERY_RUNS) > Math.floor(claim.fromSeq / MAINTAIN_EVERY_RUNS);
   // Runs committed while this one merged (or beyond this batch) are merged next, by the same step.
-  return startLakeMerge(deps, taskOf(state), { runs, polls });
+  return startLakeMerge(deps, taskOf(state), { runs, polls, maintain: state.maintain || crossed });
+}
+
+/** A claim that merges nothing: it keeps other merges out of the table while maintenance runs. */
+function holdingClaim(state: MergeState): MergeClaim {
+  return { holder: state.runId, fromSeq: state.mergedSeq, toSeq: state.mergedSeq };
+}
+
+/** Start maintenance statement `step` (claiming the table first), or finish when there is none left. */
+async function startMaintenance(deps: LakeDeps, state: MergeState, step: number): Promise<MergeState> {
+  const now = deps.now ?? Date.now;
+  const key = keyOf(deps, state.object);
+  const watermark = deps.engine.watermark;
+  const claim = holdingClaim(state);
+  const done: MergeState = { ...taskOf(state), ...doneFields(state) };
+  const catalog = await readStream(deps.store, state.catalogKey);
+  const statements = deps.engine.maintenance(catalog);
+  if (step >= statements.length) {
+    if (step > 0) {
+      // Release the claim without moving the watermark (an advance from the watermark to itself).
+      await deps.state.advanceMerged(key, watermark, claim, new Date(now()).toISOString());
+      deps.log.info("lake: maintained", { object: state.object, watermark, statements: statements.length });
+    }
+    return done;
+  }
+  try {
+    await deps.state.claimMerge(key, watermark, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+  } catch (error) {
+    if (!(error instanceof LeaseConflictError)) throw error;
+    // Another merge took the table meanwhile: it merges the newer runs; maintenance waits for next time.
+    deps.log.info("lake: maintenance skipped, another merge holds the table", { object: state.object });
+    return done;
+  }
+  const sql = statements[step] as string;
+  let queryId: string;
+  try {
+    queryId = await deps.engine.startMaintenance(catalog, sql);
+  } catch (error) {
+    const reason = String(describeError(error).message ?? error);
+    return maintenanceFailed(deps, { ...state, queryId: undefined }, claim, reason);
+  }
+  deps.log.info("lake: maintenance started", { object: state.object, watermark, queryId, step });
+  return { ...state, status: "running", queryId, maintenanceStep: step, waitSeconds: FIRST_WAIT_SECONDS };
+}
+
+async function checkMaintenance(deps: LakeDeps, state: MergeState): Promise<MergeState> {
+  const now = deps.now ?? Date.now;
+  const key = keyOf(deps, state.object);
+  const claim = holdingClaim(state);
+  const status = await deps.engine.status(state.queryId ?? "");
+  if (status.state === "running") {
+    await deps.state.claimMerge(key, deps.engine.watermark, claim, deps.leaseMs ?? DEFAULT_LEASE_MS, now());
+    return { ...state, waitSeconds: waitAfter(state.polls) };
+  }
+  if (status.state === "failed") return maintenanceFailed(deps, state, claim, status.error);
+  return startMaintenance(deps, state, (state.maintenanceStep ?? 0) + 1);
+}
+
+/** Log and record a failed maintenance statement, release the table, and end done. */
+async function maintenanceFailed(
+  deps: LakeDeps,
+  state: MergeState,
+  claim: MergeClaim,
+  error: string,
+): Promise<MergeState> {
+  const message = `${state.object}: the lake's table maintenance failed (${state.queryId ?? "not started"}): ${error}. The table is complete; it is maintained again after the next ${MAINTAIN_EVERY_RUNS} runs.`;
+  deps.log.warn("lake: maintenance failed", { object: state.object, error: message });
+  await deps.state.releaseMerge(keyOf(deps, state.object), deps.engine.watermark, claim.holder, message);
+  return { ...taskOf(state), ...doneFields(state) };
+}
+
+function doneFields(state: MergeState): Omit<MergeState, keyof MergeTask> {
+  return { status: "done", mergedSeq: state.mergedSeq, runs: state.runs, polls: state.polls, waitSeconds: 0 };
 }
 
 async function releaseQuietly(deps: LakeDeps, key: StreamKey, holder: string, error: unknown): Promise<void> {

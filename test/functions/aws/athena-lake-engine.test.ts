@@ -211,6 +211,27 @@ describe("AthenaLakeEngine", () => {
     });
   });
 
+  it("maintains a table with its OPTIMIZE and VACUUM, started in the workgroup on the connection's database", async () => {
+    // Prepare
+    const { engine, sent } = engineWith({}, { StartQueryExecution: () => ({ QueryExecutionId: "v1" }) });
+
+    // Act
+    const statements = engine.maintenance(STREAM);
+    const id = await engine.startMaintenance(STREAM, statements[1] ?? "");
+
+    // Assess
+    expect(statements).toEqual([
+      'OPTIMIZE "saddledata_acme"."account" REWRITE DATA USING BIN_PACK',
+      "VACUUM saddledata_acme.`account`",
+    ]);
+    expect(id).toBe("v1");
+    expect(sent[0]?.input).toMatchObject({
+      QueryString: "VACUUM saddledata_acme.`account`",
+      WorkGroup: "saddledata-acme",
+      QueryExecutionContext: { Database: "saddledata_acme" },
+    });
+  });
+
   it("turns access denied into a configuration error that says what to deploy, and throttling into a transient one", async () => {
     // Prepare
     const denied = () => {

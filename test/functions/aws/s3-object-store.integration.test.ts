@@ -90,6 +90,18 @@ describe("S3ObjectStore", () => {
     await expect(stream).rejects.toThrow(`s3://${BUCKET}/missing/key.json`);
   });
 
+  it("deletes an object, and deleting a missing one is no error", async () => {
+    // Prepare
+    await store.put("lake-local/Account/0000000001.parquet", "table");
+
+    // Act
+    await store.delete("lake-local/Account/0000000001.parquet");
+    await store.delete("lake-local/Account/0000000001.parquet");
+
+    // Assess
+    expect(await store.head("lake-local/Account/0000000001.parquet")).toBeUndefined();
+  });
+
   it("lists every object under a prefix in key order across pages", async () => {
     // Prepare
     const keys = ["list/c.json", "list/a.json", "list/e.json", "list/b.json", "list/d.json", "other/x.json"];

@@ -35,6 +35,14 @@ class AthenaStandIn implements LakeEngine {
     this.polled.add(queryId);
     return { state: "running" };
   }
+
+  maintenance(_stream: CatalogStream): string[] {
+    return [];
+  }
+
+  async startMaintenance(_stream: CatalogStream, sql: string): Promise<string> {
+    return this.startMerge(_stream, sql);
+  }
 }
 
 describe("each lake engine's own watermark", () => {

@@ -198,6 +198,8 @@ describe("the local lake", () => {
       addRun: (stream, run) => real.addRun(stream, run),
       startMerge: (stream, sql) => real.startMerge(stream, sql.replace("MERGE INTO", "MERGE INTO nowhere")),
       status: (queryId) => real.status(queryId),
+      maintenance: (stream) => real.maintenance(stream),
+      startMaintenance: (stream, sql) => real.startMaintenance(stream, sql),
     };
     const key = { connection: runtime.config.connection, object: "Account" };
     const before = await runtime.state.get(key);
@@ -284,5 +286,23 @@ describe("the local lake", () => {
     expect(merges.get("Contact")).toMatchObject({ status: "done", runs: 1 });
     expect((await runtime.state.get(key))?.commitSeq).toBe((before?.commitSeq ?? 0) + 1);
     for (const object of OBJECTS) await expectLakeEqualsOrg(object);
+  });
+
+  it("keeps only the tables of the watermark and the one before it in the bucket", async () => {
+    // Prepare
+    const key = { connection: runtime.config.connection, object: "Account" };
+    const merged = (await runtime.state.get(key))?.lake?.duckdb?.mergedSeq ?? 0;
+
+    // Act
+    const keys: string[] = [];
+    for await (const info of runtime.store.list(runtime.layout.localLakeFolder("Account")))
+      keys.push(info.key);
+
+    // Assess
+    expect(merged).toBeGreaterThan(3);
+    expect(keys).toEqual([
+      runtime.layout.localLakeTable("Account", merged - 1),
+      runtime.layout.localLakeTable("Account", merged),
+    ]);
   });
 });

@@ -10,6 +10,7 @@ import {
   changeLogTableName,
   createCurrentTableSql,
   currentTableName,
+  maintenanceSql,
   runPartitionInput,
 } from "../../../../functions/core/lake/athena-requests";
 
@@ -126,5 +127,16 @@ describe("Athena and Glue requests of the lake", () => {
     expect(sql).toBe(
       "ALTER TABLE `saddledata_acme`.`invoice__c` ADD COLUMNS (`region__c` string, `score__c` decimal(5,2))",
     );
+  });
+
+  it("maintains a current state by compacting its files, then expiring old snapshots and orphans", () => {
+    // Act
+    const statements = maintenanceSql({ database: "saddledata_acme", object: "Order" });
+
+    // Assess: `order` is a reserved word, so the table is always quoted, each statement its own way.
+    expect(statements).toEqual([
+      'OPTIMIZE "saddledata_acme"."order" REWRITE DATA USING BIN_PACK',
+      "VACUUM saddledata_acme.`order`",
+    ]);
   });
 });

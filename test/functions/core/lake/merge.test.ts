@@ -2,7 +2,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import type { CatalogStream } from "../../../../functions/core/catalog";
 import { writeCommitPointer } from "../../../../functions/core/lake/commit-index";
 import type { LakeEngine, LakeQueryState } from "../../../../functions/core/lake/lake-engine";
-import { checkLakeMerge, type LakeDeps, startLakeMerge } from "../../../../functions/core/lake/merge";
+import {
+  checkLakeMerge,
+  type LakeDeps,
+  MAINTAIN_EVERY_RUNS,
+  startLakeMerge,
+} from "../../../../functions/core/lake/merge";
 import { MAX_RUNS_PER_MERGE } from "../../../../functions/core/lake/merge-sql";
 import { Layout } from "../../../../functions/core/layout";
 import type { LakeWatermark } from "../../../../functions/core/ports";
@@ -36,6 +41,18 @@ class FakeEngine implements LakeEngine {
   async status(queryId: string) {
     this.calls.push(`status ${queryId}`);
     return this.answers.shift() ?? { state: "succeeded" };
+  }
+
+  maintenanceStatements: string[] = [];
+
+  maintenance(_stream: CatalogStream) {
+    return this.maintenanceStatements;
+  }
+
+  async startMaintenance(_stream: CatalogStream, sql: string) {
+    this.statements.push(sql);
+    this.calls.push(`startMaintenance ${sql}`);
+    return `q-${this.statements.length}`;
   }
 }
 
@@ -263,6 +280,78 @@ describe("the lake merge step", () => {
     // Assess
     expect(result).toMatchObject({ status: "done", mergedSeq: MAX_RUNS_PER_MERGE + 5, runs: 105 });
     expect(engine.statements).toHaveLength(2);
+  });
+
+  it("maintains the table every MAINTAIN_EVERY_RUNS runs, statement after statement, holding the table", async () => {
+    // Prepare
+    engine.maintenanceStatements = ["OPTIMIZE t", "VACUUM t"];
+    await commitRuns(MAINTAIN_EVERY_RUNS - 1);
+    const task = { runId: "sync-a", object: "Thing__c", catalogKey: CATALOG_KEY };
+    const early = await startLakeMerge(deps, task);
+    await commitRuns(1);
+    engine.calls.length = 0;
+    engine.answers = [{ state: "succeeded" }, { state: "running" }];
+
+    // Act
+    const maintaining = await startLakeMerge(deps, { ...task, runId: "sync-b" });
+    const heldDuring = (await athenaTable(state))?.mergeHolder;
+    let result = maintaining;
+    while (result.status === "running") result = await checkLakeMerge(deps, result);
+
+    // Assess
+    expect(early).toMatchObject({ status: "done", mergedSeq: MAINTAIN_EVERY_RUNS - 1 });
+    expect(maintaining).toMatchObject({
+      status: "running",
+      maintenanceStep: 0,
+      mergedSeq: MAINTAIN_EVERY_RUNS,
+    });
+    expect(heldDuring).toBe("sync-b");
+    expect(engine.calls.filter((call) => !call.startsWith("addRun"))).toEqual([
+      "ensureTables Thing__c",
+      "startMerge",
+      "status q-2",
+      "startMaintenance OPTIMIZE t",
+      "status q-3",
+      "status q-3",
+      "startMaintenance VACUUM t",
+      "status q-4",
+    ]);
+    expect(result).toEqual({
+      ...task,
+      runId: "sync-b",
+      status: "done",
+      mergedSeq: MAINTAIN_EVERY_RUNS,
+      runs: 1,
+      polls: 4,
+      waitSeconds: 0,
+    });
+    expect(await athenaTable(state)).toMatchObject({ mergedSeq: MAINTAIN_EVERY_RUNS });
+    expect((await athenaTable(state))?.mergeHolder).toBeUndefined();
+  });
+
+  it("ends done when maintenance fails, saying why on the stream, the watermark where the merge left it", async () => {
+    // Prepare
+    engine.maintenanceStatements = ["OPTIMIZE t", "VACUUM t"];
+    await commitRuns(MAINTAIN_EVERY_RUNS);
+    engine.answers = [{ state: "succeeded" }, { state: "failed", error: "ICEBERG_COMMIT_ERROR" }];
+
+    // Act
+    let result = await startLakeMerge(deps, { runId: "sync-m", object: "Thing__c", catalogKey: CATALOG_KEY });
+    while (result.status === "running") result = await checkLakeMerge(deps, result);
+
+    // Assess
+    expect(result).toMatchObject({
+      status: "done",
+      mergedSeq: MAINTAIN_EVERY_RUNS,
+      runs: MAINTAIN_EVERY_RUNS,
+    });
+    expect(engine.statements.at(-1)).toBe("OPTIMIZE t");
+    const table = await athenaTable(state);
+    expect(table).toMatchObject({ mergedSeq: MAINTAIN_EVERY_RUNS });
+    expect(table?.mergeHolder).toBeUndefined();
+    expect(table?.lastMergeError).toMatch(
+      /table maintenance failed .*ICEBERG_COMMIT_ERROR. The table is complete/,
+    );
   });
 
   it("names a missing commit pointer instead of skipping the run", async () => {

@@ -43,6 +43,10 @@ export class MemoryStore implements ObjectStore {
     return bytes ? { key, size: bytes.length, etag: etagOf(bytes) } : undefined;
   }
 
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+
   async *list(prefix: string): AsyncIterable<ObjectInfo> {
     for (const key of [...this.objects.keys()].sort()) {
       if (key.startsWith(prefix)) yield (await this.head(key)) as ObjectInfo;
