@@ -2,18 +2,15 @@
 /**
  * Bulk API 2.0 query results (CSV) → typed JSON lines, on bytes.
  *
- * This is the extract hot path, so it never makes a JS string per field or an object per row: it walks
- * each page byte by byte, copies field bytes straight into a growable output buffer (escaping only what
- * JSON requires), and writes pre-encoded `{"Name":` key prefixes. Typed values (numbers, booleans,
- * datetimes) are checked and copied in place; only unusual spellings take a slower string path.
- *
- * A row split across chunks is carried over whole and re-parsed once more bytes arrive; a re-parse only
- * happens when the carried bytes have doubled, so a huge row fed in tiny chunks stays linear.
+ * This is the extract hot path, so it never makes a JS string per field or an object per row: pages
+ * are read through BulkCsvScanner (the page rules, and each row's fields located in place), and each
+ * row's field bytes are copied straight into a growable output buffer (escaping only what JSON
+ * requires) after pre-encoded `{"Name":` key prefixes. Typed values (numbers, booleans, datetimes) are
+ * checked and copied in place; only unusual spellings take a slower string path.
  */
-import { ConfigurationError, DataError } from "../../../errors";
 import { isValidYmd, normalizeDateTime } from "../datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "../decimal-text";
-import { findInvalidUtf8, isValidUtf8 } from "./utf8";
+import { BulkCsvScanner, type BulkRowWriter, DOUBLED_QUOTES } from "./bulk-csv-scanner";
 
 export interface JsonlColumn {
   name: string;
@@ -43,7 +40,6 @@ const KIND_BY_TYPE: Record<string, Kind> = {
 };
 
 const QUOTE = 0x22;
-const COMMA = 0x2c;
 const LF = 0x0a;
 const CR = 0x0d;
 const BACKSLASH = 0x5c;
@@ -58,20 +54,22 @@ const HEX = "0123456789abcdef";
 /** `null` as one little-endian 32-bit word. */
 const NULL_WORD = 0x6c6c756e;
 const TRUE_WORD = 0x65757274;
+/** `fals` as one little-endian 32-bit word. */
+const FALS_WORD = 0x736c6166;
 const EMPTY = new Uint8Array(0);
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+
+/** Output bytes a field may need at most per input byte (a control character becomes `\u00XX`). */
+const MAX_EXPANSION = 6;
 
 /** Longest integer text accepted for int/long (a long has 19 digits; the rest is headroom for errors). */
 const MAX_INTEGER_DIGITS = 40;
 /** Typed values longer than this cannot be valid and are reported instead of copied. */
 const MAX_TYPED_BYTES = 400;
 
-/** What the header reader returns while the header row is not complete in the buffer yet. */
-const INCOMPLETE = -1;
-
-export class BulkCsvToJsonl {
-  private readonly names: string[];
+export class BulkCsvToJsonl implements BulkRowWriter {
+  private readonly scanner: BulkCsvScanner;
   private readonly types: string[];
   private readonly kinds: Uint8Array;
   /**
@@ -82,31 +80,23 @@ export class BulkCsvToJsonl {
   private readonly wordStart: Int32Array;
   private readonly wordEnd: Int32Array;
   private readonly prefixLength: Int32Array;
-  private readonly maxPrefix: number;
+  /** Room a row needs besides its values' bytes: prefixes with padding, nulls, quotes, `}` and a line end. */
+  private readonly reserve: number;
 
   private out: Uint8Array = EMPTY;
+  private view: DataView = new DataView(EMPTY.buffer);
   private o = 0;
-  /** Output bytes per input byte to plan buffers with (JSON keys make lines about twice the CSV). */
-  private expansion = 3;
 
-  /** Bytes of the current page not parsed yet (a partial row), in `pending[0, pendingLength)`. */
-  private pending: Uint8Array = new Uint8Array(1 << 12);
-  private pendingLength = 0;
-  /** Re-parse the carried bytes only once there are at least this many. */
-  private retryAt = 0;
-
-  private headerPending = true;
-  private pageIndex = 0;
-  private pageBytes = 0;
-  /** Physical line (1-based, header is line 1) where parsing stands in the current page. */
-  private line = 1;
-  private totalRecords = 0;
-  private currentPageRecords = 0;
-
-  constructor(columns: JsonlColumn[]) {
-    if (columns.length === 0)
-      throw new ConfigurationError("A Bulk result converter needs at least one column");
-    this.names = columns.map((c) => c.name);
+  /**
+   * @param columns the query's columns, in order
+   * @param object  named in error messages
+   */
+  constructor(columns: JsonlColumn[], object = "") {
+    this.scanner = new BulkCsvScanner(
+      object,
+      columns.map((c) => c.name),
+      this,
+    );
     this.types = columns.map((c) => c.sfType);
     this.kinds = Uint8Array.from(columns, (c) => KIND_BY_TYPE[c.sfType] ?? Kind.String);
     const parts = columns.map((c, i) => encoder.encode(`${i === 0 ? "{" : ","}${JSON.stringify(c.name)}:`));
@@ -124,12 +114,12 @@ export class BulkCsvToJsonl {
     });
     const view = new DataView(padded.buffer);
     this.prefixWords = Int32Array.from({ length: wordCount }, (_, w) => view.getInt32(w * 4, true));
-    this.maxPrefix = Math.max(...parts.map((p) => p.length)) + 3;
+    this.reserve = parts.reduce((n, p) => n + p.length + 3 + 32, 2);
   }
 
   /** Rows converted so far, over all pages. */
   get records(): number {
-    return this.totalRecords;
+    return this.scanner.records;
   }
 
   /**
@@ -137,7 +127,7 @@ export class BulkCsvToJsonl {
    * with `Sforce-NumberOfRecords`).
    */
   get pageRecords(): number {
-    return this.currentPageRecords;
+    return this.scanner.pageRecords;
   }
 
   /**
@@ -147,22 +137,7 @@ export class BulkCsvToJsonl {
    */
   push(chunk: Uint8Array): Uint8Array {
     if (chunk.length === 0) return EMPTY;
-    if (this.pageBytes === 0) this.currentPageRecords = 0;
-    this.pageBytes += chunk.length;
-    if (this.pendingLength === 0) {
-      const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-      this.prepareOut(chunk.length);
-      const stop = this.convert(bytes, chunk.length, false);
-      this.noteExpansion(stop, this.o);
-      this.keep(bytes, stop, chunk.length);
-    } else {
-      this.appendPending(chunk);
-      if (this.pendingLength < this.retryAt) return EMPTY;
-      this.prepareOut(this.pendingLength);
-      const stop = this.convert(this.pending, this.pendingLength, false);
-      this.noteExpansion(stop, this.o);
-      this.keep(this.pending, stop, this.pendingLength);
-    }
+    this.scanner.push(chunk);
     return this.take();
   }
 
@@ -171,27 +146,11 @@ export class BulkCsvToJsonl {
    * push's); throws DataError on a truncated page (open quote, partial row).
    */
   endPage(): Uint8Array {
-    if (this.pageBytes === 0) this.currentPageRecords = 0;
     try {
-      if (this.pendingLength > 0) {
-        this.prepareOut(this.pendingLength);
-        const stop = this.convert(this.pending, this.pendingLength, true);
-        if (stop !== this.pendingLength) {
-          throw this.error(`the page ends inside a row (${this.pendingLength - stop} bytes left over)`);
-        }
-      }
-      if (this.headerPending && this.pageBytes > 0) {
-        throw this.error("the page has no header row; the result was cut off or is not a Bulk query result");
-      }
+      this.scanner.endPage();
       return this.take();
     } finally {
-      this.pendingLength = 0;
-      this.retryAt = 0;
-      this.headerPending = true;
-      this.pageBytes = 0;
-      this.line = 1;
       this.o = 0;
-      this.pageIndex++;
     }
   }
 
@@ -207,513 +166,207 @@ export class BulkCsvToJsonl {
     return result;
   }
 
-  /** Makes sure the output buffer can take `inputBytes` of input at the usual expansion without growing. */
-  private prepareOut(inputBytes: number): void {
-    const expected = Math.ceil(inputBytes * this.expansion) + 4096;
-    if (this.out.length - this.o >= expected) return;
-    this.grow(this.o + expected);
-  }
-
-  private noteExpansion(inputBytes: number, outputBytes: number): void {
-    if (inputBytes > 4096) this.expansion = Math.max(this.expansion, (outputBytes / inputBytes) * 1.1);
-  }
-
-  /** Keeps `bytes[stop, end)` (a partial row) for the next push. */
-  private keep(bytes: Uint8Array, stop: number, end: number): void {
-    const rest = end - stop;
-    if (rest === 0) {
-      this.pendingLength = 0;
-      this.retryAt = 0;
-      return;
-    }
-    if (bytes === this.pending) {
-      this.pending.copyWithin(0, stop, end);
-    } else {
-      this.ensurePending(rest);
-      this.pending.set(bytes.subarray(stop, end), 0);
-    }
-    this.pendingLength = rest;
-    this.retryAt = rest * 2;
-  }
-
-  private appendPending(chunk: Uint8Array): void {
-    this.ensurePending(this.pendingLength + chunk.length);
-    this.pending.set(chunk, this.pendingLength);
-    this.pendingLength += chunk.length;
-  }
-
-  private ensurePending(size: number): void {
-    if (size <= this.pending.length) return;
-    const next = new Uint8Array(Math.max(size, this.pending.length * 2));
-    next.set(this.pending.subarray(0, this.pendingLength));
-    this.pending = next;
-  }
-
   private grow(minimum: number): Uint8Array {
     const next: Uint8Array = Buffer.allocUnsafe(Math.max(minimum, this.out.length * 2, 1 << 16));
     next.set(this.out.subarray(0, this.o));
     this.out = next;
+    this.view = new DataView(next.buffer, next.byteOffset, next.byteLength);
     return next;
   }
 
-  /**
-   * Converts the complete rows in `buf[0, end)`; returns where the first incomplete row starts (end when
-   * none). With `final`, the end of the buffer is the end of the page.
-   */
-  private convert(buf: Uint8Array, end: number, final: boolean): number {
-    let i = 0;
-    const lineAtStart = this.line;
-    if (this.headerPending) {
-      i = this.readHeader(buf, end, final);
-      if (i === INCOMPLETE) return 0;
-    }
-    const stop = this.rows(buf, i, end, final);
-    if (!isValidUtf8(buf, 0, stop)) this.invalidUtf8(buf, stop, lineAtStart);
-    return stop;
-  }
-
-  private invalidUtf8(buf: Uint8Array, stop: number, lineAtStart: number): never {
-    const bad = findInvalidUtf8(buf, 0, stop);
-    let line = lineAtStart;
-    for (let k = 0; k < bad; k++) if (buf[k] === LF) line++;
-    this.line = line;
-    throw this.error("the page is not valid UTF-8 (Bulk query results always are; the download is corrupt)");
-  }
-
-  private readHeader(buf: Uint8Array, end: number, final: boolean): number {
-    let i = 0;
-    if (end >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) i = 3;
-    else if (end < 3 && !final && buf[0] === 0xef) return INCOMPLETE;
-    const record = readRecordText(buf, i, end, final);
-    if (record === undefined) {
-      if (final) throw this.error("the page ends inside the header row");
-      return INCOMPLETE;
-    }
-    checkBulkHeader(this.names, record.fields, this.pageIndex);
-    this.headerPending = false;
-    this.line += record.lines;
-    return record.next;
-  }
-
-  private rows(buf: Uint8Array, start: number, end: number, final: boolean): number {
+  /** One row as a JSON line. */
+  writeRow(buf: Uint8Array, input: DataView): void {
+    const { starts, ends, marks } = this.scanner;
     const kinds = this.kinds;
     const ncols = kinds.length;
-    const last = ncols - 1;
     const prefixWords = this.prefixWords;
     const wordStart = this.wordStart;
     const wordEnd = this.wordEnd;
     const prefixLength = this.prefixLength;
-    const reserve = this.maxPrefix + 16;
+    const reserve = this.reserve;
     let out = this.out;
-    let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-    let viewOf = out;
-    const input = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let view = this.view;
     let o = this.o;
-    let line = this.line;
-    let i = start;
 
-    while (i < end) {
-      const rowIn = i;
-      const rowOut = o;
-      const rowLine = line;
-      let complete = true;
-
-      for (let c = 0; c < ncols; c++) {
-        if (o + reserve > out.length) {
-          this.o = o;
-          out = this.grow(o + reserve);
-          view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-          viewOf = out;
-        }
-        for (let w = wordStart[c] as number, we = wordEnd[c] as number, at = o; w < we; w++, at += 4) {
-          view.setInt32(at, prefixWords[w] as number, true);
-        }
-        o += prefixLength[c] as number;
-        if (i >= end) {
-          if (!final) {
-            complete = false;
-            break;
-          }
-          // An empty last field at the very end of a page ("a,b," with no newline).
-          if (c === last && i > rowIn && buf[i - 1] === COMMA) {
-            out[o++] = 0x6e;
-            out[o++] = 0x75;
-            out[o++] = 0x6c;
-            out[o++] = 0x6c;
-            break;
-          }
-          this.line = line;
-          throw this.rowError(rowLine, c, "the page ends inside a row (fewer fields than columns)");
-        }
-
-        const kind = kinds[c] as number;
-        if (buf[i] === QUOTE) {
-          if (kind === Kind.String) {
-            // Quoted text: copy until the closing quote, escaping for JSON on the way.
-            i++;
-            if (buf[i] === QUOTE && (i + 1 < end ? buf[i + 1] !== QUOTE : final)) {
-              i++;
-              view.setInt32(o, NULL_WORD, true);
-              o += 4;
-            } else {
-              out[o++] = QUOTE;
-              for (;;) {
-                // Plain bytes copy one for one, so bounding the input index by the room left in the
-                // output makes a per-byte capacity check unnecessary.
-                const stop = Math.min(end, i + (out.length - 8 - o));
-                // Four bytes at a time while none of them is a quote, a backslash or a control
-                // character (SWAR tests: exact for "any byte matches", which is all that is needed).
-                while (i + 4 <= stop) {
-                  const x = input.getInt32(i, true);
-                  const q = x ^ 0x22222222;
-                  const s = x ^ 0x5c5c5c5c;
-                  if (
-                    (((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) &
-                    0x80808080
-                  ) {
-                    break;
-                  }
-                  view.setInt32(o, x, true);
-                  i += 4;
-                  o += 4;
-                }
-                let b = 0;
-                while (i < stop) {
-                  b = buf[i] as number;
-                  if (SPECIAL[b] !== 0) break;
-                  out[o++] = b;
-                  i++;
-                }
-                if (i >= end) {
-                  complete = false;
-                  break;
-                }
-                if (i >= stop) {
-                  this.o = o;
-                  out = this.grow(o + 64);
-                  if (viewOf !== out) {
-                    view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-                    viewOf = out;
-                  }
-                  continue;
-                }
-                if (b === QUOTE) {
-                  if (i + 1 >= end) {
-                    if (!final) {
-                      complete = false;
-                      break;
-                    }
-                    i++;
-                    break;
-                  }
-                  if (buf[i + 1] === QUOTE) {
-                    out[o++] = BACKSLASH;
-                    out[o++] = QUOTE;
-                    i += 2;
-                    continue;
-                  }
-                  i++;
-                  break;
-                }
-                out[o++] = BACKSLASH;
-                if (b === BACKSLASH) out[o++] = BACKSLASH;
-                else if (b === LF) {
-                  out[o++] = 0x6e;
-                  line++;
-                } else if (b === CR) out[o++] = 0x72;
-                else if (b === 0x09) out[o++] = 0x74;
-                else if (b === 0x08) out[o++] = 0x62;
-                else if (b === 0x0c) out[o++] = 0x66;
-                else {
-                  out[o++] = 0x75;
-                  out[o++] = 0x30;
-                  out[o++] = 0x30;
-                  out[o++] = HEX.charCodeAt(b >> 4);
-                  out[o++] = HEX.charCodeAt(b & 15);
-                }
-                i++;
-              }
-              if (!complete) break;
-              out[o++] = QUOTE;
-            }
-          } else {
-            // Quoted typed value: find its end, then check and copy it.
-            const a = i + 1;
-            let q = a;
-            while (q < end && buf[q] !== QUOTE) q++;
-            if (q >= end || (q + 1 >= end && !final)) {
-              if (q >= end && final) {
-                this.line = line;
-                throw this.rowError(rowLine, c, "the page ends inside a quoted field");
-              }
-              complete = false;
-              break;
-            }
-            if (q + 1 < end && buf[q + 1] === QUOTE) {
-              this.line = line;
-              throw this.rowError(rowLine, c, `${this.describeValue(buf, a, end)} is not a valid value`);
-            }
-            i = q + 1;
-            // The usual values are copied here; anything else goes through typed() and its checks.
-            const n = q - a;
-            if (o + 32 > out.length) {
-              this.o = o;
-              out = this.grow(o + 32);
-              view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-              viewOf = out;
-            }
-            if (n === 0) {
-              view.setInt32(o, NULL_WORD, true);
-              o += 4;
-            } else if (kind === Kind.DateTime && n === 24 && isCanonicalDateTime(buf, a)) {
-              out[o++] = QUOTE;
-              for (let k = 0; k < 24; k += 4) view.setInt32(o + k, input.getInt32(a + k, true), true);
-              o += 24;
-              out[o++] = QUOTE;
-            } else if (kind === Kind.Boolean && n === 4 && input.getInt32(a, true) === TRUE_WORD) {
-              view.setInt32(o, TRUE_WORD, true);
-              o += 4;
-            } else if (kind === Kind.Date && n === 10 && isDate(buf, a)) {
-              out[o++] = QUOTE;
-              view.setInt32(o, input.getInt32(a, true), true);
-              view.setInt32(o + 4, input.getInt32(a + 4, true), true);
-              out[o + 8] = buf[a + 8] as number;
-              out[o + 9] = buf[a + 9] as number;
-              o += 10;
-              out[o++] = QUOTE;
-            } else {
-              this.o = o;
-              o = this.typed(buf, a, q, kind, c, rowLine, line);
-              out = this.out;
-              if (viewOf !== out) {
-                view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-                viewOf = out;
-              }
-            }
-          }
-        } else {
-          // Unquoted field (Bulk quotes every field, but other writers may not).
-          const a = i;
-          while (i < end) {
-            const b = buf[i] as number;
-            if (b === COMMA || b === LF || b === CR) break;
-            if (b === QUOTE) {
-              this.line = line;
-              throw this.rowError(rowLine, c, "a quote in the middle of an unquoted field");
-            }
-            i++;
-          }
-          if (i >= end && !final) {
-            complete = false;
-            break;
-          }
-          this.o = o;
-          if (kind === Kind.String) o = this.unquotedString(buf, a, i);
-          else o = this.typed(buf, a, i, kind, c, rowLine, line);
-          out = this.out;
-          if (viewOf !== out) {
-            view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-            viewOf = out;
-          }
-        }
-
-        // After a field: a comma, or the end of the row.
-        if (i >= end) {
-          if (!final) {
-            complete = false;
-            break;
-          }
-          if (c !== last) {
-            this.line = line;
-            throw this.rowError(rowLine, c, `the page ends inside a row (after ${c + 1} of ${ncols} fields)`);
-          }
-          break;
-        }
-        const sep = buf[i];
-        if (c !== last) {
-          if (sep === COMMA) {
-            i++;
-            continue;
-          }
-          this.line = line;
-          if (sep === LF || sep === CR) {
-            throw this.rowError(rowLine, c, `the row has ${c + 1} fields, expected ${ncols}`);
-          }
-          throw this.rowError(rowLine, c, "unexpected character after a closing quote");
-        }
-        if (sep === LF) {
-          i++;
-          line++;
-        } else if (sep === CR) {
-          if (i + 1 >= end) {
-            if (!final) {
-              complete = false;
-              break;
-            }
-            i++;
-          } else if (buf[i + 1] === LF) {
-            i += 2;
-          } else {
-            i++;
-          }
-          line++;
-        } else {
-          this.line = line;
-          if (sep === COMMA) throw this.rowError(rowLine, c, `the row has more than ${ncols} fields`);
-          throw this.rowError(rowLine, c, "unexpected character after a closing quote");
-        }
-      }
-
-      if (!complete) {
-        this.o = rowOut;
-        this.line = rowLine;
-        return rowIn;
-      }
-      if (o + 2 > out.length) {
-        this.o = o;
-        out = this.grow(o + 2);
-        if (viewOf !== out) {
-          view = new DataView(out.buffer, out.byteOffset, out.byteLength);
-          viewOf = out;
-        }
-      }
-      out[o++] = 0x7d;
-      out[o++] = LF;
-      this.totalRecords++;
-      this.currentPageRecords++;
+    // Room for the whole row however its fields are escaped, so nothing below checks for room.
+    const room = o + reserve + MAX_EXPANSION * ((ends[ncols - 1] as number) - (starts[0] as number));
+    if (room > out.length) {
+      out = this.grow(room);
+      view = this.view;
     }
+    for (let c = 0; c < ncols; c++) {
+      const a = starts[c] as number;
+      const b = ends[c] as number;
+      for (let w = wordStart[c] as number, we = wordEnd[c] as number, at = o; w < we; w++, at += 4) {
+        view.setInt32(at, prefixWords[w] as number, true);
+      }
+      o += prefixLength[c] as number;
+      const n = b - a;
+      const kind = kinds[c] as number;
+      if (n === 0) {
+        view.setInt32(o, NULL_WORD, true);
+        o += 4;
+      } else if (kind === Kind.String) {
+        const mark = marks[c] as number;
+        if (mark === 0 && b + 3 < buf.length) {
+          // Plain text: copied as it is, four bytes at a time; the last word may take up to three
+          // bytes past the field (the input has them), which the closing quote and what follows
+          // overwrite.
+          out[o] = QUOTE;
+          for (let p = a, at = o + 1; p < b; p += 4, at += 4)
+            view.setInt32(at, input.getInt32(p, true), true);
+          o += n + 1;
+          out[o++] = QUOTE;
+        } else o = this.text(buf, input, a, b, out, view, o);
+      } else {
+        // The usual values are copied here; anything else goes through typed() and its checks.
+        let next = -1;
+        if (kind === Kind.DateTime) {
+          if (n === 24 && isCanonicalDateTime(buf, a)) {
+            out[o] = QUOTE;
+            for (let k = 0; k < 24; k += 4) view.setInt32(o + 1 + k, input.getInt32(a + k, true), true);
+            out[o + 25] = QUOTE;
+            next = o + 26;
+          }
+        } else if (kind === Kind.Number) {
+          if (isJsonNumberBytes(buf, a, b)) {
+            for (let p = a; p < b; p++) out[o++] = buf[p] as number;
+            next = o;
+          }
+        } else if (kind === Kind.Integer) {
+          next = writePlainInteger(buf, a, b, out, o);
+        } else if (kind === Kind.Boolean) {
+          if (n === 4 && input.getInt32(a, true) === TRUE_WORD) {
+            view.setInt32(o, TRUE_WORD, true);
+            next = o + 4;
+          } else if (n === 5 && input.getInt32(a, true) === FALS_WORD && buf[a + 4] === 0x65) {
+            view.setInt32(o, FALS_WORD, true);
+            out[o + 4] = 0x65;
+            next = o + 5;
+          }
+        } else if (n === 10 && isDate(buf, a)) {
+          out[o] = QUOTE;
+          view.setInt32(o + 1, input.getInt32(a, true), true);
+          view.setInt32(o + 5, input.getInt32(a + 4, true), true);
+          out[o + 9] = buf[a + 8] as number;
+          out[o + 10] = buf[a + 9] as number;
+          out[o + 11] = QUOTE;
+          next = o + 12;
+        }
+        if (next >= 0) o = next;
+        else {
+          this.o = o;
+          // A spelling typed() rewrites can outgrow the room planned above (say 40 digits for "1E39"):
+          // it then grows the buffer to at least twice its size, which holds the rest of the row.
+          o = this.typed(buf, a, b, kind, c, marks[c] as number);
+          out = this.out;
+          view = this.view;
+        }
+      }
+    }
+    out[o++] = 0x7d;
+    out[o++] = LF;
     this.o = o;
-    this.line = line;
-    return i;
   }
 
-  /** Writes an unquoted text field `buf[a, b)`; empty is null. Returns the new output position. */
-  private unquotedString(buf: Uint8Array, a: number, b: number): number {
-    if (a === b) return this.writeAscii("null");
-    const text = decoder.decode(buf.subarray(a, b));
-    return this.writeBytes(encoder.encode(JSON.stringify(text)));
-  }
-
-  /** Checks and writes a typed value `buf[a, b)` (quotes already removed). Returns the new output position. */
-  private typed(
+  /**
+   * Writes text `buf[a, b)` as a JSON string, escaping what JSON requires (a quote inside is the first
+   * of a doubled pair); `out` has room for it. Returns the new output position.
+   */
+  private text(
     buf: Uint8Array,
+    input: DataView,
     a: number,
     b: number,
-    kind: number,
-    column: number,
-    rowLine: number,
-    line: number,
+    out: Uint8Array,
+    view: DataView,
+    start: number,
   ): number {
-    const n = b - a;
-    if (n === 0) {
-      let o = this.o;
-      const out = o + 4 <= this.out.length ? this.out : this.grow(o + 4);
-      out[o++] = 0x6e;
-      out[o++] = 0x75;
-      out[o++] = 0x6c;
-      out[o++] = 0x6c;
-      this.o = o;
-      return o;
-    }
-    if (n > MAX_TYPED_BYTES) {
-      this.line = line;
-      throw this.rowError(rowLine, column, `${this.describeValue(buf, a, b)} is too long for this type`);
-    }
-    let out = this.out;
-    let o = this.o;
-    if (o + 2 * n + 16 > out.length) out = this.grow(o + 2 * n + 16);
-    switch (kind) {
-      case Kind.Boolean: {
-        if (n === 4 && buf[a] === 0x74 && buf[a + 1] === 0x72 && buf[a + 2] === 0x75 && buf[a + 3] === 0x65) {
-          return this.writeAscii("true");
+    let o = start;
+    let i = a;
+    out[o++] = QUOTE;
+    for (;;) {
+      // Four bytes at a time while none of them is a quote, a backslash or a control character (SWAR
+      // tests: exact for "any byte matches", which is all that is needed).
+      while (i + 4 <= b) {
+        const x = input.getInt32(i, true);
+        const q = x ^ 0x22222222;
+        const s = x ^ 0x5c5c5c5c;
+        if ((((x - 0x20202020) & ~x) | ((q - 0x01010101) & ~q) | ((s - 0x01010101) & ~s)) & 0x80808080) {
+          break;
         }
-        if (
-          n === 5 &&
-          buf[a] === 0x66 &&
-          buf[a + 1] === 0x61 &&
-          buf[a + 2] === 0x6c &&
-          buf[a + 3] === 0x73 &&
-          buf[a + 4] === 0x65
-        ) {
-          return this.writeAscii("false");
-        }
-        break;
+        view.setInt32(o, x, true);
+        i += 4;
+        o += 4;
       }
+      let byte = 0;
+      while (i < b) {
+        byte = buf[i] as number;
+        if (SPECIAL[byte] !== 0) break;
+        out[o++] = byte;
+        i++;
+      }
+      if (i >= b) break;
+      out[o++] = BACKSLASH;
+      if (byte === QUOTE) {
+        out[o++] = QUOTE;
+        i += 2;
+        continue;
+      }
+      if (byte === BACKSLASH) out[o++] = BACKSLASH;
+      else if (byte === LF) out[o++] = 0x6e;
+      else if (byte === CR) out[o++] = 0x72;
+      else if (byte === 0x09) out[o++] = 0x74;
+      else if (byte === 0x08) out[o++] = 0x62;
+      else if (byte === 0x0c) out[o++] = 0x66;
+      else {
+        out[o++] = 0x75;
+        out[o++] = 0x30;
+        out[o++] = 0x30;
+        out[o++] = HEX.charCodeAt(byte >> 4);
+        out[o++] = HEX.charCodeAt(byte & 15);
+      }
+      i++;
+    }
+    out[o++] = QUOTE;
+    return o;
+  }
+
+  /**
+   * Checks and writes a typed value `buf[a, b)` (not empty, no quotes) that writeRow could not copy as
+   * it is: another spelling, or not a value of its type. Returns the new output position.
+   */
+  private typed(buf: Uint8Array, a: number, b: number, kind: number, column: number, mark: number): number {
+    if ((mark & DOUBLED_QUOTES) !== 0)
+      throw this.valueError(column, `${describeValue(buf, a, b)} is not a valid value`);
+    if (b - a > MAX_TYPED_BYTES)
+      throw this.valueError(column, `${describeValue(buf, a, b)} is too long for this type`);
+    const text = decoder.decode(buf.subarray(a, b));
+    switch (kind) {
+      case Kind.Boolean:
+        throw this.valueError(column, `${describeValue(buf, a, b)} is not true or false`);
       case Kind.Integer: {
-        // Fast path: -?digits(.0*)? keeps the digits as written, without leading zeros.
-        let p = a;
-        if (buf[p] === 0x2d) p++;
-        const digitsStart = p;
-        while (p < b && ((buf[p] as number) - 0x30) >>> 0 < 10) p++;
-        const digitsEnd = p;
-        if (digitsEnd > digitsStart && digitsEnd - digitsStart <= MAX_INTEGER_DIGITS) {
-          if (p < b && buf[p] === 0x2e) {
-            p++;
-            while (p < b && buf[p] === 0x30) p++;
-          }
-          if (p === b) {
-            let d = digitsStart;
-            while (d < digitsEnd - 1 && buf[d] === 0x30) d++;
-            const zero = d === digitsEnd - 1 && buf[d] === 0x30;
-            if (buf[a] === 0x2d && !zero) out[o++] = 0x2d;
-            while (d < digitsEnd) out[o++] = buf[d++] as number;
-            this.o = o;
-            return o;
-          }
-        }
-        const text = decoder.decode(buf.subarray(a, b));
         const parts = parseDecimal(text);
         const integer = parts === undefined ? undefined : toIntegerText(parts, MAX_INTEGER_DIGITS);
         if (integer !== undefined) return this.writeAscii(integer);
-        this.line = line;
-        throw this.rowError(rowLine, column, `${this.describeValue(buf, a, b)} is not an integer`);
+        throw this.valueError(column, `${describeValue(buf, a, b)} is not an integer`);
       }
       case Kind.Number: {
-        if (isJsonNumberBytes(buf, a, b)) {
-          for (let p = a; p < b; p++) out[o++] = buf[p] as number;
-          this.o = o;
-          return o;
-        }
-        const normalized = toJsonNumberText(decoder.decode(buf.subarray(a, b)));
+        const normalized = toJsonNumberText(text);
         if (normalized !== undefined) return this.writeAscii(normalized);
-        this.line = line;
-        throw this.rowError(rowLine, column, `${this.describeValue(buf, a, b)} is not a number`);
+        throw this.valueError(column, `${describeValue(buf, a, b)} is not a number`);
       }
       case Kind.DateTime: {
-        if (n === 24 && isCanonicalDateTime(buf, a)) {
-          out[o++] = QUOTE;
-          for (let p = a; p < b; p++) out[o++] = buf[p] as number;
-          out[o++] = QUOTE;
-          this.o = o;
-          return o;
-        }
-        const result = normalizeDateTime(decoder.decode(buf.subarray(a, b)), { assumeUtc: false });
+        const result = normalizeDateTime(text, { assumeUtc: false });
         if (result.ok) return this.writeAscii(`"${result.value}"`);
-        this.line = line;
-        throw this.rowError(
-          rowLine,
+        throw this.valueError(
           column,
-          `${this.describeValue(buf, a, b)} is not a datetime (expected 2024-04-16T19:00:00.000Z)`,
+          `${describeValue(buf, a, b)} is not a datetime (expected 2024-04-16T19:00:00.000Z)`,
         );
       }
-      case Kind.Date: {
-        if (n === 10 && isDate(buf, a)) {
-          out[o++] = QUOTE;
-          for (let p = a; p < b; p++) out[o++] = buf[p] as number;
-          out[o++] = QUOTE;
-          this.o = o;
-          return o;
-        }
-        this.line = line;
-        throw this.rowError(
-          rowLine,
-          column,
-          `${this.describeValue(buf, a, b)} is not a date (expected YYYY-MM-DD)`,
-        );
-      }
+      default:
+        throw this.valueError(column, `${describeValue(buf, a, b)} is not a date (expected YYYY-MM-DD)`);
     }
-    this.line = line;
-    throw this.rowError(rowLine, column, `${this.describeValue(buf, a, b)} is not true or false`);
   }
 
   private writeAscii(text: string): number {
@@ -725,38 +378,43 @@ export class BulkCsvToJsonl {
     return o;
   }
 
-  private writeBytes(bytes: Uint8Array): number {
-    let out = this.out;
-    if (this.o + bytes.length > out.length) out = this.grow(this.o + bytes.length);
-    out.set(bytes, this.o);
-    this.o += bytes.length;
-    return this.o;
+  private valueError(column: number, problem: string) {
+    return this.scanner.valueError(column, this.types[column] as string, problem);
   }
+}
 
-  private describeValue(buf: Uint8Array, a: number, b: number): string {
-    const text = decoder.decode(buf.subarray(a, Math.min(b, a + 64)));
-    return `'${text}${b - a > 64 ? "…" : ""}'`;
-  }
-
-  private rowError(rowLine: number, column: number, what: string): DataError {
-    const name = this.names[column] ?? "";
-    return new DataError(
-      `Bulk result page ${this.pageIndex + 1}, record ${this.currentPageRecords + 1} (line ${rowLine}), ` +
-        `column ${name} (${this.types[column]}): ${what}`,
-      { line: rowLine, column: name, field: name },
-    );
-  }
-
-  private error(what: string): DataError {
-    return new DataError(`Bulk result page ${this.pageIndex + 1}, line ${this.line}: ${what}`, {
-      line: this.line,
-    });
-  }
+/** `'value'` for a message, cut at 64 bytes. */
+function describeValue(buf: Uint8Array, a: number, b: number): string {
+  const text = decoder.decode(buf.subarray(a, Math.min(b, a + 64)));
+  return `'${text}${b - a > 64 ? "…" : ""}'`;
 }
 
 /** The digit value of `buf[p]`, or a number above 9 when it is not a digit (callers check `< 10`). */
 function digit(buf: Uint8Array, p: number): number {
   return ((buf[p] as number) - 0x30) >>> 0;
+}
+
+/**
+ * Writes the integer `-?digits(.0*)?` at `buf[a, b)` as its digits without leading zeros (and no
+ * minus for zero) at `out[o]`; returns the new output position, or -1 for any other spelling.
+ */
+function writePlainInteger(buf: Uint8Array, a: number, b: number, out: Uint8Array, o: number): number {
+  let p = a;
+  if (buf[p] === 0x2d) p++;
+  const digitsStart = p;
+  while (p < b && digit(buf, p) < 10) p++;
+  const digitsEnd = p;
+  if (digitsEnd === digitsStart || digitsEnd - digitsStart > MAX_INTEGER_DIGITS) return -1;
+  if (p < b && buf[p] === 0x2e) {
+    p++;
+    while (p < b && buf[p] === 0x30) p++;
+  }
+  if (p !== b) return -1;
+  let d = digitsStart;
+  while (d < digitsEnd - 1 && buf[d] === 0x30) d++;
+  if (buf[a] === 0x2d && !(d === digitsEnd - 1 && buf[d] === 0x30)) out[o++] = 0x2d;
+  while (d < digitsEnd) out[o++] = buf[d++] as number;
+  return o;
 }
 
 /** `YYYY-MM-DD` with a real calendar day; `buf[a, a + 10)` must be in range. */
@@ -823,93 +481,4 @@ function isJsonNumberBytes(buf: Uint8Array, a: number, b: number): boolean {
     while (p < b && digit(buf, p) < 10) p++;
   }
   return p === b;
-}
-
-/** Throws DataError unless a Bulk page's header row names exactly the query's columns, in order. */
-export function checkBulkHeader(expected: string[], got: string[], pageIndex: number): void {
-  for (let c = 0; c < Math.max(expected.length, got.length); c++) {
-    if (got[c] !== expected[c]) {
-      const what =
-        got[c] === undefined
-          ? `column ${c + 1} "${expected[c]}" is missing`
-          : expected[c] === undefined
-            ? `unexpected extra column ${c + 1} "${got[c]}"`
-            : `column ${c + 1} is "${got[c]}", expected "${expected[c]}"`;
-      throw new DataError(
-        `Bulk result page ${pageIndex + 1}: the header row does not match the query columns: ${what} ` +
-          `(expected ${expected.join(",")}); the catalog and the query are out of step`,
-        { line: 1, column: c + 1 },
-      );
-    }
-  }
-}
-
-/**
- * One CSV record as strings (the header row). Returns undefined when the record is not complete in
- * `buf[i, end)` (and `final` is false, or the quote never closes).
- */
-export function readRecordText(
-  buf: Uint8Array,
-  start: number,
-  end: number,
-  final: boolean,
-): { fields: string[]; next: number; lines: number } | undefined {
-  const fields: string[] = [];
-  let i = start;
-  let lines = 0;
-  for (;;) {
-    let text: string;
-    if (i < end && buf[i] === QUOTE) {
-      const parts: Uint8Array[] = [];
-      let a = i + 1;
-      i = a;
-      for (;;) {
-        while (i < end && buf[i] !== QUOTE) {
-          if (buf[i] === LF) lines++;
-          i++;
-        }
-        if (i >= end) return undefined;
-        if (i + 1 >= end && !final) return undefined;
-        if (buf[i + 1] === QUOTE && i + 1 < end) {
-          parts.push(buf.subarray(a, i + 1));
-          i += 2;
-          a = i;
-          continue;
-        }
-        parts.push(buf.subarray(a, i));
-        i++;
-        break;
-      }
-      text = parts.map((p) => decoder.decode(p)).join("");
-    } else {
-      const a = i;
-      while (i < end && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) i++;
-      text = decoder.decode(buf.subarray(a, i));
-    }
-    fields.push(text);
-    if (i >= end) {
-      if (!final) return undefined;
-      return { fields, next: i, lines: lines + 1 };
-    }
-    if (buf[i] === COMMA) {
-      i++;
-      continue;
-    }
-    if (buf[i] === CR) {
-      if (i + 1 >= end && !final) return undefined;
-      i += buf[i + 1] === LF ? 2 : 1;
-      return { fields, next: i, lines: lines + 1 };
-    }
-    if (buf[i] === LF) return { fields, next: i + 1, lines: lines + 1 };
-    // A stray character after a closing quote: keep it in the name so the mismatch message shows it.
-    const a = i;
-    while (i < end && buf[i] !== COMMA && buf[i] !== LF && buf[i] !== CR) i++;
-    fields[fields.length - 1] += decoder.decode(buf.subarray(a, i));
-    if (i >= end && !final) return undefined;
-    if (i < end && buf[i] === COMMA) i++;
-    else {
-      if (i < end) i += buf[i] === CR && buf[i + 1] === LF ? 2 : 1;
-      return { fields, next: i, lines: lines + 1 };
-    }
-  }
 }

@@ -242,7 +242,7 @@ describe("BulkCsvToJsonl", () => {
 
     const error = dataError(() => convert(`"Id","NumberOfEmployees"\n"x","1.0"\n"y","2.5"\n`, columns));
     expect(error.message).toContain(
-      "record 2 (line 3), column NumberOfEmployees (int): '2.5' is not an integer",
+      "record 2 (line 3), field NumberOfEmployees (int): '2.5' is not an integer",
     );
     expect(error.line).toBe(3);
     expect(error.column).toBe("NumberOfEmployees");
@@ -293,7 +293,7 @@ describe("BulkCsvToJsonl", () => {
     const error = dataError(() => convert(`"IsDeleted"\n"true"\n"TRUE"\n`, columns));
 
     expect(error.message).toContain(
-      "record 2 (line 3), column IsDeleted (boolean): 'TRUE' is not true or false",
+      "record 2 (line 3), field IsDeleted (boolean): 'TRUE' is not true or false",
     );
   });
 
