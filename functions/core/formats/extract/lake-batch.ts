@@ -54,33 +54,60 @@ function digit(bytes: Uint8Array, p: number): number {
   return ((bytes[p] as number) - 0x30) >>> 0;
 }
 
-/** Growable storage shared by the numeric columns: a null flag per row. */
-abstract class FixedColumn implements BatchColumn {
+/** The typed arrays columns keep their values in. */
+type Store = Uint8Array | Int32Array | Float64Array | BigInt64Array;
+
+/** `array` with room for `size` entries: the same array, or a copy at least twice as long. */
+function withRoom<A extends Store>(array: A, size: number): A {
+  if (size <= array.length) return array;
+  const next = new (array.constructor as new (length: number) => A)(Math.max(size, array.length * 2));
+  next.set(array as never);
+  return next;
+}
+
+/**
+ * A column of fixed-width values in one typed array (`A`: Int32Array, Float64Array or BigInt64Array),
+ * with a null flag per row; subclasses parse the text.
+ */
+abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> implements BatchColumn {
   protected rows = 0;
   protected nulls = new Uint8Array(1024);
-  abstract readonly width: number;
 
-  constructor(readonly lake: LakeColumn) {}
+  /**
+   * @param data   the value storage, grown as rows come
+   * @param width  bytes a value takes (for the row group's size)
+   */
+  constructor(
+    readonly lake: LakeColumn,
+    protected data: A,
+    readonly width: number,
+  ) {}
 
   get bytes(): number {
     return this.rows * this.width;
   }
 
-  protected abstract grow(capacity: number): void;
-  protected abstract read(row: number): boolean | number | bigint;
   abstract push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined;
 
   /** Makes room for one more row; returns its index. */
   protected next(): number {
     const row = this.rows;
     if (row === this.nulls.length) {
-      const nulls = new Uint8Array(row * 2);
-      nulls.set(this.nulls);
-      this.nulls = nulls;
-      this.grow(row * 2);
+      this.nulls = withRoom(this.nulls, row + 1);
+      this.data = withRoom(this.data, row + 1);
     }
     this.rows = row + 1;
     return row;
+  }
+
+  /** Stores a value already checked. */
+  protected store(value: A[number]): void {
+    const row = this.next();
+    this.data[row] = value;
+  }
+
+  protected read(row: number): A[number] | boolean {
+    return this.data[row] as A[number];
   }
 
   pushNull(): void {
@@ -105,24 +132,9 @@ abstract class FixedColumn implements BatchColumn {
   }
 }
 
-class Int32Column extends FixedColumn {
-  readonly width: number = 4;
-  protected data = new Int32Array(1024);
-
-  protected grow(capacity: number): void {
-    const data = new Int32Array(capacity);
-    data.set(this.data);
-    this.data = data;
-  }
-
-  protected read(row: number): boolean | number {
-    return this.data[row] as number;
-  }
-
-  /** Stores a value already checked. */
-  protected store(value: number): void {
-    const row = this.next();
-    this.data[row] = value;
+class Int32Column extends FixedColumn<Int32Array> {
+  constructor(lake: LakeColumn, width = 4) {
+    super(lake, new Int32Array(1024), width);
   }
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -148,7 +160,9 @@ class DateColumn extends Int32Column {
 }
 
 class BooleanColumn extends Int32Column {
-  override readonly width = 1;
+  constructor(lake: LakeColumn) {
+    super(lake, 1);
+  }
 
   protected override read(row: number): boolean {
     return this.data[row] === 1;
@@ -182,23 +196,9 @@ class BooleanColumn extends Int32Column {
   }
 }
 
-class Float64Column extends FixedColumn {
-  readonly width = 8;
-  protected data = new Float64Array(1024);
-
-  protected grow(capacity: number): void {
-    const data = new Float64Array(capacity);
-    data.set(this.data);
-    this.data = data;
-  }
-
-  protected read(row: number): number {
-    return this.data[row] as number;
-  }
-
-  protected store(value: number): void {
-    const row = this.next();
-    this.data[row] = value;
+class Float64Column extends FixedColumn<Float64Array> {
+  constructor(lake: LakeColumn) {
+    super(lake, new Float64Array(1024), 8);
   }
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -232,23 +232,9 @@ class TimestampColumn extends Float64Column {
   }
 }
 
-class BigIntColumn extends FixedColumn {
-  readonly width = 8;
-  protected data = new BigInt64Array(1024);
-
-  protected grow(capacity: number): void {
-    const data = new BigInt64Array(capacity);
-    data.set(this.data);
-    this.data = data;
-  }
-
-  protected read(row: number): bigint {
-    return this.data[row] as bigint;
-  }
-
-  protected store(value: bigint): void {
-    const row = this.next();
-    this.data[row] = value;
+class BigIntColumn extends FixedColumn<BigInt64Array> {
+  constructor(lake: LakeColumn) {
+    super(lake, new BigInt64Array(1024), 8);
   }
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -292,12 +278,8 @@ class DecimalColumn implements BatchColumn {
     if (this.isWide) this.wide.push(value);
     else {
       if (row === this.narrow.length) {
-        const narrow = new BigInt64Array(row * 2);
-        narrow.set(this.narrow);
-        this.narrow = narrow;
-        const nulls = new Uint8Array(row * 2);
-        nulls.set(this.nulls);
-        this.nulls = nulls;
+        this.narrow = withRoom(this.narrow, row + 1);
+        this.nulls = withRoom(this.nulls, row + 1);
       }
       if (value === null) this.nulls[row] = 1;
       else this.narrow[row] = value;
@@ -423,12 +405,8 @@ class StringColumn implements BatchColumn {
   private row(): number {
     const row = this.rows;
     if (row === this.ends.length) {
-      const ends = new Int32Array(row * 2);
-      ends.set(this.ends);
-      this.ends = ends;
-      const nulls = new Uint8Array(row * 2);
-      nulls.set(this.nulls);
-      this.nulls = nulls;
+      this.ends = withRoom(this.ends, row + 1);
+      this.nulls = withRoom(this.nulls, row + 1);
     }
     this.rows = row + 1;
     return row;
@@ -446,11 +424,7 @@ class StringColumn implements BatchColumn {
       this.pushNull();
       return undefined;
     }
-    if (this.used + (b - a) > this.arena.length) {
-      const arena = new Uint8Array(Math.max(this.arena.length * 2, this.used + (b - a)));
-      arena.set(this.arena.subarray(0, this.used));
-      this.arena = arena;
-    }
+    if (this.used + (b - a) > this.arena.length) this.arena = withRoom(this.arena, this.used + (b - a));
     if (!escaped) {
       const arena = this.arena;
       if (b - a > 32) arena.set(bytes.subarray(a, b), this.used);
