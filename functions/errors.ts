@@ -11,6 +11,8 @@
  * - `LeaseConflictError`: another run holds the object's lease. Not retried within a run.
  * - `JobFailedError`: a Bulk job ended `Failed` or `Aborted`. The whole object is retried from its start.
  * - `DataError`: a file or a record is invalid; reported with line and column, never retried unchanged.
+ *   `BadValueError` is the DataError for one value in Salesforce that its field's type cannot hold
+ *   (it keeps the name `DataError`).
  * - `ReconciliationError`: counts do not add up (rows lost or duplicated). Never retried; a bug or a
  *   partial result, surfaced loudly.
  *
@@ -96,6 +98,26 @@ export class DataError extends SaddleError {
     const out = super.toJSON();
     if (this.line !== undefined) out.line = this.line;
     if (this.column !== undefined) out.column = this.column;
+    return out;
+  }
+}
+
+/**
+ * A DataError for one value that does not fit its field's type, as Salesforce holds it: reading it
+ * again gives the same value, so no step retries it. Its name stays `DataError` (what the state
+ * machines and the reports know); `record` is the record's Id when known.
+ */
+export class BadValueError extends DataError {
+  readonly record: string | undefined;
+
+  constructor(message: string, details: ErrorDetails & InputLocation & { record?: string } = {}) {
+    super(message, details);
+    this.record = details.record;
+  }
+
+  override toJSON(): Record<string, string | number> {
+    const out = super.toJSON();
+    if (this.record !== undefined) out.record = this.record;
     return out;
   }
 }

@@ -1,5 +1,5 @@
 // One page of a finished Bulk query job's results, converted and written as one part (Parquet or JSON lines).
-import { ConfigurationError, DataError, SaddleError, TransientError } from "../../errors";
+import { BadValueError, ConfigurationError, DataError, SaddleError, TransientError } from "../../errors";
 import { openResultsPage, type ResultsPage } from "../../salesforce/bulk-query";
 import { BulkCsvToColumns } from "../formats/extract/bulk-csv-to-columns";
 import { BulkCsvToJsonl } from "../formats/extract/bulk-csv-to-jsonl";
@@ -23,8 +23,13 @@ export async function fetchBulkPage(
     locator: state.locator,
     maxRecords: deps.settings.bulkPageRecords,
   });
+  // A page that breaks off or reads as malformed CSV was cut short on the way: it is read again. Any
+  // other SaddleError stands, and so does a value the column cannot hold (BadValueError, a DataError):
+  // Salesforce gives it again on every read, so a retry could only fail the same way.
   const cutShort = (error: unknown): never => {
-    if (error instanceof SaddleError && !(error instanceof DataError)) throw error;
+    if (error instanceof SaddleError && (!(error instanceof DataError) || error instanceof BadValueError)) {
+      throw error;
+    }
     throw new TransientError(
       `Page ${index} of Bulk job ${state.jobId} (${state.object}) was cut short or malformed: ${(error as Error).message}. The page is read again from its locator.`,
       { object: state.object, cause: error },
@@ -33,7 +38,7 @@ export async function fetchBulkPage(
   const { records, bytes } =
     formatOf(state) === "parquet"
       ? await parquetPage(deps, state, key, page, columns, cutShort)
-      : await jsonlPage(deps, key, page, columns, cutShort);
+      : await jsonlPage(deps, state, key, page, columns, cutShort);
   if (page.records !== undefined && page.records !== records) {
     throw new TransientError(
       `Page ${index} of Bulk job ${state.jobId} (${state.object}) held ${records} rows but Salesforce announced ${page.records}; the page is read again.`,
@@ -55,12 +60,13 @@ export async function fetchBulkPage(
 
 async function jsonlPage(
   deps: ExtractDeps,
+  state: ExtractState,
   key: string,
   page: ResultsPage,
   columns: PartColumns,
   cutShort: (error: unknown) => never,
 ): Promise<{ records: number; bytes: number }> {
-  const converter = new BulkCsvToJsonl(columns.jsonl);
+  const converter = new BulkCsvToJsonl(columns.jsonl, state.object);
   const bytes = await writePart(deps, key, async (write) => {
     try {
       for await (const chunk of page.body) {

@@ -11,7 +11,8 @@
  * A row split across chunks is re-parsed once more bytes arrive, and only when the carried bytes have
  * doubled, so a huge row fed in tiny chunks stays linear.
  */
-import { ConfigurationError, DataError } from "../../../errors";
+import { type BadValueError, ConfigurationError, DataError } from "../../../errors";
+import { badValue } from "./bad-value";
 import { findInvalidUtf8, isValidUtf8 } from "./utf8";
 
 const QUOTE = 0x22;
@@ -60,6 +61,9 @@ export class BulkCsvScanner {
   private line = 1;
   private totalRecords = 0;
   private currentPageRecords = 0;
+  /** The Id column's index (-1 without one), for messages; the buffer of the rows being written. */
+  private readonly idColumn: number;
+  private rowBuffer: Uint8Array = new Uint8Array(0);
 
   /**
    * @param object  named in error messages
@@ -75,6 +79,7 @@ export class BulkCsvScanner {
     this.starts = new Int32Array(names.length);
     this.ends = new Int32Array(names.length);
     this.marks = new Uint8Array(names.length);
+    this.idColumn = names.indexOf("Id");
   }
 
   /** Rows written so far, over all pages. */
@@ -133,12 +138,24 @@ export class BulkCsvScanner {
   }
 
   /**
-   * The DataError for a value of the row being written that does not fit its column: names the object,
-   * page, record, line and field. `type` describes the column's type, `problem` what is wrong.
+   * The DataError for a value of the row being written that its column cannot hold: names the object,
+   * page, record and its Id, line and field, and says what to do. `type` describes the column's type,
+   * `problem` what is wrong with the value (showing it).
    */
-  valueError(column: number, type: string, problem: string): DataError {
-    const name = this.names[column] ?? "";
-    return new DataError(`${this.where()}, field ${name} (${type}): ${problem}`, this.details(name));
+  valueError(column: number, type: string, problem: string): BadValueError {
+    const id = this.idColumn;
+    const buf = this.rowBuffer;
+    return badValue(
+      {
+        object: this.object,
+        where: this.place(),
+        record: id < 0 ? undefined : decoder.decode(buf.subarray(this.starts[id], this.ends[id])),
+        field: this.names[column] ?? "",
+        type,
+        line: this.line,
+      },
+      problem,
+    );
   }
 
   /** Keeps `bytes[stop, end)` (a partial row) for the next push. */
@@ -209,6 +226,7 @@ export class BulkCsvScanner {
   private rows(buf: Uint8Array, start: number, end: number, final: boolean): number {
     const writer = this.writer;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.rowBuffer = buf;
     let i = start;
     while (i < end) {
       const next = this.locateRow(buf, view, i, end, final);
@@ -337,15 +355,15 @@ export class BulkCsvScanner {
     return i;
   }
 
-  /** `<object>: Bulk result page P, record R (line L)`: the row being read. */
-  private where(): string {
-    const prefix = this.object === "" ? "" : `${this.object}: `;
-    return `${prefix}Bulk result page ${this.pageIndex + 1}, record ${this.currentPageRecords + 1} (line ${this.line})`;
+  /** `Bulk result page P, record R (line L)`: the row being read. */
+  private place(): string {
+    return `Bulk result page ${this.pageIndex + 1}, record ${this.currentPageRecords + 1} (line ${this.line})`;
   }
 
   private fieldError(column: number, what: string): DataError {
     const name = this.names[column] ?? "";
-    return new DataError(`${this.where()}, field ${name}: ${what}`, this.details(name));
+    const prefix = this.object === "" ? "" : `${this.object}: `;
+    return new DataError(`${prefix}${this.place()}, field ${name}: ${what}`, this.details(name));
   }
 
   private details(field: string): { line: number; column: string; field: string; object?: string } {

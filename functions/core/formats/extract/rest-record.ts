@@ -3,9 +3,10 @@
  * alike whichever API extracted it: `attributes` dropped, keys in column order (missing → null),
  * datetimes `…+0000` → `…Z`, compound address/location values kept as objects.
  */
-import { DataError } from "../../../errors";
+import type { BadValueError } from "../../../errors";
 import { isValidDateText, normalizeDateTime } from "../datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "../decimal-text";
+import { badValue } from "./bad-value";
 import type { JsonlColumn } from "./bulk-csv-to-jsonl";
 import type { LakeBatch } from "./lake-batch";
 
@@ -63,14 +64,10 @@ export function restRecordToBatch(record: Record<string, unknown>, batch: LakeBa
     const { written } = encoder.encodeInto(text, scratch);
     const problem = column.push(scratch, 0, written, false);
     if (problem !== undefined) {
-      const id = typeof record.Id === "string" ? ` ${record.Id}` : "";
       const { field, sfType, athenaType } = column.lake;
-      throw new DataError(
-        `${object}: REST record${id}, field ${field} (${sfType} → ${athenaType}): ${problem}`,
-        {
-          field,
-          column: field,
-        },
+      throw badValue(
+        { object, where: REST_PLACE, record: idOf(record), field, type: `${sfType} → ${athenaType}` },
+        problem,
       );
     }
   }
@@ -143,16 +140,25 @@ function withoutAttributes(value: object): unknown {
   return rest;
 }
 
+/** Where a REST record is, for messages. */
+const REST_PLACE = "REST query result";
+
+function idOf(record: Record<string, unknown>): string | undefined {
+  return typeof record.Id === "string" ? record.Id : undefined;
+}
+
 function invalid(
   record: Record<string, unknown>,
   column: JsonlColumn,
   value: unknown,
   what: string,
-): DataError {
-  const id = typeof record.Id === "string" ? ` ${record.Id}` : "";
-  const shown = typeof value === "string" ? `'${value.slice(0, 64)}'` : JSON.stringify(value);
-  return new DataError(`REST record${id}, field ${column.name} (${column.sfType}): ${shown} ${what}`, {
-    field: column.name,
-    column: column.name,
-  });
+): BadValueError {
+  const shown =
+    typeof value === "string"
+      ? `'${value.slice(0, 64)}${value.length > 64 ? "…" : ""}'`
+      : JSON.stringify(value).slice(0, 64);
+  return badValue(
+    { object: "", where: REST_PLACE, record: idOf(record), field: column.name, type: column.sfType },
+    `${shown} ${what}`,
+  );
 }

@@ -5,7 +5,7 @@ import { LakeBatch } from "../../../../../functions/core/formats/extract/lake-ba
 import { ParquetPartWriter } from "../../../../../functions/core/formats/extract/parquet-part";
 import { restRecordToBatch } from "../../../../../functions/core/formats/extract/rest-record";
 import { type LakeColumn, lakeColumns } from "../../../../../functions/core/lake/lake-names";
-import { DataError } from "../../../../../functions/errors";
+import { BadValueError, DataError, RETRYABLE_ERROR_NAMES } from "../../../../../functions/errors";
 import { readParquet } from "../../../../../local/demo/landed";
 import { catalogField } from "../../../../support/catalog-field";
 
@@ -257,6 +257,70 @@ describe("Bulk CSV to Parquet row groups", () => {
     expect(run(badHeader)).toThrow(/header row does not match/);
   });
 
+  it.each([
+    [
+      "text in an int column",
+      catalogField("NumberOfEmployees", "int"),
+      "twelve",
+      "'twelve' is not an integer",
+    ],
+    [
+      "a decimal wider than its precision (not a formula)",
+      catalogField("Pct__c", "percent", { precision: 5, scale: 2 }),
+      "1234.5",
+      "'1234.5' has 4 digits before the decimal point: decimal(5,2) holds 3",
+    ],
+    [
+      "a date that is not one",
+      catalogField("Birthdate__c", "date"),
+      "1890-02-30",
+      "'1890-02-30' is not a date (expected YYYY-MM-DD)",
+    ],
+    [
+      "a long value (shown cut at 64 characters)",
+      catalogField("AnnualRevenue", "currency", { precision: 18, scale: 2 }),
+      "9".repeat(100),
+      `'${"9".repeat(64)}…' has 100 digits before the decimal point`,
+    ],
+  ])(
+    "fails %s with a DataError naming object, field, record Id and value, and what to do",
+    (_case, field, value, problem) => {
+      // Prepare: the bad value is in the record's first column, before its Id.
+      const columns = columnsOf([field, catalogField("Name", "string"), catalogField("Id", "id")]);
+      const converter = new BulkCsvToColumns("Account", columns, new LakeBatch(columns));
+      const page = `"${field.name}","Name","Id"\n"","ok","001A"\n"${value}","Acme","001B"\n`;
+
+      // Act
+      let error: unknown;
+      try {
+        converter.push(encoder.encode(page));
+        converter.endPage();
+      } catch (thrown) {
+        error = thrown;
+      }
+
+      // Assess: a data error (never retried), not a page that was cut short.
+      expect(error).toBeInstanceOf(BadValueError);
+      expect(error).toBeInstanceOf(DataError);
+      const bad = error as BadValueError;
+      expect(bad.name).toBe("DataError");
+      expect(RETRYABLE_ERROR_NAMES).not.toContain(bad.name);
+      expect(bad.message).toContain(
+        `Account: Bulk result page 1, record 2 (line 3), Id 001B, field ${field.name} (`,
+      );
+      expect(bad.message).toContain(problem);
+      expect(bad.message).toMatch(/correct the record in Salesforce .* then run the sync again/);
+      expect(bad.message.length).toBeLessThan(700);
+      expect(bad.toJSON()).toMatchObject({
+        name: "DataError",
+        object: "Account",
+        field: field.name,
+        record: "001B",
+        line: 3,
+      });
+    },
+  );
+
   it("refuses a page cut inside a row", () => {
     // Prepare
     const columns = columnsOf();
@@ -334,7 +398,7 @@ describe("REST records to Parquet row groups", () => {
 
     // Assess
     expect(act).toThrow(
-      /Account: REST record 001X, field NumberOfEmployees \(int → int\).*does not fit an int/,
+      /Account: REST query result, Id 001X, field NumberOfEmployees \(int → int\).*does not fit an int/,
     );
   });
 });

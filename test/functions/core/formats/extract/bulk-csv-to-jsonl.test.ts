@@ -4,7 +4,7 @@ import {
   BulkCsvToJsonl,
   type JsonlColumn,
 } from "../../../../../functions/core/formats/extract/bulk-csv-to-jsonl";
-import { ConfigurationError, DataError } from "../../../../../functions/errors";
+import { BadValueError, ConfigurationError, DataError } from "../../../../../functions/errors";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
@@ -242,13 +242,35 @@ describe("BulkCsvToJsonl", () => {
 
     const error = dataError(() => convert(`"Id","NumberOfEmployees"\n"x","1.0"\n"y","2.5"\n`, columns));
     expect(error.message).toContain(
-      "record 2 (line 3), field NumberOfEmployees (int): '2.5' is not an integer",
+      "record 2 (line 3), Id y, field NumberOfEmployees (int): '2.5' is not an integer",
     );
     expect(error.line).toBe(3);
     expect(error.column).toBe("NumberOfEmployees");
     expect(dataError(() => convert(`"Id","NumberOfEmployees"\n"x","twelve"\n`, columns)).message).toContain(
       "'twelve' is not an integer",
     );
+  });
+
+  it("fails a value its type cannot hold with a DataError naming object, field, record Id and value", () => {
+    // Prepare
+    const columns: JsonlColumn[] = [
+      { name: "Amount__c", sfType: "currency" },
+      { name: "Id", sfType: "id" },
+    ];
+    const converter = new BulkCsvToJsonl(columns, "Invoice__c");
+
+    // Act
+    const error = dataError(() =>
+      convertPage(converter, encoder.encode(`"Amount__c","Id"\n"1.5","a01A"\n"n/a","a01B"\n`)),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(BadValueError);
+    expect(error.message).toContain(
+      "Invoice__c: Bulk result page 1, record 2 (line 3), Id a01B, field Amount__c (currency): 'n/a' is not a number",
+    );
+    expect(error.message).toMatch(/correct the record in Salesforce .* then run the sync again/);
+    expect(error.toJSON()).toMatchObject({ object: "Invoice__c", field: "Amount__c", record: "a01B" });
   });
 
   it("copies decimals as written and rewrites forms JSON does not allow", () => {

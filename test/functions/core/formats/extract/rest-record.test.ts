@@ -93,7 +93,7 @@ describe("restRecordToJson", () => {
     const run = () => restRecordToJson({ Id: "001X", N: value }, [column]);
 
     expect(run).toThrow(DataError);
-    expect(run).toThrow(`REST record 001X, field N (${column.sfType}):`);
+    expect(run).toThrow(`REST query result, Id 001X, field N (${column.sfType}):`);
     expect(run).toThrow(message);
   });
 });
