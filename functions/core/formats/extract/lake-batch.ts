@@ -111,7 +111,9 @@ abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> 
   }
 
   pushNull(): void {
-    this.nulls[this.next()] = 1;
+    // next() may replace the array: the row first, then the array to write to.
+    const row = this.next();
+    this.nulls[row] = 1;
   }
 
   /** Appends a null (an empty field); nothing to report. */
@@ -439,7 +441,9 @@ class StringColumn implements BatchColumn {
       }
       this.used = o;
     }
-    this.ends[this.row()] = this.used;
+    // row() may replace `ends`: the row first, then the array to write to.
+    const row = this.row();
+    this.ends[row] = this.used;
     return undefined;
   }
 

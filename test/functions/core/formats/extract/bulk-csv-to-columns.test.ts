@@ -168,6 +168,39 @@ describe("Bulk CSV to Parquet row groups", () => {
     }
   });
 
+  it("keeps every value and null of a row group past the columns' first growth (1,024 rows)", async () => {
+    // Prepare: 3,000 rows, text and numbers with nulls here and there, in one row group.
+    const fields = [
+      catalogField("Id", "id"),
+      catalogField("Name", "string"),
+      catalogField("NumberOfEmployees", "int"),
+      catalogField("AnnualRevenue", "currency", { precision: 18, scale: 2 }),
+    ];
+    const columns = columnsOf(fields);
+    const expected: Array<Record<string, unknown>> = [];
+    const lines = ['"Id","Name","NumberOfEmployees","AnnualRevenue"'];
+    for (let row = 0; row < 3000; row++) {
+      const name = row % 7 === 3 ? null : `name ${row}`;
+      const employees = row % 5 === 4 ? null : row;
+      const revenue = row % 3 === 0 ? null : `${row}.25`;
+      lines.push(`"${row}","${name ?? ""}","${employees ?? ""}","${revenue ?? ""}"`);
+      expected.push({
+        id: `${row}`,
+        name,
+        numberofemployees: employees,
+        annualrevenue: revenue === null ? null : Number(revenue),
+      });
+    }
+
+    // Act
+    const { bytes, records } = await convert([[encoder.encode(lines.join("\n"))]], columns);
+
+    // Assess
+    expect(records).toBe(3000);
+    const { rows } = await readParquet(bytes);
+    expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
+  });
+
   it("writes a valid part with no rows when the page has none", async () => {
     // Act
     const { bytes, records } = await convert([[encoder.encode(`${HEADER}\n`)]]);
