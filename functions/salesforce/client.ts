@@ -28,6 +28,7 @@ export type CallKind =
   | "bulkIngestDelete"
   | "collections"
   | "sobject"
+  | "getDeleted"
   | "other";
 
 export type RequestBody = string | Uint8Array | ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>;

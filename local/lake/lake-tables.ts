@@ -19,7 +19,12 @@ import {
   type LakeColumnType,
 } from "../../functions/core/lake/athena-requests";
 import { type CommitPointer, partFormat } from "../../functions/core/lake/commit-index";
-import { type LakeColumn, lakeColumns, RUN_ID_COLUMN } from "../../functions/core/lake/lake-names";
+import {
+  type LakeColumn,
+  lakeColumns,
+  ORIGIN_COLUMN,
+  RUN_ID_COLUMN,
+} from "../../functions/core/lake/lake-names";
 import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
 import type { ObjectStore } from "../../functions/core/ports";
 import { ConfigurationError } from "../../functions/errors";
@@ -179,7 +184,10 @@ function selectList(
     .join(", ");
 }
 
-const TAIL = `${quoteIdentifier(RUN_ID_COLUMN)}, "dt", "run"`;
+/** The change log's columns after the data: the run id and the origin (from a part), the partition's. */
+function tail(runId: string, origin: string): string {
+  return `CAST(${runId} AS VARCHAR) AS ${quoteIdentifier(RUN_ID_COLUMN)}, CAST(${origin} AS VARCHAR) AS ${quoteIdentifier(ORIGIN_COLUMN)}, "dt", "run"`;
+}
 
 /**
  * JSON-lines parts written with one catalog version (`columns`, the view's `viewColumns`): each line
@@ -192,7 +200,10 @@ const TAIL = `${quoteIdentifier(RUN_ID_COLUMN)}, "dt", "run"`;
  */
 function jsonSelect(viewColumns: LakeColumnType[], columns: LakeColumn[], files: string[]): string {
   const index = new Map(columns.map((column, position) => [column.name, position]));
-  const paths = columns.map((column) => sqlString(`$."${column.field}"`));
+  const paths = [
+    ...columns.map((column) => sqlString(`$."${column.field}"`)),
+    sqlString(`$.${ORIGIN_COLUMN}`),
+  ];
   const value = (viewColumn: LakeColumnType) => {
     const position = index.get(viewColumn.name);
     const column = position === undefined ? undefined : columns[position];
@@ -206,7 +217,7 @@ function jsonSelect(viewColumns: LakeColumnType[], columns: LakeColumn[], files:
     `delim = chr(1), quote = '', escape = '', max_line_size = ${MAX_LINE_BYTES}, ${HIVE})`,
   ].join(" ");
   return [
-    `SELECT ${selectList(viewColumns, value)}, "run" AS ${TAIL}`,
+    `SELECT ${selectList(viewColumns, value)}, ${tail(`"run"`, `v[${columns.length + 1}]`)}`,
     `FROM (SELECT json_extract_string(line, [${paths.join(", ")}]) AS v, line, "dt", "run"`,
     `FROM ${lines} WHERE line <> '')`,
   ].join(" ");
@@ -227,7 +238,8 @@ async function parquetSelect(
   const value = (column: LakeColumnType) =>
     present.has(column.name) ? quoteIdentifier(column.name) : "NULL";
   const runId = present.has(RUN_ID_COLUMN) ? quoteIdentifier(RUN_ID_COLUMN) : `"run"`;
-  return `SELECT ${selectList(columns, value)}, CAST(${runId} AS VARCHAR) AS ${TAIL} FROM ${source}`;
+  const origin = present.has(ORIGIN_COLUMN) ? quoteIdentifier(ORIGIN_COLUMN) : "NULL";
+  return `SELECT ${selectList(columns, value)}, ${tail(runId, origin)} FROM ${source}`;
 }
 
 /**
@@ -283,10 +295,10 @@ export async function createChangeLogView(
   if (parquet.length > 0) selects.push(await parquetSelect(connection, columns, parquet));
   if (selects.length === 0) {
     const none = selectList(columns, () => "NULL");
-    const tail = [RUN_ID_COLUMN, "dt", "run"].map(
+    const nulls = [RUN_ID_COLUMN, ORIGIN_COLUMN, "dt", "run"].map(
       (name) => `CAST(NULL AS VARCHAR) AS ${quoteIdentifier(name)}`,
     );
-    selects.push(`SELECT ${none}, ${tail.join(", ")} WHERE false`);
+    selects.push(`SELECT ${none}, ${nulls.join(", ")} WHERE false`);
   }
   await connection.run(
     `CREATE OR REPLACE VIEW ${quoteIdentifier(changeLogTableName(stream.object))} AS ${selects.join(" UNION ALL ")}`,

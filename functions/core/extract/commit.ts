@@ -1,10 +1,12 @@
-// Commit: check nothing was lost, write the manifest, advance the cursor under this run's lease.
+// Commit: read the delete log, check nothing was lost, write the manifest, advance the cursor.
 import { ConfigurationError, describeError, LeaseConflictError, ReconciliationError } from "../../errors";
 import { deleteQueryJob } from "../../salesforce/bulk-query";
+import { readStream } from "../catalog-store";
 import { writeCommitPointer } from "../lake/commit-index";
 import type { StreamState } from "../ports";
-import { type ExtractDeps, iso, streamKey } from "./extract-deps";
+import { type ExtractDeps, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary } from "./extract-state";
+import { fetchDeletes, readsDeletes } from "./fetch-deletes";
 import { buildManifest } from "./manifest";
 
 /**
@@ -13,10 +15,18 @@ import { buildManifest } from "./manifest";
  * stream's next commit number. The cursor never moves past data that is not in S3, and the lake's
  * merge (which follows the commit index) never waits on it.
  */
-export async function commitExtract(deps: ExtractDeps, state: ExtractState): Promise<ExtractSummary> {
+export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Promise<ExtractSummary> {
   const now = deps.now ?? Date.now;
-  if (state.status !== "ready") {
-    throw new ConfigurationError(`${state.object} is not ready to commit (status ${state.status}).`);
+  if (ready.status !== "ready") {
+    throw new ConfigurationError(`${ready.object} is not ready to commit (status ${ready.status}).`);
+  }
+  // The query is in: read the delete log for the same window (one call, usually) into a part of its
+  // own. A commit retried after this wrote its part writes the same key again.
+  let state = ready;
+  if (readsDeletes(state)) {
+    const stream = await readStream(deps.store, state.catalogKey);
+    state = await fetchDeletes(deps, state, stream, partColumnsOf(stream));
+    state = { ...state, apiCalls: state.apiCalls + (state.deletes?.apiCalls ?? 0) };
   }
   if (state.expectedRecords !== undefined && state.expectedRecords !== state.records) {
     throw new ReconciliationError(
@@ -113,5 +123,6 @@ export async function commitExtract(deps: ExtractDeps, state: ExtractState): Pro
     runDate: state.runDate,
     cursor: cursorAfter,
     ...(commitSeq === undefined ? {} : { commitSeq }),
+    ...(state.deletes === undefined ? {} : { deletes: state.deletes.found }),
   };
 }

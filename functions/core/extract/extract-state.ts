@@ -44,11 +44,25 @@ export interface ExtractState extends ExtractTask {
   /** Rows the source says the whole result has (Bulk numberRecordsProcessed, REST totalSize). */
   expectedRecords?: number;
   parts: PartEntry[];
+  /** What the org's delete log gave, once read (after the query; incremental runs only). */
+  deletes?: DeletesOutcome;
   records: number;
   bytes: number;
   apiCalls: number;
   polls: number;
   waitSeconds: number;
+}
+
+/** What reading the delete log gave a run (also in its manifest). */
+export interface DeletesOutcome {
+  /** Ids the log reported for the window, each landed as a delete row (`_origin` = `getDeleted`). */
+  found: number;
+  apiCalls: number;
+  /** The range asked, in whole minutes (ISO-8601). */
+  from: string;
+  to: string;
+  /** Why some deletes may be missing: the log did not reach back far enough, or the object has none. */
+  warning?: string;
 }
 
 /** The format a run writes its parts in. */
@@ -79,5 +93,7 @@ export interface ExtractSummary {
   cursor?: string;
   /** The run's number in the stream's commit sequence (the lake merges runs in this order). */
   commitSeq?: number;
+  /** Deletes the org's delete log reported for the window, landed as delete rows. */
+  deletes?: number;
   error?: Record<string, string | number>;
 }

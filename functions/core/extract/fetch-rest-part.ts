@@ -4,27 +4,32 @@ import { nextRestQueryPage, type QueryPage, startRestQuery } from "../../salesfo
 import { LakeBatch } from "../formats/extract/lake-batch";
 import { ParquetPartWriter } from "../formats/extract/parquet-part";
 import { restRecordToBatch, restRecordToJson } from "../formats/extract/rest-record";
+import { ORIGIN_COLUMN, type RowOrigin } from "../lake/lake-names";
 import type { ExtractDeps, PartColumns } from "./extract-deps";
 import { type ExtractState, formatOf, partKey } from "./extract-state";
 import { uploadPart, writePart } from "./part-upload";
 
 /** Writes REST records into a part: takes each page's records, then ends the part. */
-interface RestPartSink {
+export interface RestPartSink {
   take(records: Array<Record<string, unknown>>): Promise<void>;
   end(): Promise<void>;
 }
 
-/** A part written as `format`: `fill` takes its pages until the part is full; returns its size. */
-function writeRestPart(
+/**
+ * A part written as `format`: `fill` takes its pages until the part is full; returns its size. Rows
+ * found otherwise than by the run's query carry their `origin` (`_origin` in both formats).
+ */
+export function writeRestPart(
   deps: ExtractDeps,
   state: ExtractState,
   key: string,
   columns: PartColumns,
   fill: (sink: RestPartSink) => Promise<void>,
+  origin?: RowOrigin,
 ): Promise<number> {
   if (formatOf(state) === "parquet") {
     return uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
-      const part = new ParquetPartWriter(columns.lake, state.runId, send);
+      const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);
       const batch = new LakeBatch(columns.lake);
       await fill({
         take: async (records) => {
@@ -42,10 +47,17 @@ function writeRestPart(
     });
   }
   const encoder = new TextEncoder();
+  // A JSON line is one object: the origin goes in as its last key.
+  const tag =
+    origin === undefined ? undefined : `,${JSON.stringify(ORIGIN_COLUMN)}:${JSON.stringify(origin)}}`;
+  const line = (record: Record<string, unknown>) => {
+    const json = restRecordToJson(record, columns.jsonl);
+    return tag === undefined ? json : `${json.slice(0, -1)}${tag}`;
+  };
   return writePart(deps, key, async (write) => {
     await fill({
       take: async (records) => {
-        const lines = records.map((record) => restRecordToJson(record, columns.jsonl)).join("\n");
+        const lines = records.map(line).join("\n");
         await write(encoder.encode(`${lines}\n`));
       },
       end: async () => undefined,

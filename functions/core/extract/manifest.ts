@@ -2,7 +2,7 @@
 import type { ExtractApi, SyncMode } from "../catalog";
 import type { ExtractFormat } from "../settings";
 import type { ExtractDeps } from "./extract-deps";
-import { type ExtractState, formatOf, partKey } from "./extract-state";
+import { type DeletesOutcome, type ExtractState, formatOf, partKey } from "./extract-state";
 
 export interface Manifest {
   manifestVersion: 1;
@@ -20,7 +20,10 @@ export interface Manifest {
   cursorAfter?: string;
   warnings?: string[];
   parts: Array<{ key: string; records: number; bytes: number }>;
+  /** Every row the parts hold: the query's and the delete log's. */
   totals: { records: number; bytes: number; parts: number };
+  /** What the org's delete log gave (incremental runs after the first). */
+  deletes?: DeletesOutcome;
   salesforceJobIds: string[];
   apiCalls: number;
   startedAt: string;
@@ -53,7 +56,12 @@ export function buildManifest(
       records,
       bytes,
     })),
-    totals: { records: state.records, bytes: state.bytes, parts: state.parts.length },
+    totals: {
+      records: state.records + (state.deletes?.found ?? 0),
+      bytes: state.bytes,
+      parts: state.parts.length,
+    },
+    ...(state.deletes ? { deletes: state.deletes } : {}),
     salesforceJobIds: state.jobIds,
     apiCalls: state.apiCalls,
     startedAt: state.startedAt,

@@ -38,6 +38,16 @@ export interface LakeColumn extends LakeColumnType {
 /** The change log's column naming the run a row landed in (Parquet parts carry it). */
 export const RUN_ID_COLUMN = "_run_id";
 
+/**
+ * The change log's column saying how a row was found when not by the run's query (null): `getDeleted`
+ * for a delete the org's delete log reported (Id, IsDeleted and the deleted date as the cursor; every
+ * other column null). A row with an origin is in a part of its own, so the column is constant per part.
+ */
+export const ORIGIN_COLUMN = "_origin";
+
+/** How change rows were found, besides the query: see ORIGIN_COLUMN. */
+export type RowOrigin = "getDeleted";
+
 /** Athena and Trino decimals hold at most 38 digits. */
 export const MAX_DECIMAL_PRECISION = 38;
 
@@ -184,5 +194,6 @@ export function changeLogColumns(stream: LakeStream): LakeColumnType[] {
   return [
     ...lakeColumns(stream).map(({ name, athenaType }) => ({ name, athenaType })),
     { name: RUN_ID_COLUMN, athenaType: "string" },
+    { name: ORIGIN_COLUMN, athenaType: "string" },
   ];
 }

@@ -5,13 +5,13 @@
  * column aliases, double-quoted identifiers).
  *
  * The source holds one row per Id, as MERGE requires: the latest version across the runs merged, by
- * the runs' commit order, then the cursor field. A row flagged IsDeleted deletes; others update or
- * insert every column of the stream.
+ * the runs' commit order, then the cursor field. A row flagged IsDeleted, or found in the org's delete
+ * log (`_origin`), deletes; others update or insert every column of the stream.
  */
 import { ConfigurationError } from "../../errors";
 import type { CatalogStream } from "../catalog";
 import { changeLogTableName, currentTableName } from "./athena-requests";
-import { lakeColumnName, lakeColumns } from "./lake-names";
+import { lakeColumnName, lakeColumns, ORIGIN_COLUMN } from "./lake-names";
 
 /** A committed run to merge, with its number in the stream's commit sequence. */
 export interface MergeRun {
@@ -50,10 +50,29 @@ export function buildMergeSql(
   if (!columns.includes(id)) {
     throw new ConfigurationError(`${stream.object} has no Id field to merge on`, { object: stream.object });
   }
-  const deleted =
+  // A row deletes when it is flagged IsDeleted (queryAll) or came from the org's delete log (an object
+  // without a recycle bin has no IsDeleted, but its deletes are logged all the same).
+  // A logged delete is dated (the cursor holds its deleted date): it never removes a version the table
+  // holds from after it (a record undeleted since, whose delete an overlapping window reports again).
+  const origin = quoteIdentifier(ORIGIN_COLUMN);
+  const logged = `coalesce(s.${origin} = ${sqlString("getDeleted")}, false)`;
+  const cursor = stream.cursorField ? quoteIdentifier(lakeColumnName(stream.cursorField)) : undefined;
+  const fresh =
+    cursor === undefined
+      ? "true"
+      : `(t.${cursor} IS NULL OR s.${cursor} IS NULL OR s.${cursor} >= t.${cursor})`;
+  const flagged =
     stream.hasIsDeleted && stream.selectFields.includes("IsDeleted")
       ? `coalesce(s.${quoteIdentifier(lakeColumnName("IsDeleted"))}, false)`
       : undefined;
+  // A logged row (flagged IsDeleted too, for the change log's readers) deletes only when fresh.
+  const deletes =
+    flagged === undefined
+      ? cursor === undefined
+        ? logged
+        : `(${logged} AND ${fresh})`
+      : `(CASE WHEN ${logged} THEN ${fresh} ELSE ${flagged} END)`;
+  const deleted = flagged === undefined ? logged : `(${flagged} OR ${logged})`;
   const order = [`r."seq" DESC`];
   if (stream.cursorField)
     order.push(`c.${quoteIdentifier(lakeColumnName(stream.cursorField))} DESC NULLS LAST`);
@@ -63,9 +82,9 @@ export function buildMergeSql(
   return [
     `MERGE INTO ${quoteIdentifier(currentTableName(stream.object))} AS t`,
     "USING (",
-    `  SELECT ${columns.join(", ")}`,
+    `  SELECT ${[...columns, origin].join(", ")}`,
     "  FROM (",
-    `    SELECT ${columns.map((column) => `c.${column}`).join(", ")},`,
+    `    SELECT ${[...columns, origin].map((column) => `c.${column}`).join(", ")},`,
     `      row_number() OVER (PARTITION BY c.${id} ORDER BY ${order.join(", ")}) AS "_rank"`,
     `    FROM ${quoteIdentifier(changeLogTableName(stream.object))} AS c`,
     `    JOIN (VALUES ${values}) AS r ("run_id", "seq") ON c."run" = r."run_id"`,
@@ -74,10 +93,12 @@ export function buildMergeSql(
     `  WHERE "_rank" = 1`,
     ") AS s",
     `ON t.${id} = s.${id}`,
-    ...(deleted === undefined ? [] : [`WHEN MATCHED AND ${deleted} THEN DELETE`]),
+    `WHEN MATCHED AND ${deletes} THEN DELETE`,
     ...(updated.length === 0
       ? []
-      : [`WHEN MATCHED THEN UPDATE SET ${updated.map((column) => `${column} = s.${column}`).join(", ")}`]),
-    `WHEN NOT MATCHED${deleted === undefined ? "" : ` AND NOT ${deleted}`} THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((column) => `s.${column}`).join(", ")})`,
+      : [
+          `WHEN MATCHED AND NOT ${logged} THEN UPDATE SET ${updated.map((column) => `${column} = s.${column}`).join(", ")}`,
+        ]),
+    `WHEN NOT MATCHED AND NOT ${deleted} THEN INSERT (${columns.join(", ")}) VALUES (${columns.map((column) => `s.${column}`).join(", ")})`,
   ].join("\n");
 }

@@ -42,11 +42,12 @@ const STREAM = {
   fields: [catalogField("Id", "id"), catalogField("Name", "string")],
   selectFields: ["Id", "Name"],
 } as CatalogStream;
-/** The change log's columns: the stream's, and the run id. */
+/** The change log's columns: the stream's, the run id and the origin. */
 const COLUMNS = [
   { name: "id", athenaType: "string" },
   { name: "name", athenaType: "string" },
   { name: "_run_id", athenaType: "string" },
+  { name: "_origin", athenaType: "string" },
 ];
 
 function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<string, Answer | Answer[]>) {
@@ -135,6 +136,7 @@ describe("AthenaLakeEngine", () => {
       { Name: "old__c", Type: "double" },
       { Name: "_run_id", Type: "string" },
       { Name: "name", Type: "string" },
+      { Name: "_origin", Type: "string" },
     ]);
     const ddl = sent.find((entry) => entry.command === "StartQueryExecution")?.input.QueryString;
     expect(ddl).toBe("ALTER TABLE `saddledata_acme`.`account` ADD COLUMNS (`name` string)");

@@ -106,6 +106,10 @@ describe("sync: full refresh", () => {
   });
 });
 
+function byIdOf(records: Array<Record<string, unknown>>) {
+  return new Map(records.map((record) => [record.Id as string, record]));
+}
+
 describe("sync: incremental", () => {
   it("lands exactly the inserts, updates and deletes since the last run, deletes flagged", async () => {
     // Prepare: a first run takes everything up to T0.
@@ -135,11 +139,17 @@ describe("sync: incremental", () => {
     // Assess
     const runs = await landed(h, "Account");
     expect(runs).toHaveLength(2);
-    const changed = runs[1] ?? [];
+    // The query's rows, and the delete log's (the soft delete is logged too: the merge applies it once).
+    const changed = (runs[1] ?? []).filter((record) => record._origin === undefined);
+    const logged = (runs[1] ?? []).filter((record) => record._origin !== undefined);
     expect(changed.map((record) => record.Id).sort()).toEqual(
       [...inserted, updatedA, updatedB, deleted].sort(),
     );
-    const byId = new Map(changed.map((record) => [record.Id as string, record]));
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ Id: deleted, IsDeleted: true, Name: null, _origin: "getDeleted" });
+    expect(logged[0]?.SystemModstamp).toBe(byIdOf(changed).get(deleted)?.SystemModstamp);
+    expect(second.get("Account")?.deletes).toBe(1);
+    const byId = byIdOf(changed);
     expect(byId.get(deleted)?.IsDeleted).toBe(true);
     expect(byId.get(updatedA)?.Phone).toBe("+1 555 0100");
     expect(byId.get(updatedB)?.Description).toBe('Quoted "text", with a comma\nand a newline');

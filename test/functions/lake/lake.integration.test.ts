@@ -288,6 +288,88 @@ describe("the local lake", () => {
     for (const object of OBJECTS) await expectLakeEqualsOrg(object);
   });
 
+  it("hard deletes leave the tables: the org's delete log is read for each incremental window", async () => {
+    // Prepare: two Accounts and a Contact hard-deleted (no query returns them any more).
+    const org = harness.emulator.org;
+    const live = (object: string) =>
+      [...org.query(`SELECT Id FROM ${object} ORDER BY Name`, { includeDeleted: false }).rows()].map(
+        (row) => row.id as string,
+      );
+    const gone = live("Account").slice(0, 2);
+    const [contact] = live("Contact");
+    for (const id of gone) expect(org.hardDelete("Account", id).success).toBe(true);
+    expect(org.hardDelete("Contact", contact as string).success).toBe(true);
+    // The log is read in whole minutes up to the window's end: let the minute of the deletes close.
+    org.clock.advance(3 * 60_000);
+
+    // Act
+    const { summaries, merges, runId } = await syncAndMerge("incremental");
+
+    // Assess
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await runtime.store.get(summaries.get("Account")?.manifestKey ?? "")),
+    ) as Manifest;
+    // The window overlaps the previous one (lookback): a delete it already landed may come again.
+    expect(manifest.deletes).toMatchObject({ apiCalls: 1 });
+    expect(manifest.deletes?.found).toBeGreaterThanOrEqual(2);
+    for (const object of OBJECTS) await expectLakeEqualsOrg(object);
+    expect(merges.get("Account")).toMatchObject({ status: "done", runs: 1 });
+    expect(manifest.deletes?.warning).toBeUndefined();
+    expect(summaries.get("Account")?.deletes).toBe(manifest.deletes?.found);
+    expect(summaries.get("Contact")?.deletes).toBeGreaterThanOrEqual(1);
+    const logged = await query<{ id: string; origin: string; isdeleted: boolean }>(
+      `SELECT id, _origin AS origin, isdeleted FROM account_changes WHERE _origin IS NOT NULL AND run = '${runId}' ORDER BY id`,
+    );
+    expect(logged.map((row) => row.id)).toEqual(expect.arrayContaining(gone));
+    expect(logged).toHaveLength(manifest.deletes?.found ?? -1);
+    expect(logged.every((row) => row.origin === "getDeleted" && row.isdeleted === true)).toBe(true);
+  });
+
+  it("says so when the delete log was cut (recycle bin emptied) and the window's deletes may be missing", async () => {
+    // Prepare
+    const org = harness.emulator.org;
+    const [purged] = [
+      ...org.query("SELECT Id FROM Account ORDER BY Name LIMIT 1", { includeDeleted: false }).rows(),
+    ];
+    expect(org.delete("Account", purged?.id as string).success).toBe(true);
+    org.clock.advance(1_000);
+    org.emptyRecycleBin("Account");
+    org.clock.advance(2_000);
+
+    // Act
+    const { summaries } = await syncAndMerge("incremental");
+
+    // Assess
+    const manifest = JSON.parse(
+      new TextDecoder().decode(await runtime.store.get(summaries.get("Account")?.manifestKey ?? "")),
+    ) as Manifest;
+    expect(manifest.deletes).toMatchObject({ found: 0, apiCalls: 1 });
+    expect(manifest.deletes?.warning).toMatch(
+      /delete log could not be read for this window .*earliest date available/,
+    );
+    expect(manifest.warnings?.join(" ")).toContain("hard deletes in it may be missing from the lake");
+  });
+
+  it("an incremental run with no delete spends one delete-log call per object and writes no part for it", async () => {
+    // Prepare: a run whose window (its start is the last cursor less the lookback) is past every delete.
+    harness.emulator.org.clock.advance(11 * 60_000);
+    await syncAndMerge("incremental");
+    harness.emulator.org.clock.advance(11 * 60_000);
+
+    // Act
+    const { summaries } = await syncAndMerge("incremental");
+
+    // Assess
+    for (const object of OBJECTS) {
+      const manifest = JSON.parse(
+        new TextDecoder().decode(await runtime.store.get(summaries.get(object)?.manifestKey ?? "")),
+      ) as Manifest;
+      expect(manifest.deletes).toMatchObject({ found: 0, apiCalls: 1 });
+      expect(manifest.parts.length).toBeLessThanOrEqual(1);
+      expect(manifest.totals.records).toBe(0);
+    }
+  });
+
   it("keeps only the tables of the watermark and the one before it in the bucket", async () => {
     // Prepare
     const key = { connection: runtime.config.connection, object: "Account" };

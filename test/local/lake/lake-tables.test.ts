@@ -50,7 +50,8 @@ describe("the local lake's tables", () => {
       jsonPart,
       gzipSync(
         '{"Id":"A","IsDeleted":false,"Name":"Ann","Amount__c":12345678.91,"Employees__c":9007199254740993,"Since__c":"2020-02-29","SystemModstamp":"2026-03-01T09:00:00.000Z"}\n' +
-          '{"Id":"C","IsDeleted":false,"Name":"say \\"Amount__c\\":5","Amount__c":1234567890123456.78,"Employees__c":null,"Since__c":null,"SystemModstamp":"2026-03-01T09:00:00.000Z"}\n',
+          '{"Id":"C","IsDeleted":false,"Name":"say \\"Amount__c\\":5","Amount__c":1234567890123456.78,"Employees__c":null,"Since__c":null,"SystemModstamp":"2026-03-01T09:00:00.000Z"}\n' +
+          '{"Id":"D","IsDeleted":true,"SystemModstamp":"2026-03-01T09:30:00.000Z","_origin":"getDeleted"}\n',
       ),
     );
     await store.put(
@@ -94,6 +95,7 @@ describe("the local lake's tables", () => {
         "since__c",
         "systemmodstamp",
         "_run_id",
+        "_origin",
         "dt",
         "run",
       ]);
@@ -107,6 +109,7 @@ describe("the local lake's tables", () => {
           since__c: "2020-02-29",
           systemmodstamp: "2026-03-01T09:00:00.000Z",
           _run_id: "sync-1",
+          _origin: "NULL",
           dt: "2026-03-01",
           run: "sync-1",
         },
@@ -119,6 +122,7 @@ describe("the local lake's tables", () => {
           since__c: "NULL",
           systemmodstamp: "2026-03-02T09:00:00.500Z",
           _run_id: "sync-2",
+          _origin: "NULL",
           dt: "2026-03-02",
           run: "sync-2",
         },
@@ -131,6 +135,20 @@ describe("the local lake's tables", () => {
           since__c: "NULL",
           systemmodstamp: "2026-03-01T09:00:00.000Z",
           _run_id: "sync-1",
+          _origin: "NULL",
+          dt: "2026-03-01",
+          run: "sync-1",
+        },
+        {
+          id: "D",
+          isdeleted: "true",
+          name: "NULL",
+          amount__c: "NULL",
+          employees__c: "NULL",
+          since__c: "NULL",
+          systemmodstamp: "2026-03-01T09:30:00.000Z",
+          _run_id: "sync-1",
+          _origin: "getDeleted",
           dt: "2026-03-01",
           run: "sync-1",
         },
@@ -254,6 +272,7 @@ describe("the local lake's tables", () => {
         "since__c",
         "systemmodstamp",
         "_run_id",
+        "_origin",
         "dt",
         "run",
       ]);

@@ -19,7 +19,7 @@ import {
   type Writer,
 } from "hyparquet-writer";
 import type { LakeColumn, LakeType } from "../../lake/lake-names";
-import { RUN_ID_COLUMN } from "../../lake/lake-names";
+import { ORIGIN_COLUMN, type RowOrigin, RUN_ID_COLUMN } from "../../lake/lake-names";
 import type { ColumnValues, LakeBatch } from "./lake-batch";
 
 /**
@@ -92,38 +92,50 @@ export function parquetElement(name: string, type: LakeType): SchemaElement {
   }
 }
 
-/** The part's schema: the stream's lake columns, then `_run_id`. */
-export function parquetSchema(columns: LakeColumn[]): SchemaElement[] {
+/** The columns after the stream's: `_run_id`, and `_origin` in a part of rows found otherwise. */
+function tailColumns(origin: RowOrigin | undefined): string[] {
+  return origin === undefined ? [RUN_ID_COLUMN] : [RUN_ID_COLUMN, ORIGIN_COLUMN];
+}
+
+/** The part's schema: the stream's lake columns, then `_run_id` (and `_origin` when given). */
+export function parquetSchema(columns: LakeColumn[], origin?: RowOrigin): SchemaElement[] {
+  const tail = tailColumns(origin);
   return [
-    { name: "schema", num_children: columns.length + 1 },
+    { name: "schema", num_children: columns.length + tail.length },
     ...columns.map((column) => parquetElement(column.name, column.type)),
-    parquetElement(RUN_ID_COLUMN, { kind: "string" }),
+    ...tail.map((name) => parquetElement(name, { kind: "string" })),
   ];
 }
 
 export class ParquetPartWriter {
   private readonly writer = new ByteWriter(1 << 20);
   private readonly parquet: ParquetWriter;
-  private readonly runId: Uint8Array;
+  /** The constant columns after the stream's, encoded: the run id, and the origin when given. */
+  private readonly constants: Uint8Array[];
+  private readonly origin: RowOrigin | undefined;
   private rowCount = 0;
 
   /**
    * @param send receives the part's bytes in order, after each row group and at the end; it may keep
    *   them (they are a copy)
+   * @param origin how every row of this part was found, when not by the run's query (`_origin`)
    */
   constructor(
     private readonly columns: LakeColumn[],
     runId: string,
     private readonly send: (bytes: Uint8Array) => Promise<void>,
+    origin?: RowOrigin,
   ) {
-    this.runId = new TextEncoder().encode(runId);
+    this.origin = origin;
+    const encoder = new TextEncoder();
+    this.constants = [runId, ...(origin === undefined ? [] : [origin])].map((text) => encoder.encode(text));
     // The writer calls flush after each row group and finish after the footer.
     const writer: Writer = this.writer;
     writer.flush = () => this.sendBuffered();
     writer.finish = () => this.sendBuffered();
     this.parquet = new ParquetWriter({
       writer: this.writer,
-      schema: parquetSchema(columns),
+      schema: parquetSchema(columns, origin),
       codec: PARQUET_CODEC,
       compressors: PARQUET_CODEC === "ZSTD" ? { ZSTD: zstd } : {},
       statistics: true,
@@ -169,12 +181,15 @@ export class ParquetPartWriter {
         const column = batch.columns[index];
         cached = {
           index,
-          values: column === undefined ? new Array(rows).fill(this.runId) : column.values(),
+          values:
+            column === undefined
+              ? new Array(rows).fill(this.constants[index - batch.columns.length])
+              : column.values(),
         };
       }
       return cached.values;
     };
-    const names = [...this.columns.map((column) => column.name), RUN_ID_COLUMN];
+    const names = [...this.columns.map((column) => column.name), ...tailColumns(this.origin)];
     return names.map((name, index) => ({
       name,
       get data() {

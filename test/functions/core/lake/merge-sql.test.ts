@@ -66,7 +66,7 @@ describe("the merge SQL", () => {
     await expect(`${sql}\n`).toMatchFileSnapshot("./golden/account-merge.sql");
   });
 
-  it("merges into DuckDB: latest version per Id by commit then cursor, deletes, inserts", async () => {
+  it("merges into DuckDB: latest version per Id by commit then cursor, deletes (flagged or logged), inserts", async () => {
     // Prepare
     const stream = smallStream();
     const db = await openDuckDb();
@@ -88,6 +88,15 @@ describe("the merge SQL", () => {
         ('E', true, 'E created and deleted', 5.00, 5, NULL, TIMESTAMP '2026-03-01 09:00:00', 'sync-20260301T100000Z-a1b2c3'),
         ('F', false, 'F from a run not merged', 6.00, 6, NULL, TIMESTAMP '2026-03-01 09:00:00', 'sync-other')
       ) AS v(id, isdeleted, name, amount__c, employees__c, since__c, systemmodstamp, run)`);
+      // A hard delete the org's delete log reported: Id, IsDeleted and the deleted date, nothing else.
+      await run(`ALTER TABLE thing__c_changes ADD COLUMN _origin string`);
+      // And an older one, reported again by an overlapping window: D was undeleted since (D's version
+      // in the table is newer), so it stays.
+      await run(`INSERT INTO thing__c_changes (id, isdeleted, systemmodstamp, run, _origin) VALUES
+        ('A', true, TIMESTAMP '2026-03-02 08:00:00', 'sync-20260302T100000Z-d4e5f6', 'getDeleted'),
+        ('G', true, TIMESTAMP '2025-12-31 00:00:00', 'sync-20260302T100000Z-d4e5f6', 'getDeleted')`);
+      await run(`INSERT INTO thing__c VALUES
+        ('G', false, 'G undeleted', 7.00, 7, NULL, TIMESTAMP '2026-01-01 00:00:00')`);
 
       // Act
       await run(buildMergeSql(stream, RUNS));
@@ -99,9 +108,9 @@ describe("the merge SQL", () => {
 
       // Assess
       expect(rows).toEqual([
-        { id: "A", name: "kept as is", amount: "1.00", employees__c: 1n, since: "2020-01-01" },
         { id: "B", name: "B latest", amount: "21.50", employees__c: 21n, since: "2026-03-02" },
         { id: "D", name: "D new", amount: "4.00", employees__c: 4n, since: null },
+        { id: "G", name: "G undeleted", amount: "7.00", employees__c: 7n, since: null },
       ]);
     } finally {
       db.close();
@@ -118,7 +127,7 @@ describe("the merge SQL", () => {
     try {
       await db.connection.run(`CREATE TABLE account (${columns})`);
       await db.connection.run(
-        `CREATE TABLE account_changes (${columns}, _run_id string, dt string, run string)`,
+        `CREATE TABLE account_changes (${columns}, _run_id string, _origin string, dt string, run string)`,
       );
 
       // Act
@@ -145,7 +154,7 @@ describe("the merge SQL", () => {
     expect(many).toThrow("not 101");
   });
 
-  it("without IsDeleted or a cursor: no delete clause, runs ordered by commit alone", () => {
+  it("without IsDeleted or a cursor: deletes come from the delete log alone, runs ordered by commit alone", () => {
     // Prepare
     const stream = { ...smallStream(), hasIsDeleted: false, cursorField: null };
 
@@ -153,8 +162,10 @@ describe("the merge SQL", () => {
     const sql = buildMergeSql(stream, RUNS);
 
     // Assess
-    expect(sql).not.toContain("DELETE");
+    expect(sql).not.toContain('coalesce(s."isdeleted"');
+    expect(sql).toContain(`WHEN MATCHED AND coalesce(s."_origin" = 'getDeleted', false) THEN DELETE`);
+    expect(sql).toContain(`WHEN MATCHED AND NOT coalesce(s."_origin" = 'getDeleted', false) THEN UPDATE`);
     expect(sql).toContain(`ORDER BY r."seq" DESC)`);
-    expect(sql).toContain("WHEN NOT MATCHED THEN INSERT");
+    expect(sql).toContain(`WHEN NOT MATCHED AND NOT coalesce(s."_origin" = 'getDeleted', false) THEN INSERT`);
   });
 });
