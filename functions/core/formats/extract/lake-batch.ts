@@ -452,7 +452,9 @@ class StringColumn implements BatchColumn {
     let start = 0;
     for (let row = 0; row < this.rows; row++) {
       const end = this.ends[row] as number;
-      out[row] = this.nulls[row] === 1 ? null : this.arena.subarray(start, end);
+      // Copies: the writer keeps a row group's minimum and maximum until the footer, by when the
+      // arena holds later row groups' text.
+      out[row] = this.nulls[row] === 1 ? null : this.arena.slice(start, end);
       start = end;
     }
     return out;

@@ -1,3 +1,7 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import type { CatalogStream } from "../../../../../functions/core/catalog";
 import { BulkCsvToColumns } from "../../../../../functions/core/formats/extract/bulk-csv-to-columns";
@@ -199,6 +203,36 @@ describe("Bulk CSV to Parquet row groups", () => {
     expect(records).toBe(3000);
     const { rows } = await readParquet(bytes);
     expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
+  });
+
+  it("gives each row group the statistics of its own values", async () => {
+    // Prepare: two row groups whose names do not overlap ("a…" then "m…"), the second written after the first's values are gone.
+    const columns = columnsOf([catalogField("Id", "id"), catalogField("Name", "string")]);
+    const lines = ['"Id","Name"'];
+    for (let row = 0; row < 4; row++) lines.push(`"${row}","${row < 2 ? "a" : "m"}${"xyz".repeat(row + 1)}"`);
+
+    // Act
+    const chunks = [lines.slice(0, 3), lines.slice(3)].map((part) => encoder.encode(`${part.join("\n")}\n`));
+    const { bytes, rowGroups } = await convert([chunks], columns, 2);
+
+    // Assess: DuckDB reads each group's min and max from the footer.
+    expect(rowGroups).toBe(2);
+    const folder = await mkdtemp(join(tmpdir(), "saddledata-stats-"));
+    try {
+      const file = join(folder, "part.parquet");
+      await writeFile(file, bytes);
+      const connection = await (await DuckDBInstance.create(":memory:")).connect();
+      const result = await connection.runAndReadAll(
+        `SELECT row_group_id, stats_min_value, stats_max_value FROM parquet_metadata('${file}') WHERE path_in_schema = 'name' ORDER BY row_group_id`,
+      );
+      connection.closeSync();
+      expect(result.getRowObjectsJS()).toEqual([
+        { row_group_id: 0n, stats_min_value: "axyz", stats_max_value: "axyzxyz" },
+        { row_group_id: 1n, stats_min_value: "mxyzxyzxyz", stats_max_value: "mxyzxyzxyzxyz" },
+      ]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it("writes a valid part with no rows when the page has none", async () => {
