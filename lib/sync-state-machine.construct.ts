@@ -62,6 +62,7 @@ export class SyncStateMachine extends Construct {
         object: "object",
         status: "status",
         records: "records",
+        deletes: "deletes",
         apiCalls: "apiCalls",
         runDate: "runDate",
       },

@@ -123,6 +123,6 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
     runDate: state.runDate,
     cursor: cursorAfter,
     ...(commitSeq === undefined ? {} : { commitSeq }),
-    ...(state.deletes === undefined ? {} : { deletes: state.deletes.found }),
+    deletes: state.deletes?.found ?? 0,
   };
 }

@@ -5,7 +5,7 @@ import type { ExtractSummary } from "./extract-state";
 /**
  * One object's outcome as the sync state machine hands it to the summary. Each stays in the execution's
  * 256 KiB state until then, so the state machine keeps few, short fields: commit's object, status,
- * records, apiCalls and runDate (which names the manifest); a failure's error name (`errorName`), its
+ * records, deletes, apiCalls and runDate (which names the manifest); a failure's error name (`errorName`), its
  * message being in the run's folder (`runs/<runId>/errors/`); discover's failures come with their error.
  */
 export type ObjectOutcome = Partial<ExtractSummary> & { object: string; errorName?: string };
@@ -15,6 +15,8 @@ export interface ObjectReport {
   object: string;
   status: "succeeded" | "failed";
   records: number;
+  /** Deletes the org's delete log reported, landed as delete rows (incremental runs). */
+  deletes: number;
   apiCalls: number;
   manifestKey?: string;
   error?: string;
@@ -28,6 +30,7 @@ export interface SyncRunReport {
   succeeded: number;
   failed: number;
   records: number;
+  deletes: number;
   apiCalls: number;
   outcomes: ObjectReport[];
   manifests: string[];
@@ -40,6 +43,7 @@ export interface SyncSummary {
   succeeded: number;
   failed: number;
   records: number;
+  deletes: number;
   apiCalls: number;
   /** The first failures (all of them are in the run summary). */
   failures: Array<{ object: string; error: string }>;
@@ -64,6 +68,7 @@ function reportOf(outcome: ObjectOutcome, runId: string, layout: Layout): Object
     object: outcome.object,
     status: succeeded ? "succeeded" : "failed",
     records: succeeded ? (outcome.records ?? 0) : 0,
+    deletes: succeeded ? (outcome.deletes ?? 0) : 0,
     apiCalls: outcome.apiCalls ?? 0,
   };
   // The state machine keeps the run folder's date, not the key: keys grow with the prefix and run id.
@@ -91,15 +96,16 @@ export function buildSyncSummary(
     .map((report) => ({ object: report.object, error: report.error ?? "failed" }));
   const succeeded = reports.length - failures.length;
   const records = reports.reduce((sum, report) => sum + report.records, 0);
+  const deletes = reports.reduce((sum, report) => sum + report.deletes, 0);
   const apiCalls = reports.reduce((sum, report) => sum + report.apiCalls, 0);
   const message =
     failures.length === 0
-      ? `${succeeded} objects synced, ${records} records.`
+      ? `${succeeded} objects synced, ${records} records${deletes > 0 ? `, ${deletes} deletes from the delete log` : ""}.`
       : `${failures.length} of ${reports.length} objects failed: ${failures
           .map((failure) => `${failure.object} (${failure.error})`)
           .join("; ")
           .slice(0, MAX_MESSAGE_CHARS)}`;
-  const counts = { objects: reports.length, succeeded, failed: failures.length, records, apiCalls };
+  const counts = { objects: reports.length, succeeded, failed: failures.length, records, deletes, apiCalls };
   const summaryKey = layout.runSummary(runId);
   return {
     report: {

@@ -58,6 +58,7 @@ const summary = (object: string, status: "succeeded" | "failed", extra: Record<s
   status,
   mode: "incremental",
   records: 0,
+  deletes: 0,
   parts: 0,
   bytes: 0,
   apiCalls: 0,

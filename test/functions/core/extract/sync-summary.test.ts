@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { buildSyncSummary } from "../../../../functions/core/extract/sync-summary";
+import { Layout } from "../../../../functions/core/layout";
+
+describe("the sync summary", () => {
+  const layout = new Layout("salesforce/acme");
+  const now = new Date("2026-03-01T10:00:00.000Z");
+
+  it("adds up records and the delete log's deletes per object and over the run", () => {
+    // Act
+    const { report, summary } = buildSyncSummary(
+      "sync-1",
+      [
+        {
+          object: "Account",
+          status: "succeeded",
+          records: 10,
+          deletes: 2,
+          apiCalls: 5,
+          runDate: "2026-03-01",
+        },
+        {
+          object: "Contact",
+          status: "succeeded",
+          records: 3,
+          deletes: 0,
+          apiCalls: 4,
+          runDate: "2026-03-01",
+        },
+        {
+          object: "Case",
+          status: "failed",
+          records: 7,
+          deletes: 9,
+          apiCalls: 1,
+          errorName: "TransientError",
+        },
+      ],
+      layout,
+      now,
+    );
+
+    // Assess
+    expect(report.outcomes.map((outcome) => [outcome.object, outcome.records, outcome.deletes])).toEqual([
+      ["Account", 10, 2],
+      ["Contact", 3, 0],
+      ["Case", 0, 0],
+    ]);
+    expect(summary).toMatchObject({ records: 13, deletes: 2, apiCalls: 10, failed: 1 });
+  });
+
+  it("says how many deletes the log gave when the run succeeded", () => {
+    // Act
+    const { summary } = buildSyncSummary(
+      "sync-2",
+      [
+        {
+          object: "Account",
+          status: "succeeded",
+          records: 4,
+          deletes: 3,
+          apiCalls: 2,
+          runDate: "2026-03-01",
+        },
+      ],
+      layout,
+      now,
+    );
+
+    // Assess
+    expect(summary.message).toBe("1 objects synced, 4 records, 3 deletes from the delete log.");
+  });
+});
