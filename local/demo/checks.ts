@@ -6,7 +6,7 @@
 import type { ObjectStore } from "../../functions/core/ports";
 import type { SyncReport } from "../cli/sync-run";
 import { changedIds, type DemoChanges } from "./changes";
-import { readLandedRecords, readManifest } from "./landed";
+import { queryRows, readLandedRecords, readManifest } from "./landed";
 
 export interface DemoCheck {
   name: string;
@@ -36,8 +36,9 @@ export async function landedChanges(
   const out: LandedChanges[] = [];
   for (const object of report.objects) {
     const expected = changes[object.object] ?? { inserted: [], updated: [], deleted: [] };
+    // The query's rows: a delete the org's log reported again (its `_origin` row) is not a change.
     const records = object.manifestKey
-      ? await readLandedRecords(store, await readManifest(store, object.manifestKey))
+      ? queryRows(await readLandedRecords(store, await readManifest(store, object.manifestKey)))
       : [];
     const ids = new Set(records.map((record) => String(record.Id)));
     const wanted = new Set(changedIds(expected));

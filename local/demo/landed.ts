@@ -14,7 +14,7 @@ import { gunzipSync } from "node:zlib";
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import { readStream } from "../../functions/core/catalog-store";
 import type { Manifest } from "../../functions/core/extract/manifest";
-import { RUN_ID_COLUMN } from "../../functions/core/lake/lake-names";
+import { ORIGIN_COLUMN, RUN_ID_COLUMN } from "../../functions/core/lake/lake-names";
 import { quoteIdentifier } from "../../functions/core/lake/merge-sql";
 import type { ObjectStore } from "../../functions/core/ports";
 
@@ -121,6 +121,14 @@ export function fieldRecords(rows: Array<Record<string, unknown>>, fields: strin
     }
     return record;
   });
+}
+
+/**
+ * The rows of the run's query, without the rows found otherwise (the delete log's, `_origin` set): what
+ * a run's `records` count.
+ */
+export function queryRows(records: LandedRecord[]): LandedRecord[] {
+  return records.filter((record) => record[ORIGIN_COLUMN] === undefined || record[ORIGIN_COLUMN] === null);
 }
 
 /** The records of a Parquet part, keyed by `fields` (see fieldRecords). */

@@ -15,8 +15,10 @@ export type LandedRecord = Record<string, unknown>;
 export interface LandedRun {
   manifestKey: string;
   manifest: Manifest;
-  /** The run's records by Id. */
+  /** The run's records by Id: its query's rows. */
   records: Map<string, LandedRecord>;
+  /** The deletes the org's delete log reported (rows with `_origin`), by Id. */
+  logged: Map<string, LandedRecord>;
 }
 
 export interface Landed {
@@ -95,7 +97,7 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
       landed.problems.push(`${manifestKey} is not JSON`);
       continue;
     }
-    const run: LandedRun = { manifestKey, manifest, records: new Map() };
+    const run: LandedRun = { manifestKey, manifest, records: new Map(), logged: new Map() };
     let total = 0;
     let fields: string[] = [];
     if (manifest.parts.some((part) => isParquetPart(part.key))) {
@@ -132,8 +134,9 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
       total += parsed.records.length;
       for (const record of parsed.records) {
         const id = String(record.Id);
-        if (run.records.has(id)) landed.problems.push(`${manifestKey}: record ${id} landed twice in one run`);
-        run.records.set(id, record);
+        const rows = record._origin === undefined || record._origin === null ? run.records : run.logged;
+        if (rows.has(id)) landed.problems.push(`${manifestKey}: record ${id} landed twice in one run`);
+        rows.set(id, record);
       }
     }
     if (total !== manifest.totals.records || manifest.parts.length !== manifest.totals.parts) {

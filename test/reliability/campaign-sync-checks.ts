@@ -74,6 +74,18 @@ export class SyncChecker {
 
   constructor(private readonly target: SyncCheckTarget) {}
 
+  /** Records hard-deleted from the org, with when (org clock), by object. */
+  private readonly gone = new Map<string, Map<string, number>>();
+
+  hardDeleted(object: string, id: string, at: number): void {
+    let ids = this.gone.get(object);
+    if (!ids) {
+      ids = new Map();
+      this.gone.set(object, ids);
+    }
+    ids.set(id, at);
+  }
+
   touchedLate(object: string, id: string): void {
     let ids = this.late.get(object);
     if (!ids) {
@@ -174,10 +186,16 @@ export class SyncChecker {
         const run = landed.runs.find((candidate) => candidate.manifestKey === result.manifestKey);
         if (!run) say(object, `reported succeeded but its manifest ${result.manifestKey} did not land`);
         else {
-          if (run.manifest.totals.records !== result.records) {
+          if (run.manifest.totals.records !== (result.records ?? 0) + (result.deletes ?? 0)) {
             say(
               object,
-              `reported ${result.records} records, its manifest holds ${run.manifest.totals.records}`,
+              `reported ${result.records} records and ${result.deletes} logged deletes, its manifest holds ${run.manifest.totals.records}`,
+            );
+          }
+          if (run.logged.size !== (run.manifest.deletes?.found ?? 0)) {
+            say(
+              object,
+              `the manifest says the delete log gave ${run.manifest.deletes?.found}, ${run.logged.size} landed`,
             );
           }
           const start = run.manifest.window.start ? Date.parse(run.manifest.window.start) : -Infinity;
@@ -230,7 +248,10 @@ export class SyncChecker {
           say(object, `the repair run left ${after.length} records at or after its cursor`);
       }
       if (succeeded) {
-        for (const [id] of latest) if (!org.has(id)) say(object, `${id} landed but the org never had it`);
+        const gone = this.gone.get(object);
+        for (const [id] of latest) {
+          if (!org.has(id) && !gone?.has(id)) say(object, `${id} landed but the org never had it`);
+        }
         for (const record of org.values()) {
           if (cursor === undefined || record.stamp >= cursor) continue;
           recordsChecked += 1;
@@ -294,9 +315,16 @@ export class SyncChecker {
         const late = this.late.get(object) ?? new Set<string>();
         const due = (record: OrgRecord) =>
           cursor === undefined || record.stamp >= Date.parse(cursor) || late.has(record.id);
+        // The delete log is read up to the window end's minute: a hard delete after it is due next run.
+        const gone = this.gone.get(object);
+        const logRead = cursor === undefined ? -Infinity : Math.floor(Date.parse(cursor) / 60_000) * 60_000;
         for (const [id, row] of table) {
           const record = records.get(id);
-          if (!record) say(object, `the current-state table holds ${id}, which the org never had`);
+          const goneAt = gone?.get(id);
+          if (!record && goneAt !== undefined) {
+            if (goneAt < logRead)
+              say(object, `the current-state table holds ${id}, hard-deleted at ${iso(goneAt)}`);
+          } else if (!record) say(object, `the current-state table holds ${id}, which the org never had`);
           else if (due(record)) continue;
           else if (record.deleted) say(object, `the current-state table holds ${id}, deleted in the org`);
           else {

@@ -107,6 +107,8 @@ function must(result: { success: boolean; errors: unknown[] }, what: string): vo
 interface ChangeContext {
   org: Org;
   random: Random;
+  /** Hard deletes draw from their own stream, so the rest of a seed's campaign (faults) stays as it was. */
+  hardDeletes: Random;
   objects: readonly string[];
   /** The previous run's org time: this round's changes come after it. */
   from: number;
@@ -121,7 +123,7 @@ interface ChangeContext {
 
 /** One round of org changes, in time order: ordinary DML, records touched late, then the ties at the edge. */
 function changeOrg(context: ChangeContext): void {
-  const { org, random, objects, tag } = context;
+  const { org, random, hardDeletes, objects, tag } = context;
   let t = context.from + SECOND;
   const tick = () => {
     t += random.int(1, 5 * SECOND);
@@ -140,14 +142,27 @@ function changeOrg(context: ChangeContext): void {
     }
     for (let n = random.int(0, 4); n > 0; n--) {
       operations.push(() => {
-        const row = random.pick(liveRows(org, object));
+        const rows = liveRows(org, object);
+        if (rows.length === 0) return; // hard deletes can empty a small object
+        const row = random.pick(rows);
         must(org.update(object, { Id: row.id, ...updateInput(random, object) }, "json"), `update ${object}`);
       });
     }
     for (let n = random.int(0, 2); n > 0; n--) {
-      operations.push(() =>
-        must(org.delete(object, random.pick(liveRows(org, object)).id), `delete ${object}`),
-      );
+      operations.push(() => {
+        const rows = liveRows(org, object);
+        if (rows.length > 0) must(org.delete(object, random.pick(rows).id), `delete ${object}`);
+      });
+    }
+    // Hard deletes leave no trace in queryAll: only the org's delete log reports them.
+    if (hardDeletes.chance(0.5)) {
+      operations.push(() => {
+        const rows = liveRows(org, object);
+        if (rows.length === 0) return;
+        const row = hardDeletes.pick(rows);
+        must(org.hardDelete(object, row.id), `hard delete ${object}`);
+        context.checker.hardDeleted(object, row.id, t);
+      });
     }
   }
   for (const operation of shuffled(random, operations)) {
@@ -198,6 +213,7 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
   const report = emptyReport();
   report.seeds = 1;
   const random = campaignRandom(seed, options.crashes ? "sync-crash" : "sync");
+  const hardDeletes = campaignRandom(seed, "hard-deletes");
   const label = `${options.crashes ? "sync-crash" : "sync"} seed ${seed}`;
   clearSessionCache();
   const org = createDemoOrg({ seed, now: T0 });
@@ -273,6 +289,7 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
         changeOrg({
           org,
           random,
+          hardDeletes,
           objects: SYNC_OBJECTS,
           from: previous,
           edge,

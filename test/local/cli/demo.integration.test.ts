@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import { afterAll, describe, expect, it } from "vitest";
 import { readFailedRows } from "../../../local/demo/checks";
 import type { DemoReport } from "../../../local/demo/demo";
-import { readLandedRecords, readManifest } from "../../../local/demo/landed";
+import { queryRows, readLandedRecords, readManifest } from "../../../local/demo/landed";
 import { startLocalEnvironment } from "../../../local/environment";
 import { runCli } from "./run-cli";
 
@@ -60,7 +60,7 @@ describe("saddledata demo", () => {
       for (const object of report.incrementalSync.objects) {
         const manifest = await readManifest(store, object.manifestKey as string);
         expect(manifest.mode).toBe("incremental");
-        const records = await readLandedRecords(store, manifest);
+        const records = queryRows(await readLandedRecords(store, manifest));
         incrementalRecords += records.length;
         for (const record of records) {
           expect(record.IsDeleted, String(record.Id)).toBe(deletedIds.includes(String(record.Id)));
