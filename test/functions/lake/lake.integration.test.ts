@@ -325,6 +325,39 @@ describe("the local lake", () => {
     expect(logged.every((row) => row.origin === "getDeleted" && row.isdeleted === true)).toBe(true);
   });
 
+  it("narrows the window until each answer holds few enough Ids when the log has too many", async () => {
+    // Prepare: one Id per answer at most, and three hard deletes in three different minutes.
+    const org = harness.emulator.org;
+    const ids = [
+      ...org.query("SELECT Id FROM Contact ORDER BY Name LIMIT 3", { includeDeleted: false }).rows(),
+    ].map((row) => row.id as string);
+    for (const id of ids) {
+      expect(org.hardDelete("Contact", id).success).toBe(true);
+      org.clock.advance(61_000);
+    }
+    org.clock.advance(3 * 60_000);
+    org.deleteLogSettings({ maxIds: 1 });
+
+    try {
+      // Act
+      const { summaries, runId } = await syncAndMerge("incremental");
+
+      // Assess
+      const manifest = JSON.parse(
+        new TextDecoder().decode(await runtime.store.get(summaries.get("Contact")?.manifestKey ?? "")),
+      ) as Manifest;
+      expect(manifest.deletes?.apiCalls).toBeGreaterThan(3);
+      expect(manifest.deletes?.warning).toBeUndefined();
+      const logged = await query<{ id: string }>(
+        `SELECT id FROM contact_changes WHERE _origin = 'getDeleted' AND run = '${runId}'`,
+      );
+      expect(logged.map((row) => row.id)).toEqual(expect.arrayContaining(ids));
+      await expectLakeEqualsOrg("Contact");
+    } finally {
+      org.deleteLogSettings({ maxIds: 600_000 });
+    }
+  });
+
   it("says so when the delete log was cut (recycle bin emptied) and the window's deletes may be missing", async () => {
     // Prepare
     const org = harness.emulator.org;
