@@ -5,6 +5,9 @@
 import { createHmac, type KeyObject, verify } from "node:crypto";
 import type { Session, Sessions } from "./sessions";
 
+/** The JWT bearer assertion's audience for a production org. */
+const PRODUCTION_AUDIENCE = "https://login.salesforce.com";
+
 export interface OAuthClient {
   clientId: string;
   clientSecret: string;
@@ -97,8 +100,10 @@ export class OAuthServer {
     if (client === undefined) return UNKNOWN_CLIENT;
     const secret = form.get("client_secret");
     if (secret !== null && secret !== client.clientSecret) return BAD_SECRET;
+    // Salesforce takes login.salesforce.com for a production org (this one), test.salesforce.com for a
+    // sandbox, whatever URL the request went to: not the org's own URL.
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audiences.some((aud) => typeof aud === "string" && sameUrl(aud, this.config.url()))) {
+    if (!audiences.some((aud) => typeof aud === "string" && sameUrl(aud, PRODUCTION_AUDIENCE))) {
       return oauthError("invalid_grant", "audience is invalid");
     }
     if (typeof claims.exp !== "number" || claims.exp * 1000 <= Date.now()) {

@@ -18,7 +18,33 @@ interface TokenResponse {
   issued_at?: string;
 }
 
-/** A JWT bearer assertion (RS256) as Salesforce expects: iss = client id, sub = username, aud = login URL. */
+export const PRODUCTION_AUDIENCE = "https://login.salesforce.com";
+export const SANDBOX_AUDIENCE = "https://test.salesforce.com";
+
+/**
+ * The JWT bearer assertion's `aud`: Salesforce takes `https://login.salesforce.com` for a production
+ * org and `https://test.salesforce.com` for a sandbox (or an Experience Cloud site's URL, given as
+ * `audience`), whatever URL the token request goes to, so a My Domain login URL is not an audience.
+ * A sandbox is told by its URL: test.salesforce.com, `*.sandbox.my.salesforce.com` and the older
+ * `<domain>--<sandbox>.my.salesforce.com`, and scratch orgs (`*.scratch.my.salesforce.com`).
+ */
+export function jwtAudience(credentials: { loginUrl: string; audience?: string }): string {
+  if (credentials.audience) return credentials.audience;
+  let host: string;
+  try {
+    host = new URL(credentials.loginUrl).hostname.toLowerCase();
+  } catch {
+    return PRODUCTION_AUDIENCE;
+  }
+  const sandbox =
+    host === "test.salesforce.com" ||
+    host.endsWith(".sandbox.my.salesforce.com") ||
+    host.endsWith(".scratch.my.salesforce.com") ||
+    /^[^.]+--[^.]+\.my\.salesforce\.com$/.test(host);
+  return sandbox ? SANDBOX_AUDIENCE : PRODUCTION_AUDIENCE;
+}
+
+/** A JWT bearer assertion (RS256) as Salesforce expects: iss = client id, sub = username, aud = jwtAudience. */
 export function signJwtAssertion(
   credentials: Extract<SalesforceCredentials, { authFlow: "jwt" }>,
   nowMs: number = Date.now(),
@@ -28,7 +54,7 @@ export function signJwtAssertion(
   const claims = encode({
     iss: credentials.clientId,
     sub: credentials.username,
-    aud: credentials.loginUrl,
+    aud: jwtAudience(credentials),
     exp: Math.floor(nowMs / 1000) + 180,
   });
   let signature: string;

@@ -12,6 +12,20 @@ const loginUrl = z
   .refine((value) => /^https?:\/\//.test(value), "must start with https://")
   .transform((value) => value.replace(/\/+$/, ""));
 
+/** Salesforce's shared login hosts: any org's users log in there, but they are no org's My Domain. */
+const SHARED_LOGIN_HOSTS = new Set(["login.salesforce.com", "test.salesforce.com"]);
+
+const CLIENT_CREDENTIALS_LOGIN =
+  "the client credentials flow needs your org's My Domain URL (https://<your-domain>.my.salesforce.com, Setup > My Domain), not login.salesforce.com or test.salesforce.com";
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname.toLowerCase();
+  } catch {
+    return "";
+  }
+}
+
 const base = {
   clientId: nonEmpty,
   loginUrl: loginUrl.default(DEFAULT_LOGIN_URL),
@@ -34,6 +48,10 @@ export const SalesforceCredentialsSchema = z.discriminatedUnion("authFlow", [
     ...base,
     authFlow: z.literal("client_credentials"),
     clientSecret: nonEmpty,
+    // The flow runs only against the org's own My Domain, never the shared login hosts.
+    loginUrl: loginUrl
+      .default(DEFAULT_LOGIN_URL)
+      .refine((value) => !SHARED_LOGIN_HOSTS.has(hostOf(value)), CLIENT_CREDENTIALS_LOGIN),
   }),
   z.object({
     ...base,
@@ -41,6 +59,8 @@ export const SalesforceCredentialsSchema = z.discriminatedUnion("authFlow", [
     username: nonEmpty,
     /** PEM of the RSA private key whose certificate is uploaded to the connected app. */
     privateKey: nonEmpty,
+    /** The assertion's `aud` when not derived from loginUrl (an Experience Cloud site's URL). */
+    audience: loginUrl.optional(),
   }),
 ]);
 
@@ -72,8 +92,11 @@ export function parseCredentials(input: unknown, source: string): SalesforceCred
     if (field === "authFlow") return `authFlow must be one of "password", "client_credentials", "jwt"`;
     if (issue.code === "invalid_type" && /undefined|required/i.test(issue.message))
       return `${field} is missing`;
+    if (field === "loginUrl" && issue.message === CLIENT_CREDENTIALS_LOGIN)
+      return `loginUrl: ${issue.message}`;
     if (field === "loginUrl")
       return "loginUrl must be a URL such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL";
+    if (field === "audience") return "audience must be a URL such as https://test.salesforce.com";
     return `${field} is invalid (${issue.message})`;
   });
   throw new ConfigurationError(

@@ -33,7 +33,7 @@ function claims(overrides: Record<string, unknown> = {}): Record<string, unknown
   return {
     iss: emulator.credentials.clientId,
     sub: emulator.credentials.username,
-    aud: emulator.url,
+    aud: "https://login.salesforce.com",
     exp: Math.floor(Date.now() / 1000) + 300,
     ...overrides,
   };
@@ -122,13 +122,15 @@ describe("OAuth token endpoint (raw HTTP)", () => {
     const cases: Array<[string, Record<string, string>]> = [
       ["wrong key", { error: "invalid_grant", error_description: "invalid assertion" }],
       ["wrong aud", { error: "invalid_grant", error_description: "audience is invalid" }],
+      ["the org's own URL as aud", { error: "invalid_grant", error_description: "audience is invalid" }],
       ["expired", { error: "invalid_grant", error_description: "expired authorization code" }],
       ["unknown iss", { error: "invalid_client_id", error_description: "client identifier invalid" }],
       ["unknown sub", { error: "invalid_grant", error_description: "user hasn't approved this consumer" }],
     ];
     const assertions: Record<string, string> = {
       "wrong key": jwt(claims(), otherKey),
-      "wrong aud": jwt(claims({ aud: "https://login.salesforce.com" })),
+      "wrong aud": jwt(claims({ aud: "https://test.salesforce.com" })),
+      "the org's own URL as aud": jwt(claims({ aud: emulator.url })),
       expired: jwt(claims({ exp: Math.floor(Date.now() / 1000) - 10 })),
       "unknown iss": jwt(claims({ iss: "someone-else" })),
       "unknown sub": jwt(claims({ sub: "nobody@example.com" })),
