@@ -87,7 +87,7 @@ describe("saddledata emulator", () => {
       const claims = {
         iss: "saddledata-demo",
         sub: "demo@saddledata.dev",
-        aud: url,
+        aud: "https://login.salesforce.com",
         exp: Math.floor(Date.now() / 1000) + 60,
       };
       const unsigned = `${part({ alg: "RS256" })}.${part(claims)}`;
