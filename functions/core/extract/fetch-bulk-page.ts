@@ -3,7 +3,7 @@ import { BadValueError, ConfigurationError, DataError, SaddleError, TransientErr
 import { openResultsPage, type ResultsPage } from "../../salesforce/bulk-query";
 import { BulkCsvToColumns } from "../formats/extract/bulk-csv-to-columns";
 import { BulkCsvToJsonl } from "../formats/extract/bulk-csv-to-jsonl";
-import { batchFor } from "../formats/extract/lake-batch";
+import { LakeBatch } from "../formats/extract/lake-batch";
 import { ParquetPartWriter } from "../formats/extract/parquet-part";
 import type { ExtractDeps, PartColumns } from "./extract-deps";
 import { type ExtractState, formatOf, type PartEntry, partKey } from "./extract-state";
@@ -93,7 +93,7 @@ async function parquetPage(
   columns: PartColumns,
   cutShort: (error: unknown) => never,
 ): Promise<{ records: number; bytes: number }> {
-  const batch = batchFor(columns.lake);
+  const batch = new LakeBatch(columns.lake);
   const converter = new BulkCsvToColumns(state.object, columns.lake, batch);
   const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
     const part = new ParquetPartWriter(columns.lake, state.runId, send);

@@ -52,7 +52,7 @@ export class BulkCsvToColumns implements BulkRowWriter {
     this.scanner.endPage();
   }
 
-  writeRow(buf: Uint8Array, view: DataView): void {
+  writeRow(buf: Uint8Array): void {
     const { starts, ends, marks } = this.scanner;
     const columns = this.columns;
     for (let c = 0; c < columns.length; c++) {
@@ -62,7 +62,6 @@ export class BulkCsvToColumns implements BulkRowWriter {
         starts[c] as number,
         ends[c] as number,
         ((marks[c] as number) & DOUBLED_QUOTES) !== 0,
-        view,
       );
       if (problem !== undefined) throw this.scanner.valueError(c, this.types[c] as string, problem);
     }

@@ -8,10 +8,9 @@
  * requires) after pre-encoded `{"Name":` key prefixes. Typed values (numbers, booleans, datetimes) are
  * checked and copied in place; only unusual spellings take a slower string path.
  */
-import { normalizeDateTime } from "../datetime-text";
+import { isValidYmd, normalizeDateTime } from "../datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "../decimal-text";
 import { BulkCsvScanner, type BulkRowWriter, DOUBLED_QUOTES } from "./bulk-csv-scanner";
-import { digit, isCanonicalDateTime, isDate } from "./date-bytes";
 
 export interface JsonlColumn {
   name: string;
@@ -390,6 +389,11 @@ function describeValue(buf: Uint8Array, a: number, b: number): string {
   return `'${text}${b - a > 64 ? "…" : ""}'`;
 }
 
+/** The digit value of `buf[p]`, or a number above 9 when it is not a digit (callers check `< 10`). */
+function digit(buf: Uint8Array, p: number): number {
+  return ((buf[p] as number) - 0x30) >>> 0;
+}
+
 /**
  * Writes the integer `-?digits(.0*)?` at `buf[a, b)` as its digits without leading zeros (and no
  * minus for zero) at `out[o]`; returns the new output position, or -1 for any other spelling.
@@ -411,6 +415,50 @@ function writePlainInteger(buf: Uint8Array, a: number, b: number, out: Uint8Arra
   if (buf[a] === 0x2d && !(d === digitsEnd - 1 && buf[d] === 0x30)) out[o++] = 0x2d;
   while (d < digitsEnd) out[o++] = buf[d++] as number;
   return o;
+}
+
+/** `YYYY-MM-DD` with a real calendar day; `buf[a, a + 10)` must be in range. */
+function isDate(buf: Uint8Array, a: number): boolean {
+  if (buf[a + 4] !== 0x2d || buf[a + 7] !== 0x2d) return false;
+  const y1 = digit(buf, a);
+  const y2 = digit(buf, a + 1);
+  const y3 = digit(buf, a + 2);
+  const y4 = digit(buf, a + 3);
+  const m1 = digit(buf, a + 5);
+  const m2 = digit(buf, a + 6);
+  const d1 = digit(buf, a + 8);
+  const d2 = digit(buf, a + 9);
+  if (y1 > 9 || y2 > 9 || y3 > 9 || y4 > 9 || m1 > 9 || m2 > 9 || d1 > 9 || d2 > 9) return false;
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  if (day === 0 || month === 0 || month > 12) return false;
+  if (day <= 28) return true;
+  return isValidYmd(y1 * 1000 + y2 * 100 + y3 * 10 + y4, month, day);
+}
+
+/** `YYYY-MM-DDTHH:mm:ss.SSSZ`, the form Bulk writes and the connector keeps; `buf[a, a + 24)` in range. */
+function isCanonicalDateTime(buf: Uint8Array, a: number): boolean {
+  if (buf[a + 10] !== 0x54 || buf[a + 13] !== 0x3a || buf[a + 16] !== 0x3a || buf[a + 19] !== 0x2e) {
+    return false;
+  }
+  if (buf[a + 23] !== 0x5a || !isDate(buf, a)) return false;
+  const h1 = digit(buf, a + 11);
+  const h2 = digit(buf, a + 12);
+  const n1 = digit(buf, a + 14);
+  const n2 = digit(buf, a + 15);
+  const s1 = digit(buf, a + 17);
+  const s2 = digit(buf, a + 18);
+  if (
+    h2 > 9 ||
+    n2 > 9 ||
+    s2 > 9 ||
+    digit(buf, a + 20) > 9 ||
+    digit(buf, a + 21) > 9 ||
+    digit(buf, a + 22) > 9
+  ) {
+    return false;
+  }
+  return h1 * 10 + h2 < 24 && n1 < 6 && s1 < 6;
 }
 
 /** JSON number grammar: -?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?; `buf[a, b)` in range. */

@@ -1,7 +1,7 @@
 /**
  * One row group being gathered for a Parquet part: a column per lake column, each holding its values
  * compactly (text as one byte arena, numbers in typed arrays) and checked on the way in, so a row group
- * costs about its bytes and no JS object per value, and the part writer encodes straight from them.
+ * costs about its bytes and no object per value until the writer asks for one column at a time.
  *
  * Values arrive as UTF-8 bytes (Bulk CSV fields, or REST values encoded): a value that does not fit its
  * type is refused with the reason (the caller names object, field and row). Decimals keep every digit
@@ -9,9 +9,8 @@
  * with more scale than it declares) are rounded half-even to the scale, any other field's are refused.
  */
 import { type LakeColumn, type LakeType, MAX_DECIMAL_PRECISION } from "../../lake/lake-names";
-import { normalizeDateTime } from "../datetime-text";
+import { daysFromCivil, isValidYmd, normalizeDateTime } from "../datetime-text";
 import { type DecimalParts, integerDigitCount, parseDecimal, toIntegerText } from "../decimal-text";
-import { digit, epochDayOf, isCanonicalDateTime, isDate, timeOfDayMs } from "./date-bytes";
 
 const QUOTE = 0x22;
 const DAY_MS = 86_400_000;
@@ -24,36 +23,20 @@ const MAX_TYPED_BYTES = 400;
 
 const decoder = new TextDecoder();
 
-/**
- * A column's rows as the Parquet writer reads them: a null flag per row (1: null) and the values of the
- * other rows, laid out by type. Text: row r is `arena[ends[r - 1], ends[r])` (from 0 for the first);
- * int64: a low then a high 32-bit word per row; float64: doubles, or a timestamp's whole milliseconds;
- * wide: the unscaled bigint of a decimal wider than 18 digits.
- */
-export type ColumnData =
-  | { layout: "text"; rows: number; nulls: Uint8Array; arena: Uint8Array; ends: Int32Array }
-  | { layout: "int32"; rows: number; nulls: Uint8Array; values: Int32Array }
-  | { layout: "int64"; rows: number; nulls: Uint8Array; values: Int32Array }
-  | { layout: "float64"; rows: number; nulls: Uint8Array; values: Float64Array }
-  | { layout: "boolean"; rows: number; nulls: Uint8Array; values: Uint8Array }
-  | { layout: "wide"; rows: number; nulls: Uint8Array; values: Array<bigint | null> };
-
-type FixedLayout = "int32" | "int64" | "float64" | "boolean";
+/** What a column hands the Parquet writer: one JS value per row (null for a null). */
+export type ColumnValues = Array<Uint8Array | boolean | number | bigint | null>;
 
 /** A column of one row group. `push` returns undefined, or why the value does not fit. */
 export interface BatchColumn {
   readonly lake: LakeColumn;
-  /**
-   * Appends `bytes[a, b)` (no quotes; `escaped`: doubled quotes inside to collapse); empty is null.
-   * `view` is a DataView of `bytes` (text is copied a word at a time).
-   */
-  push(bytes: Uint8Array, a: number, b: number, escaped: boolean, view: DataView): string | undefined;
+  /** Appends `bytes[a, b)` (no quotes; `escaped`: doubled quotes inside to collapse); empty is null. */
+  push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined;
   /** Appends a null. */
   pushNull(): void;
   /** Value bytes held (for the row group's size). */
   readonly bytes: number;
-  /** The rows gathered, valid until the next push or reset. */
-  readonly data: ColumnData;
+  /** The values, one per row. */
+  values(): ColumnValues;
   reset(): void;
 }
 
@@ -67,8 +50,12 @@ export function describeBytes(bytes: Uint8Array, a: number, b: number): string {
   return `'${shown}${b - a > 64 ? "…" : ""}'`;
 }
 
+function digit(bytes: Uint8Array, p: number): number {
+  return ((bytes[p] as number) - 0x30) >>> 0;
+}
+
 /** The typed arrays columns keep their values in. */
-type Store = Uint8Array | Int32Array | Float64Array;
+type Store = Uint8Array | Int32Array | Float64Array | BigInt64Array;
 
 /** `array` with room for `size` entries: the same array, or a copy at least twice as long. */
 function withRoom<A extends Store>(array: A, size: number): A {
@@ -78,62 +65,49 @@ function withRoom<A extends Store>(array: A, size: number): A {
   return next;
 }
 
-const TWO_32 = 2 ** 32;
-/** Scratch for DecimalReader.read's fast path. */
-const WORDS = new Int32Array(2);
-
 /**
- * A column of fixed-width values in one typed array (`perRow` entries a row), with a null flag per
- * row; subclasses parse the text.
+ * A column of fixed-width values in one typed array (`A`: Int32Array, Float64Array or BigInt64Array),
+ * with a null flag per row; subclasses parse the text.
  */
-abstract class FixedColumn<A extends Int32Array | Float64Array | Uint8Array> implements BatchColumn {
+abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> implements BatchColumn {
   protected rows = 0;
   protected nulls = new Uint8Array(1024);
 
   /**
-   * @param values  the value storage, grown as rows come
-   * @param layout  how the Parquet writer reads `values`
-   * @param width   bytes a value takes (for the row group's size)
+   * @param data   the value storage, grown as rows come
+   * @param width  bytes a value takes (for the row group's size)
    */
   constructor(
     readonly lake: LakeColumn,
-    protected values: A,
-    private readonly layout: FixedLayout,
+    protected data: A,
     readonly width: number,
-    private readonly perRow = 1,
   ) {}
 
   get bytes(): number {
     return this.rows * this.width;
   }
 
-  get data(): ColumnData {
-    return { layout: this.layout, rows: this.rows, nulls: this.nulls, values: this.values } as ColumnData;
-  }
-
-  abstract push(
-    bytes: Uint8Array,
-    a: number,
-    b: number,
-    escaped: boolean,
-    view: DataView,
-  ): string | undefined;
+  abstract push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined;
 
   /** Makes room for one more row; returns its index. */
   protected next(): number {
     const row = this.rows;
     if (row === this.nulls.length) {
       this.nulls = withRoom(this.nulls, row + 1);
-      this.values = withRoom(this.values, (row + 1) * this.perRow);
+      this.data = withRoom(this.data, row + 1);
     }
     this.rows = row + 1;
     return row;
   }
 
-  /** Stores a value already checked (one entry a row). */
-  protected store(value: number): void {
+  /** Stores a value already checked. */
+  protected store(value: A[number]): void {
     const row = this.next();
-    this.values[row] = value;
+    this.data[row] = value;
+  }
+
+  protected read(row: number): A[number] | boolean {
+    return this.data[row] as A[number];
   }
 
   pushNull(): void {
@@ -148,6 +122,12 @@ abstract class FixedColumn<A extends Int32Array | Float64Array | Uint8Array> imp
     return undefined;
   }
 
+  values(): ColumnValues {
+    const out: ColumnValues = new Array(this.rows);
+    for (let row = 0; row < this.rows; row++) out[row] = this.nulls[row] === 1 ? null : this.read(row);
+    return out;
+  }
+
   reset(): void {
     this.nulls.fill(0, 0, this.rows);
     this.rows = 0;
@@ -155,8 +135,8 @@ abstract class FixedColumn<A extends Int32Array | Float64Array | Uint8Array> imp
 }
 
 class Int32Column extends FixedColumn<Int32Array> {
-  constructor(lake: LakeColumn) {
-    super(lake, new Int32Array(1024), "int32", 4);
+  constructor(lake: LakeColumn, width = 4) {
+    super(lake, new Int32Array(1024), width);
   }
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -174,20 +154,23 @@ class Int32Column extends FixedColumn<Int32Array> {
 class DateColumn extends Int32Column {
   override push(bytes: Uint8Array, a: number, b: number): string | undefined {
     if (a === b) return this.nullValue();
-    if (b - a !== 10 || !isDate(bytes, a)) {
-      return `${describeBytes(bytes, a, b)} is not a date (expected YYYY-MM-DD)`;
-    }
-    this.store(epochDayOf(bytes, a));
+    const days = b - a === 10 ? epochDay(bytes, a) : undefined;
+    if (days === undefined) return `${describeBytes(bytes, a, b)} is not a date (expected YYYY-MM-DD)`;
+    this.store(days);
     return undefined;
   }
 }
 
-class BooleanColumn extends FixedColumn<Uint8Array> {
+class BooleanColumn extends Int32Column {
   constructor(lake: LakeColumn) {
-    super(lake, new Uint8Array(1024), "boolean", 1);
+    super(lake, 1);
   }
 
-  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+  protected override read(row: number): boolean {
+    return this.data[row] === 1;
+  }
+
+  override push(bytes: Uint8Array, a: number, b: number): string | undefined {
     if (a === b) return this.nullValue();
     const n = b - a;
     if (
@@ -217,7 +200,7 @@ class BooleanColumn extends FixedColumn<Uint8Array> {
 
 class Float64Column extends FixedColumn<Float64Array> {
   constructor(lake: LakeColumn) {
-    super(lake, new Float64Array(1024), "float64", 8);
+    super(lake, new Float64Array(1024), 8);
   }
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -231,81 +214,111 @@ class Float64Column extends FixedColumn<Float64Array> {
   }
 }
 
-/** Datetimes as whole epoch milliseconds (exact in a double), written as INT64. */
 class TimestampColumn extends Float64Column {
   override push(bytes: Uint8Array, a: number, b: number): string | undefined {
     if (a === b) return this.nullValue();
-    // The value goes straight into the array: a double returned from a call would be a heap object.
-    const row = this.next();
-    if (b - a === 24 && canonicalEpochMs(bytes, a, this.values, row)) return undefined;
-    if (b - a <= MAX_TYPED_BYTES) {
+    let ms = b - a === 24 ? canonicalEpochMs(bytes, a) : undefined;
+    if (ms === undefined && b - a <= MAX_TYPED_BYTES) {
       // Other spellings (REST's `+0000`, offsets) normalized to the canonical UTC form first.
       const normalized = normalizeDateTime(text(bytes, a, b), { assumeUtc: false });
-      if (
-        normalized.ok &&
-        canonicalEpochMs(new TextEncoder().encode(normalized.value), 0, this.values, row)
-      ) {
-        return undefined;
+      if (normalized.ok) {
+        const canonical = new TextEncoder().encode(normalized.value);
+        ms = canonicalEpochMs(canonical, 0);
       }
     }
-    return `${describeBytes(bytes, a, b)} is not a datetime (expected 2024-04-16T19:00:00.000Z)`;
-  }
-}
-
-/** 64-bit integers as two 32-bit words a row (low, then high): no bigint per value. */
-abstract class Int64Column extends FixedColumn<Int32Array> {
-  constructor(lake: LakeColumn) {
-    super(lake, new Int32Array(2048), "int64", 8, 2);
-  }
-
-  /** Stores a value already checked to fit 64 bits: a safe integer, or a bigint. */
-  protected storeInt64(value: number | bigint): void {
-    this.setInt64(this.next() * 2, value);
-  }
-
-  /** Sets the words at `at` to a value that fits 64 bits: a safe integer, or a bigint. */
-  protected setInt64(at: number, value: number | bigint): void {
-    if (typeof value === "number") {
-      const high = Math.floor(value / TWO_32);
-      this.values[at] = value - high * TWO_32;
-      this.values[at + 1] = high;
-    } else {
-      this.values[at] = Number(BigInt.asIntN(32, value));
-      this.values[at + 1] = Number(value >> 32n);
+    if (ms === undefined) {
+      return `${describeBytes(bytes, a, b)} is not a datetime (expected 2024-04-16T19:00:00.000Z)`;
     }
-  }
-}
-
-class BigIntColumn extends Int64Column {
-  push(bytes: Uint8Array, a: number, b: number): string | undefined {
-    if (a === b) return this.nullValue();
-    const value = parseInteger(bytes, a, b);
-    if (typeof value === "string") return value;
-    if (typeof value === "bigint" && (value < INT64_MIN || value > INT64_MAX))
-      return `${describeBytes(bytes, a, b)} does not fit a bigint (64 bits)`;
-    this.storeInt64(value);
+    this.store(ms);
     return undefined;
   }
 }
 
-/** Reads decimal text as the unscaled integer of decimal(precision, scale), or says why it does not fit. */
-class DecimalReader {
-  readonly precision: number;
-  readonly scale: number;
+class BigIntColumn extends FixedColumn<BigInt64Array> {
+  constructor(lake: LakeColumn) {
+    super(lake, new BigInt64Array(1024), 8);
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const value = parseInteger(bytes, a, b);
+    if (typeof value === "string") return value;
+    const big = typeof value === "bigint" ? value : BigInt(value);
+    if (big < INT64_MIN || big > INT64_MAX)
+      return `${describeBytes(bytes, a, b)} does not fit a bigint (64 bits)`;
+    this.store(big);
+    return undefined;
+  }
+}
+
+/**
+ * Decimals as unscaled integers (value × 10^scale). Precision up to 18 fits a 64-bit integer; wider
+ * decimals (up to 38 digits) are kept as bigints.
+ */
+class DecimalColumn implements BatchColumn {
+  private rows = 0;
+  private narrow = new BigInt64Array(1024);
+  private wide: Array<bigint | null> = [];
+  private nulls = new Uint8Array(1024);
+  private readonly precision: number;
+  private readonly scale: number;
+  private readonly isWide: boolean;
 
   constructor(readonly lake: LakeColumn) {
     const type = lake.type as Extract<LakeType, { kind: "decimal" }>;
     this.precision = type.precision;
     this.scale = type.scale;
+    this.isWide = type.precision > 18;
+  }
+
+  get bytes(): number {
+    return this.rows * (this.isWide ? 16 : 8);
+  }
+
+  private store(value: bigint | null): void {
+    const row = this.rows;
+    if (this.isWide) this.wide.push(value);
+    else {
+      if (row === this.narrow.length) {
+        this.narrow = withRoom(this.narrow, row + 1);
+        this.nulls = withRoom(this.nulls, row + 1);
+      }
+      if (value === null) this.nulls[row] = 1;
+      else this.narrow[row] = value;
+    }
+    this.rows = row + 1;
+  }
+
+  pushNull(): void {
+    this.store(null);
+  }
+
+  private nullValue(): undefined {
+    this.pushNull();
+    return undefined;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number): string | undefined {
+    if (a === b) return this.nullValue();
+    const fast = this.plain(bytes, a, b);
+    if (fast !== undefined) {
+      this.store(fast);
+      return undefined;
+    }
+    if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for a number`;
+    const parts = parseDecimal(text(bytes, a, b));
+    if (parts === undefined) return `${describeBytes(bytes, a, b)} is not a number`;
+    const unscaled = this.unscaled(parts);
+    if (typeof unscaled === "string") return `${describeBytes(bytes, a, b)} ${unscaled}`;
+    this.store(unscaled);
+    return undefined;
   }
 
   /**
    * The usual spelling, `-?digits(.digits)?` with no more decimals than the scale and at most 15
-   * digits, read without strings, as the two 32-bit words of its unscaled value at `out[at]` (low,
-   * high); false for any other spelling, which `read` takes. The value never leaves this function as
-   * a number: a double returned from a call is a heap object.
+   * digits, read without strings; undefined for anything else (the general path decides).
    */
-  readInto(bytes: Uint8Array, a: number, b: number, out: Int32Array, at: number): boolean {
+  private plain(bytes: Uint8Array, a: number, b: number): bigint | undefined {
     let p = a;
     const negative = bytes[p] === 0x2d;
     if (negative) p++;
@@ -318,7 +331,7 @@ class DecimalReader {
       digits++;
       p++;
     }
-    if (digits === 0) return false;
+    if (digits === 0) return undefined;
     let fraction = 0;
     if (p < b && bytes[p] === 0x2e) {
       p++;
@@ -327,29 +340,13 @@ class DecimalReader {
         fraction++;
         p++;
       }
-      if (fraction === 0) return false;
+      if (fraction === 0) return undefined;
     }
-    if (p !== b || fraction > this.scale || digits + fraction > 15) return false;
-    if (integerDigits > this.precision - this.scale) return false;
-    let unscaled = value * 10 ** (this.scale - fraction);
-    if (!Number.isSafeInteger(unscaled)) return false;
-    if (negative) unscaled = -unscaled;
-    const high = Math.floor(unscaled / TWO_32);
-    out[at] = unscaled - high * TWO_32;
-    out[at + 1] = high;
-    return true;
-  }
-
-  /** The unscaled value: a safe integer, a bigint beyond, or why the text does not fit. */
-  read(bytes: Uint8Array, a: number, b: number): number | bigint | string {
-    if (this.readInto(bytes, a, b, WORDS, 0)) {
-      return (WORDS[1] as number) * TWO_32 + ((WORDS[0] as number) >>> 0);
-    }
-    if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for a number`;
-    const parts = parseDecimal(text(bytes, a, b));
-    if (parts === undefined) return `${describeBytes(bytes, a, b)} is not a number`;
-    const unscaled = this.unscaled(parts);
-    return typeof unscaled === "string" ? `${describeBytes(bytes, a, b)} ${unscaled}` : unscaled;
+    if (p !== b || fraction > this.scale || digits + fraction > 15) return undefined;
+    if (integerDigits > this.precision - this.scale) return undefined;
+    const unscaled = value * 10 ** (this.scale - fraction);
+    if (!Number.isSafeInteger(unscaled)) return undefined;
+    return BigInt(negative ? -unscaled : unscaled);
   }
 
   /** value × 10^scale as an integer, or why it does not fit decimal(precision, scale). */
@@ -377,73 +374,18 @@ class DecimalReader {
     }
     return parts.negative ? -value : value;
   }
-}
 
-/** Decimals of up to 18 digits as unscaled 64-bit integers (INT32 or INT64 in Parquet). */
-class DecimalColumn extends Int64Column {
-  private readonly reader: DecimalReader;
-
-  constructor(lake: LakeColumn) {
-    super(lake);
-    this.reader = new DecimalReader(lake);
-  }
-
-  push(bytes: Uint8Array, a: number, b: number): string | undefined {
-    if (a === b) return this.nullValue();
-    const at = this.next() * 2;
-    if (this.reader.readInto(bytes, a, b, this.values, at)) return undefined;
-    const value = this.reader.read(bytes, a, b);
-    if (typeof value === "string") return value;
-    this.setInt64(at, value);
-    return undefined;
-  }
-}
-
-/** Decimals of 19 to 38 digits as unscaled bigints (FIXED_LEN_BYTE_ARRAY in Parquet). */
-class WideDecimalColumn implements BatchColumn {
-  private rows = 0;
-  private values: Array<bigint | null> = [];
-  private nulls = new Uint8Array(1024);
-  private readonly reader: DecimalReader;
-
-  constructor(readonly lake: LakeColumn) {
-    this.reader = new DecimalReader(lake);
-  }
-
-  get bytes(): number {
-    return this.rows * 16;
-  }
-
-  get data(): ColumnData {
-    return { layout: "wide", rows: this.rows, nulls: this.nulls, values: this.values };
-  }
-
-  private store(value: bigint | null): void {
-    const row = this.rows;
-    if (row === this.nulls.length) this.nulls = withRoom(this.nulls, row + 1);
-    if (value === null) this.nulls[row] = 1;
-    this.values.push(value);
-    this.rows = row + 1;
-  }
-
-  pushNull(): void {
-    this.store(null);
-  }
-
-  push(bytes: Uint8Array, a: number, b: number): string | undefined {
-    if (a === b) {
-      this.pushNull();
-      return undefined;
-    }
-    const value = this.reader.read(bytes, a, b);
-    if (typeof value === "string") return value;
-    this.store(BigInt(value));
-    return undefined;
+  values(): ColumnValues {
+    if (this.isWide) return this.wide.slice();
+    const out: ColumnValues = new Array(this.rows);
+    for (let row = 0; row < this.rows; row++)
+      out[row] = this.nulls[row] === 1 ? null : (this.narrow[row] as bigint);
+    return out;
   }
 
   reset(): void {
     this.nulls.fill(0, 0, this.rows);
-    this.values = [];
+    this.wide = [];
     this.rows = 0;
   }
 }
@@ -451,7 +393,6 @@ class WideDecimalColumn implements BatchColumn {
 /** Text: every value's bytes in one arena, the end of each in `ends` (a null repeats the last end). */
 class StringColumn implements BatchColumn {
   private arena = new Uint8Array(1 << 16);
-  private arenaView = new DataView(this.arena.buffer);
   private used = 0;
   private ends = new Int32Array(1024);
   private nulls = new Uint8Array(1024);
@@ -479,26 +420,17 @@ class StringColumn implements BatchColumn {
     this.ends[row] = this.used;
   }
 
-  push(bytes: Uint8Array, a: number, b: number, escaped: boolean, view: DataView): string | undefined {
+  push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined {
     // Bulk writes null and the empty string alike (an empty field): both are null.
     if (a === b) {
       this.pushNull();
       return undefined;
     }
-    // Three bytes of room past the value: the copy below may write a word past its end.
-    if (this.used + (b - a) + 3 > this.arena.length) {
-      this.arena = withRoom(this.arena, this.used + (b - a) + 3);
-      this.arenaView = new DataView(this.arena.buffer);
-    }
+    if (this.used + (b - a) > this.arena.length) this.arena = withRoom(this.arena, this.used + (b - a));
     if (!escaped) {
       const arena = this.arena;
-      if (b + 3 < bytes.length) {
-        // A word at a time (the last may take up to three bytes past the value, which the next value
-        // overwrites).
-        const from = view;
-        const to = this.arenaView;
-        for (let p = a, o = this.used; p < b; p += 4, o += 4) to.setInt32(o, from.getInt32(p, true), true);
-      } else for (let p = a, o = this.used; p < b; p++, o++) arena[o] = bytes[p] as number;
+      if (b - a > 32) arena.set(bytes.subarray(a, b), this.used);
+      else for (let p = a, o = this.used; p < b; p++, o++) arena[o] = bytes[p] as number;
       this.used += b - a;
     } else {
       let o = this.used;
@@ -515,8 +447,17 @@ class StringColumn implements BatchColumn {
     return undefined;
   }
 
-  get data(): ColumnData {
-    return { layout: "text", rows: this.rows, nulls: this.nulls, arena: this.arena, ends: this.ends };
+  values(): ColumnValues {
+    const out: ColumnValues = new Array(this.rows);
+    let start = 0;
+    for (let row = 0; row < this.rows; row++) {
+      const end = this.ends[row] as number;
+      // Copies: the writer keeps a row group's minimum and maximum until the footer, by when the
+      // arena holds later row groups' text.
+      out[row] = this.nulls[row] === 1 ? null : this.arena.slice(start, end);
+      start = end;
+    }
+    return out;
   }
 
   reset(): void {
@@ -540,30 +481,13 @@ export function createColumn(lake: LakeColumn): BatchColumn {
       return new Float64Column(lake);
     case "decimal":
       if (lake.type.precision > MAX_DECIMAL_PRECISION) throw new RangeError("decimal precision above 38");
-      return lake.type.precision > 18 ? new WideDecimalColumn(lake) : new DecimalColumn(lake);
+      return new DecimalColumn(lake);
     case "date":
       return new DateColumn(lake);
     case "timestamp":
       return new TimestampColumn(lake);
   }
 }
-
-/**
- * A batch for `columns`, reset: the same one each time for the same columns array (an extract's
- * pages, one after the other), so its arrays keep the size they grew to instead of growing anew on
- * every page and leaving megabytes behind. Callers never use two at once for one columns array.
- */
-export function batchFor(columns: LakeColumn[]): LakeBatch {
-  let batch = batches.get(columns);
-  if (batch === undefined) {
-    batch = new LakeBatch(columns);
-    batches.set(columns, batch);
-  }
-  batch.reset();
-  return batch;
-}
-
-const batches = new WeakMap<LakeColumn[], LakeBatch>();
 
 /** The rows of one row group, column by column. */
 export class LakeBatch {
@@ -623,13 +547,50 @@ function parseInteger(bytes: Uint8Array, a: number, b: number): number | bigint 
   return big >= BigInt(Number.MIN_SAFE_INTEGER) && big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(big) : big;
 }
 
-/**
- * Writes the epoch milliseconds of `YYYY-MM-DDTHH:mm:ss.SSSZ` at `bytes[a, a + 24)` to `out[at]`;
- * false when it is not one. The value goes straight into the array: a double returned from a call
- * would be a heap object.
- */
-function canonicalEpochMs(bytes: Uint8Array, a: number, out: Float64Array, at: number): boolean {
-  if (!isCanonicalDateTime(bytes, a)) return false;
-  out[at] = epochDayOf(bytes, a) * DAY_MS + timeOfDayMs(bytes, a);
-  return true;
+/** Days since 1970-01-01 of `YYYY-MM-DD` at `bytes[a, a + 10)`, or undefined. */
+function epochDay(bytes: Uint8Array, a: number): number | undefined {
+  if (bytes[a + 4] !== 0x2d || bytes[a + 7] !== 0x2d) return undefined;
+  let year = 0;
+  for (let k = 0; k < 4; k++) {
+    const d = digit(bytes, a + k);
+    if (d > 9) return undefined;
+    year = year * 10 + d;
+  }
+  const m1 = digit(bytes, a + 5);
+  const m2 = digit(bytes, a + 6);
+  const d1 = digit(bytes, a + 8);
+  const d2 = digit(bytes, a + 9);
+  if (m1 > 9 || m2 > 9 || d1 > 9 || d2 > 9) return undefined;
+  const month = m1 * 10 + m2;
+  const day = d1 * 10 + d2;
+  if (!isValidYmd(year, month, day)) return undefined;
+  return daysFromCivil(year, month, day);
 }
+
+/** Epoch milliseconds of `YYYY-MM-DDTHH:mm:ss.SSSZ` at `bytes[a, a + 24)`, or undefined. */
+function canonicalEpochMs(bytes: Uint8Array, a: number): number | undefined {
+  if (bytes[a + 10] !== 0x54 || bytes[a + 13] !== 0x3a || bytes[a + 16] !== 0x3a) return undefined;
+  if (bytes[a + 19] !== 0x2e || bytes[a + 23] !== 0x5a) return undefined;
+  const days = epochDay(bytes, a);
+  if (days === undefined) return undefined;
+  let time = 0;
+  for (const [at, width, limit, unit] of TIME_FIELDS) {
+    let value = 0;
+    for (let k = 0; k < width; k++) {
+      const d = digit(bytes, a + at + k);
+      if (d > 9) return undefined;
+      value = value * 10 + d;
+    }
+    if (value > limit) return undefined;
+    time += value * unit;
+  }
+  return days * DAY_MS + time;
+}
+
+/** Offset, width, largest value and milliseconds of the hour, minute, second and millisecond. */
+const TIME_FIELDS: ReadonlyArray<readonly [number, number, number, number]> = [
+  [11, 2, 23, 3_600_000],
+  [14, 2, 59, 60_000],
+  [17, 2, 59, 1000],
+  [20, 3, 999, 1],
+];

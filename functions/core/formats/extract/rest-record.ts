@@ -39,7 +39,6 @@ export function restRecordToJson(record: Record<string, unknown>, columns: Jsonl
 
 const encoder = new TextEncoder();
 let scratch = new Uint8Array(1 << 12);
-let scratchView = new DataView(scratch.buffer);
 
 /**
  * A REST record as one row of a Parquet row group: each column's value as the text Bulk would give
@@ -61,12 +60,9 @@ export function restRecordToBatch(record: Record<string, unknown>, batch: LakeBa
         : typeof value === "object"
           ? JSON.stringify(withoutAttributes(value))
           : String(value);
-    if (scratch.length < text.length * 3) {
-      scratch = new Uint8Array(text.length * 3);
-      scratchView = new DataView(scratch.buffer);
-    }
+    if (scratch.length < text.length * 3) scratch = new Uint8Array(text.length * 3);
     const { written } = encoder.encodeInto(text, scratch);
-    const problem = column.push(scratch, 0, written, false, scratchView);
+    const problem = column.push(scratch, 0, written, false);
     if (problem !== undefined) {
       const { field, sfType, athenaType } = column.lake;
       throw badValue(

@@ -235,32 +235,6 @@ describe("Bulk CSV to Parquet row groups", () => {
     }
   });
 
-  it("reads every datetime and date as the instant and day it names", async () => {
-    // Prepare: 2,000 instants from 1700 to 2200 (milliseconds and every digit position varied).
-    const columns = columnsOf([
-      catalogField("Id", "id"),
-      catalogField("CreatedDate", "datetime"),
-      catalogField("Birthdate__c", "date"),
-    ]);
-    const lines = ['"Id","CreatedDate","Birthdate__c"'];
-    const expected: Array<Record<string, unknown>> = [];
-    const from = Date.parse("1700-01-01T00:00:00.000Z");
-    const to = Date.parse("2200-01-01T00:00:00.000Z");
-    for (let row = 0; row < 2000; row++) {
-      const at = new Date(from + Math.floor(((to - from) * ((row * 7919) % 2000)) / 2000) + row * 37_003);
-      const iso = at.toISOString();
-      lines.push(`"${row}","${iso}","${iso.slice(0, 10)}"`);
-      expected.push({ id: `${row}`, createddate: iso, birthdate__c: iso.slice(0, 10) });
-    }
-
-    // Act
-    const { bytes } = await convert([[encoder.encode(lines.join("\n"))]], columns);
-
-    // Assess
-    const { rows } = await readParquet(bytes);
-    expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
-  });
-
   it("writes a valid part with no rows when the page has none", async () => {
     // Act
     const { bytes, records } = await convert([[encoder.encode(`${HEADER}\n`)]]);
