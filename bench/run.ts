@@ -11,15 +11,25 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { BENCH_DIR } from "./process/children";
 import { formatTable } from "./report/table";
-import { type BenchOptions, runBenchmark } from "./suite";
+import {
+  type BenchOptions,
+  type BenchResults,
+  EXTRACT_PATHS,
+  type ExtractPath,
+  extractSummary,
+  runBenchmark,
+  type SizeFigures,
+} from "./suite";
 
 const HELP = `npm run bench -- [options]
   --sizes <n,n>      extract sizes in records (default 100000,1000000)
   --load <n>         load benchmark records, 0 to skip (default 1000000)
   --merge <n>        rows of the merge benchmark's table, every one changed by the run merged into it,
                      0 to skip (default 1000000)
-  --only merge       the merge benchmark alone; its figures replace results.json's "merge" and nothing
-                     else in the file changes
+  --only <a,b>       only these measurements: merge, extract.connector, extract.parquet,
+                     extract.baseline (the extract's limit runs with any of them: it sizes the CSV); their
+                     figures replace theirs in the results file and nothing else in it changes (an
+                     extract path at each of --sizes, which the file must already hold)
   --reps <n>         repetitions of each measurement (default 3)
   --import-reps <n>  fresh-process imports per bundle (default 5)
   --baseline-reps-1m <n>  naive baseline repetitions at 1,000,000 records and up (default 1: it takes
@@ -31,8 +41,9 @@ const HELP = `npm run bench -- [options]
                      (e.g. --node-options "" to measure without --enable-source-maps)
   --out <file>       results file (default bench/results.json)`;
 
-/** The measurements that can run alone, each writing its own key of the results file. */
-const ALONE = ["merge"] as const;
+/** The measurements that can run alone, each replacing only its own figures in the results file. */
+const ALONE = ["merge", ...EXTRACT_PATHS.map((path) => `extract.${path}` as const)] as const;
+type Alone = (typeof ALONE)[number];
 
 function count(text: string, name: string): number {
   const value = Number(text);
@@ -63,19 +74,26 @@ if (values.help) {
 }
 
 const smoke = values.smoke;
-const only = values.only as (typeof ALONE)[number] | undefined;
-if (only !== undefined && !ALONE.includes(only)) {
-  throw new Error(`--only takes ${ALONE.join(", ")}, got ${values.only}`);
+const only = values.only?.split(",").map((name) => name.trim()) as Alone[] | undefined;
+for (const name of only ?? []) {
+  if (!ALONE.includes(name)) throw new Error(`--only takes ${ALONE.join(", ")}, got ${name}`);
 }
+const onlyPaths = only
+  ?.filter((name) => name.startsWith("extract."))
+  .map((name) => name.slice("extract.".length) as ExtractPath);
 const options: BenchOptions = {
   extractSizes:
-    only === undefined
+    only === undefined || (onlyPaths?.length ?? 0) > 0
       ? (values.sizes ?? (smoke ? "20000" : "100000,1000000"))
           .split(",")
           .map((size) => count(size.trim(), "sizes"))
       : [],
+  ...(onlyPaths === undefined ? {} : { extractPaths: onlyPaths }),
   loadRecords: only === undefined ? count(values.load ?? (smoke ? "20000" : "1000000"), "load") : 0,
-  mergeRecords: count(values.merge ?? (smoke ? "20000" : "1000000"), "merge"),
+  mergeRecords:
+    only === undefined || only.includes("merge")
+      ? count(values.merge ?? (smoke ? "20000" : "1000000"), "merge")
+      : 0,
   ...(smoke ? { mergePartRecords: 5000 } : {}),
   repetitions: Math.max(1, count(values.reps ?? (smoke ? "1" : "3"), "reps")),
   importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "5"), "import-reps")),
@@ -94,11 +112,34 @@ process.stdout.write(`${formatTable(results)}\n`);
 process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 const out = values.out ?? (smoke ? undefined : join(BENCH_DIR, "results.json"));
 if (out !== undefined) {
-  // A measurement run alone replaces its key in the results there, and nothing else.
+  // Measurements run alone replace their own figures in the results there, and nothing else.
   const written =
     only !== undefined && existsSync(out)
-      ? { ...(JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>), [only]: results[only] }
+      ? mergeResults(JSON.parse(readFileSync(out, "utf8")) as BenchResults, results)
       : results;
   writeFileSync(out, `${JSON.stringify(written, null, 2)}\n`);
-  process.stdout.write(`results written to ${out}${only === undefined ? "" : ` (${only} only)`}\n`);
+  process.stdout.write(
+    `results written to ${out}${only === undefined ? "" : ` (${only.join(", ")} only)`}\n`,
+  );
+}
+
+/** The earlier results with the figures of the measurements run alone in place of theirs. */
+function mergeResults(earlier: BenchResults, fresh: BenchResults): BenchResults {
+  const merged: BenchResults = { ...earlier };
+  if (only?.includes("merge") && fresh.merge !== undefined) merged.merge = fresh.merge;
+  if (onlyPaths !== undefined && onlyPaths.length > 0) {
+    const sizes: SizeFigures[] = [...(earlier.extract?.sizes ?? [])];
+    for (const size of fresh.extractSizes ?? fresh.extract?.sizes ?? []) {
+      const at = sizes.findIndex((entry) => entry.records === size.records);
+      const entry: SizeFigures = at < 0 ? { ...size } : { ...(sizes[at] as SizeFigures) };
+      for (const path of onlyPaths) {
+        if (size[path] !== undefined) entry[path] = size[path];
+      }
+      if (at < 0) sizes.push(entry);
+      else sizes[at] = entry;
+    }
+    sizes.sort((a, b) => a.records - b.records);
+    merged.extract = extractSummary(sizes);
+  }
+  return merged;
 }

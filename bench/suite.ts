@@ -23,9 +23,15 @@ import { type CallCounts, readCalls, resetCalls } from "./process/emulator-contr
 import { median, ratio } from "./report/stats";
 import type { LoadFileResult, SetupResult } from "./setup/main";
 
+/** The extract's paths measured beside the limit (which always runs: it sizes the CSV). */
+export const EXTRACT_PATHS = ["connector", "parquet", "baseline"] as const;
+export type ExtractPath = (typeof EXTRACT_PATHS)[number];
+
 export interface BenchOptions {
   /** Extract sizes (records); the largest is the headline. */
   extractSizes: number[];
+  /** Which extract paths to measure (default: all); a subset is merged into earlier results (`--only`). */
+  extractPaths?: ExtractPath[];
   repetitions: number;
   importRepetitions: number;
   /** Multiplies the state machine's Wait seconds (1: real time). */
@@ -75,6 +81,9 @@ export interface PathFigures {
   runs: Array<
     { wallMs: number; cpuMs: number; peakRssMb: number; apiCalls: number } & Record<string, unknown>
   >;
+  /** When the path was measured and the load average around its size's measurements (paths may be measured apart: `--only`). */
+  measuredAt?: string;
+  loadAverage?: { before: number[]; after: number[] };
 }
 
 export interface SizeFigures {
@@ -82,10 +91,10 @@ export interface SizeFigures {
   csvBytes: number;
   limit: PathFigures;
   /** The connector writing gzip JSON lines (the format of the earlier figures). */
-  connector: PathFigures;
+  connector?: PathFigures;
   /** The same extract writing typed Parquet parts (the default format). */
-  parquet: PathFigures;
-  baseline: PathFigures;
+  parquet?: PathFigures;
+  baseline?: PathFigures;
 }
 
 export interface BenchResults {
@@ -127,6 +136,8 @@ export interface BenchResults {
     ratios: { connectorToLimit: number };
   };
   merge?: MergeFigures;
+  /** Figures by size of a run that measured only some extract paths (`extractPaths`), instead of `extract`. */
+  extractSizes?: SizeFigures[];
   bundles: BundleFigures[];
 }
 
@@ -246,6 +257,8 @@ async function extractAtSize(
   records: number,
 ): Promise<SizeFigures> {
   const { log } = options;
+  const paths = new Set<ExtractPath>(options.extractPaths ?? EXTRACT_PATHS);
+  const loadBefore = loadavg();
   const settings = benchSettings(options.settings);
   const env = lambdaEnvironment(aws.ready, settings);
   const parquetEnv = lambdaEnvironment(aws.ready, { ...settings, format: "parquet" });
@@ -293,6 +306,12 @@ async function extractAtSize(
       );
 
       const runId = `bench-${records}-${Date.now()}-${rep}`;
+      if (paths.has("connector")) await measureConnector(runId, rep);
+      if (paths.has("parquet")) await measureParquet(runId, rep);
+      if (paths.has("baseline") && rep <= baselineRepetitions) await measureBaseline(runId, rep);
+    }
+
+    async function measureConnector(runId: string, rep: number): Promise<void> {
       const connector = await measure(ready, () =>
         runChild<ExtractConnectorResult>(
           "extractConnector",
@@ -324,8 +343,10 @@ async function extractAtSize(
           `(${connector.result.totalMs.toFixed(0)} ms with waits), ${connector.result.peakRssMb.toFixed(0)} MB, ` +
           `${connector.calls.total} calls, ${connector.result.parts} parts, ${connector.result.invocations.fetch} fetch invocations`,
       );
+    }
 
-      // The same extract writing Parquet parts.
+    /** The same extract writing Parquet parts. */
+    async function measureParquet(runId: string, rep: number): Promise<void> {
       const parquet = await measure(ready, () =>
         runChild<ExtractConnectorResult>(
           "extractConnector",
@@ -363,10 +384,11 @@ async function extractAtSize(
       log(
         `extract ${records} parquet #${rep}: ${parquet.result.wallMs.toFixed(0)} ms data path, ` +
           `${parquet.result.peakRssMb.toFixed(0)} MB, ${parquet.calls.total} calls, ${parquet.result.parts} parts, ` +
-          `${(parquet.result.bytes / 1e6).toFixed(0)} MB landed (JSON lines: ${(connector.result.bytes / 1e6).toFixed(0)} MB)`,
+          `${(parquet.result.bytes / 1e6).toFixed(0)} MB landed`,
       );
+    }
 
-      if (rep > baselineRepetitions) continue;
+    async function measureBaseline(runId: string, rep: number): Promise<void> {
       const baseline = await measure(
         ready,
         () =>
@@ -389,19 +411,30 @@ async function extractAtSize(
         `extract ${records} baseline #${rep}: ${baseline.result.wallMs.toFixed(0)} ms, ${baseline.result.peakRssMb.toFixed(0)} MB, ${baseline.calls.total} calls`,
       );
     }
+
     const csvBytes = median(limitRuns.map((run) => run.result.csvBytes));
     const toRun = <T extends { wallMs: number; cpuMs: number; peakRssMb: number }>(run: Measured<T>) => ({
       ...run.result,
       apiCalls: run.calls.total,
       callsByKind: run.calls.byKind,
     });
+    const when = {
+      measuredAt: new Date().toISOString(),
+      loadAverage: { before: loadBefore.map(round2), after: loadavg().map(round2) },
+    };
     return {
       records,
       csvBytes,
-      limit: pathFigures(records, csvBytes, limitRuns.map(toRun)),
-      connector: connectorFigures(records, csvBytes, connectorRuns),
-      parquet: connectorFigures(records, csvBytes, parquetRuns),
-      baseline: pathFigures(records, csvBytes, baselineRuns.map(toRun)),
+      limit: { ...pathFigures(records, csvBytes, limitRuns.map(toRun)), ...when },
+      ...(connectorRuns.length === 0
+        ? {}
+        : { connector: { ...connectorFigures(records, csvBytes, connectorRuns), ...when } }),
+      ...(parquetRuns.length === 0
+        ? {}
+        : { parquet: { ...connectorFigures(records, csvBytes, parquetRuns), ...when } }),
+      ...(baselineRuns.length === 0
+        ? {}
+        : { baseline: { ...pathFigures(records, csvBytes, baselineRuns.map(toRun)), ...when } }),
     };
   } finally {
     await emulator.stop();
@@ -594,9 +627,27 @@ async function loadPhase(
   }
 }
 
-function extractSummary(bySize: SizeFigures[]): NonNullable<BenchResults["extract"]> {
-  const largest = bySize[bySize.length - 1] as SizeFigures;
-  const smallest = bySize.find((size) => size.records === 100_000) ?? (bySize[0] as SizeFigures);
+/** A path's figures at one size; throws when that path was not measured there. */
+function measured(size: SizeFigures, path: ExtractPath): PathFigures {
+  const figures = size[path];
+  if (figures === undefined) throw new Error(`extract ${path} was not measured at ${size.records} records`);
+  return figures;
+}
+
+/**
+ * The extract's headline (the largest size) and ratios, from every size's figures; each path must have
+ * been measured at the largest size (and the connector at the smallest).
+ */
+export function extractSummary(bySize: SizeFigures[]): NonNullable<BenchResults["extract"]> {
+  const last = bySize[bySize.length - 1] as SizeFigures;
+  const first = bySize.find((size) => size.records === 100_000) ?? (bySize[0] as SizeFigures);
+  const largest = {
+    ...last,
+    connector: measured(last, "connector"),
+    parquet: measured(last, "parquet"),
+    baseline: measured(last, "baseline"),
+  };
+  const smallest = { connector: measured(first, "connector") };
   return {
     records: largest.records,
     csvBytes: largest.csvBytes,
@@ -631,6 +682,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
     await aws.stop();
   }
   const bundles = options.coldStart ? await measureColdStart(options.importRepetitions, log) : [];
+  const everyPath = EXTRACT_PATHS.every((path) => options.extractPaths?.includes(path) ?? true);
   return {
     generatedAt: new Date().toISOString(),
     machine: {
@@ -641,7 +693,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
       platform: `${process.platform}-${process.arch}`,
       loadAverage: { before: loadBefore.map(round2), after: loadavg().map(round2) },
     },
-    ...(bySize.length === 0 ? {} : { extract: extractSummary(bySize) }),
+    // Some paths only: the sizes alone, for the caller to merge into earlier results.
+    ...(bySize.length === 0
+      ? {}
+      : everyPath
+        ? { extract: extractSummary(bySize) }
+        : { extractSizes: bySize }),
     ...(load === undefined ? {} : { load }),
     ...(merge === undefined ? {} : { merge }),
     bundles,

@@ -31,12 +31,12 @@ export function formatTable(results: BenchResults): string {
     pad("runs", 5),
   ].join(" ");
   lines.push(header, "-".repeat(header.length));
-  for (const size of results.extract?.sizes ?? []) {
+  for (const size of results.extract?.sizes ?? results.extractSizes ?? []) {
     const n = int(size.records);
     lines.push(row(`extract ${n} limit`, size.limit));
-    lines.push(row(`extract ${n} connector`, size.connector));
-    lines.push(row(`extract ${n} parquet`, size.parquet));
-    lines.push(row(`extract ${n} naive baseline`, size.baseline));
+    if (size.connector) lines.push(row(`extract ${n} connector`, size.connector));
+    if (size.parquet) lines.push(row(`extract ${n} parquet`, size.parquet));
+    if (size.baseline) lines.push(row(`extract ${n} naive baseline`, size.baseline));
   }
   if (results.load) {
     const n = int(results.load.records);
