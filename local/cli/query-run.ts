@@ -5,8 +5,7 @@
 
 import { ConfigurationError } from "../../functions/errors";
 import type { Runtime } from "../../functions/runtime/runtime";
-import { DuckDbLakeEngine } from "../lake/duckdb-engine";
-import { openLocalLake } from "../lake/local-lake";
+import { openRuntimeLake } from "../lake/local-lake";
 import { jsonValue, textValue } from "../lake/sql-values";
 import { table } from "./text-format";
 
@@ -25,17 +24,7 @@ export interface QueryResult {
 }
 
 export async function runQuery(runtime: Runtime, sql: string, storage: string): Promise<QueryResult> {
-  const engine = await runtime.lake();
-  if (!(engine instanceof DuckDbLakeEngine)) {
-    throw new ConfigurationError("saddledata query needs the local lake engine (DuckDB).");
-  }
-  const lake = await openLocalLake({
-    store: runtime.store,
-    state: runtime.state,
-    layout: runtime.layout,
-    connection: runtime.config.connection,
-    cache: await engine.lakeCache(),
-  });
+  const lake = await openRuntimeLake(runtime);
   try {
     if (lake.tables.length === 0) {
       throw new ConfigurationError(

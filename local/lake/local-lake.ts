@@ -11,7 +11,9 @@ import { changeLogTableName, currentTableName } from "../../functions/core/lake/
 import { readCommitPointers } from "../../functions/core/lake/commit-index";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
-import { DUCKDB_WATERMARK, openDuckDb } from "./duckdb-engine";
+import { ConfigurationError } from "../../functions/errors";
+import type { Runtime } from "../../functions/runtime/runtime";
+import { DUCKDB_WATERMARK, DuckDbLakeEngine, openDuckDb } from "./duckdb-engine";
 import { createChangeLogView, type LakeCache, loadCurrentTable } from "./lake-tables";
 
 export interface LakeTableInfo {
@@ -65,4 +67,19 @@ export async function openLocalLake(input: {
     throw error;
   }
   return { connection: db.connection, tables, close: () => db.close() };
+}
+
+/** The local lake of a runtime whose lake engine is DuckDB (local mode), cached in the engine's cache. */
+export async function openRuntimeLake(runtime: Runtime): Promise<LocalLake> {
+  const engine = await runtime.lake();
+  if (!(engine instanceof DuckDbLakeEngine)) {
+    throw new ConfigurationError("saddledata query needs the local lake engine (DuckDB).");
+  }
+  return openLocalLake({
+    store: runtime.store,
+    state: runtime.state,
+    layout: runtime.layout,
+    connection: runtime.config.connection,
+    cache: await engine.lakeCache(),
+  });
 }

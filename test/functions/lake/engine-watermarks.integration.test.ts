@@ -11,8 +11,7 @@ import type { CatalogStream } from "../../../functions/core/catalog";
 import type { LakeEngine, LakeQueryState } from "../../../functions/core/lake/lake-engine";
 import type { Runtime } from "../../../functions/runtime/runtime";
 import { statusReport, statusText } from "../../../local/cli/status-report";
-import type { DuckDbLakeEngine } from "../../../local/lake/duckdb-engine";
-import { openLocalLake } from "../../../local/lake/local-lake";
+import { openRuntimeLake } from "../../../local/lake/local-lake";
 import { driveMerge, driveSync } from "../../support/drive";
 import { type Harness, startHarness } from "../../support/harness";
 
@@ -76,14 +75,7 @@ describe("each lake engine's own watermark", () => {
 
   /** Rows of the local lake, as `saddledata query` opens it. */
   async function query(sql: string): Promise<{ rows: Record<string, unknown>[]; mergedSeq?: number }> {
-    const engine = (await runtime.lake()) as DuckDbLakeEngine;
-    const lake = await openLocalLake({
-      store: runtime.store,
-      state: runtime.state,
-      layout: runtime.layout,
-      connection: runtime.config.connection,
-      cache: await engine.lakeCache(),
-    });
+    const lake = await openRuntimeLake(runtime);
     try {
       const rows = (await lake.connection.runAndReadAll(sql)).getRowObjectsJS();
       const mergedSeq = lake.tables.find((info) => info.object === "Account")?.mergedSeq;

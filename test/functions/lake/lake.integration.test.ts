@@ -17,8 +17,7 @@ import type { LakeEngine } from "../../../functions/core/lake/lake-engine";
 import { lakeColumns } from "../../../functions/core/lake/lake-names";
 import type { Runtime } from "../../../functions/runtime/runtime";
 import { applyDemoChanges } from "../../../local/demo/changes";
-import type { DuckDbLakeEngine } from "../../../local/lake/duckdb-engine";
-import { openLocalLake } from "../../../local/lake/local-lake";
+import { openRuntimeLake } from "../../../local/lake/local-lake";
 import { driveMerge, driveSync } from "../../support/drive";
 import { type Harness, startHarness } from "../../support/harness";
 
@@ -51,14 +50,7 @@ describe("the local lake", () => {
   }
 
   async function query<T = Record<string, DuckDBValue>>(sql: string): Promise<T[]> {
-    const engine = (await runtime.lake()) as DuckDbLakeEngine;
-    const lake = await openLocalLake({
-      store: runtime.store,
-      state: runtime.state,
-      layout: runtime.layout,
-      connection: runtime.config.connection,
-      cache: await engine.lakeCache(),
-    });
+    const lake = await openRuntimeLake(runtime);
     try {
       return (await lake.connection.runAndReadAll(sql)).getRowObjects() as T[];
     } finally {

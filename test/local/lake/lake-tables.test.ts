@@ -15,6 +15,21 @@ import { MemoryObjectStore } from "../../support/memory-stores";
 
 const layout = new Layout("");
 
+/** The small stream's change-log columns: its fields lower-cased, then the run, origin and partition. */
+const CHANGE_LOG_COLUMNS = [
+  "id",
+  "isdeleted",
+  "name",
+  "amount__c",
+  "employees__c",
+  "since__c",
+  "systemmodstamp",
+  "_run_id",
+  "_origin",
+  "dt",
+  "run",
+];
+
 function pointer(seq: number, runId: string, runDate: string): CommitPointer {
   return {
     seq,
@@ -86,19 +101,7 @@ describe("the local lake's tables", () => {
         .map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, textValue(v)])));
 
       // Assess
-      expect(result.columnNames()).toEqual([
-        "id",
-        "isdeleted",
-        "name",
-        "amount__c",
-        "employees__c",
-        "since__c",
-        "systemmodstamp",
-        "_run_id",
-        "_origin",
-        "dt",
-        "run",
-      ]);
+      expect(result.columnNames()).toEqual(CHANGE_LOG_COLUMNS);
       expect(rows).toEqual([
         {
           id: "A",
@@ -263,19 +266,7 @@ describe("the local lake's tables", () => {
 
       // Assess
       expect(result.currentRowCount).toBe(0);
-      expect(result.columnNames()).toEqual([
-        "id",
-        "isdeleted",
-        "name",
-        "amount__c",
-        "employees__c",
-        "since__c",
-        "systemmodstamp",
-        "_run_id",
-        "_origin",
-        "dt",
-        "run",
-      ]);
+      expect(result.columnNames()).toEqual(CHANGE_LOG_COLUMNS);
     } finally {
       db.close();
     }
