@@ -16,132 +16,15 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setImmediate as tick } from "node:timers/promises";
 import zlib from "node:zlib";
-import { BulkCsvToJsonl, type JsonlColumn } from "../../functions/core/formats/extract/bulk-csv-to-jsonl";
+import { BulkCsvToJsonl } from "../../functions/core/formats/extract/bulk-csv-to-jsonl";
 import { ParallelGzip, type ParallelGzipOptions } from "../../functions/core/formats/extract/parallel-gzip";
+import { buildCsv, COLUMNS } from "./synthetic-page";
 
 const args = process.argv.slice(2).filter((a) => !a.startsWith("--"));
 const CONVERT_ONLY = process.argv.includes("--convert-only");
 const ROWS = Number(args[0] ?? 200_000);
 const CHUNK = Number(args[1] ?? 64) * 1024;
 const MB = 1_000_000;
-
-/** Deterministic PRNG (mulberry32) so every run converts the same bytes. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const TYPES = [
-  "id",
-  "string",
-  "string",
-  "textarea",
-  "picklist",
-  "email",
-  "phone",
-  "url",
-  "reference",
-  "reference",
-  "boolean",
-  "boolean",
-  "int",
-  "long",
-  "double",
-  "currency",
-  "currency",
-  "percent",
-  "date",
-  "date",
-  "datetime",
-  "datetime",
-  "datetime",
-  "string",
-  "string",
-  "multipicklist",
-  "string",
-  "textarea",
-  "double",
-  "int",
-  "boolean",
-  "string",
-  "picklist",
-  "string",
-  "currency",
-  "date",
-  "datetime",
-  "string",
-  "string",
-  "string",
-];
-const COLUMNS: JsonlColumn[] = TYPES.map((sfType, i) => ({
-  name: i === 0 ? "Id" : `Field_${String(i).padStart(2, "0")}__c`,
-  sfType,
-}));
-
-const WORDS = [
-  "Acme",
-  "Global",
-  "Widgets",
-  "Ltd",
-  "Zürich",
-  "naïve",
-  "東京",
-  "Consulting",
-  "Partners",
-  "Inc",
-];
-
-function value(rnd: () => number, sfType: string, row: number): string {
-  if (rnd() < 0.12) return "";
-  switch (sfType) {
-    case "id":
-    case "reference":
-      return `001${String(row).padStart(12, "0")}AAA`;
-    case "boolean":
-      return rnd() < 0.5 ? "true" : "false";
-    case "int":
-    case "long":
-      return `${Math.floor(rnd() * 100000)}.0`;
-    case "double":
-    case "percent":
-      return (rnd() * 1000).toFixed(3);
-    case "currency":
-      return rnd() < 0.05 ? "1.6147805824397E13" : (rnd() * 1e6).toFixed(2);
-    case "date":
-      return `20${String(10 + Math.floor(rnd() * 15))}-0${1 + Math.floor(rnd() * 9)}-1${Math.floor(rnd() * 9)}`;
-    case "datetime":
-      return `2024-04-1${Math.floor(rnd() * 9)}T1${Math.floor(rnd() * 9)}:0${Math.floor(rnd() * 9)}:00.000Z`;
-    case "textarea": {
-      const r = rnd();
-      if (r < 0.2) return `Line one, "quoted"\nLine two\twith tab`;
-      if (r < 0.4)
-        return `${WORDS[Math.floor(rnd() * WORDS.length)]} notes about the account and its history`;
-      return "Short note";
-    }
-    default: {
-      const n = 1 + Math.floor(rnd() * 3);
-      const words: string[] = [];
-      for (let k = 0; k < n; k++) words.push(WORDS[Math.floor(rnd() * WORDS.length)] as string);
-      const text = words.join(" ");
-      return rnd() < 0.05 ? `${text}, "Inc"` : text;
-    }
-  }
-}
-
-function buildCsv(rows: number): Buffer {
-  const rnd = random(42);
-  const lines: string[] = [COLUMNS.map((c) => `"${c.name}"`).join(",")];
-  for (let r = 0; r < rows; r++) {
-    lines.push(COLUMNS.map((c) => `"${value(rnd, c.sfType, r).replaceAll('"', '""')}"`).join(","));
-  }
-  return Buffer.from(`${lines.join("\n")}\n`, "utf8");
-}
 
 function chunks(csv: Buffer, size: number): Buffer[] {
   const list: Buffer[] = [];

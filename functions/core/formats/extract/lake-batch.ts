@@ -390,25 +390,48 @@ class DecimalColumn implements BatchColumn {
   }
 }
 
-/** Text: every value's bytes in one arena, the end of each in `ends` (a null repeats the last end). */
+/** Rows after which a text column stops looking for repeated values if most were new. */
+const INTERN_TRIAL_ROWS = 2048;
+/** Slots of a text column's table of distinct values (a power of two): more distinct values stop it. */
+const INTERN_SLOTS = 1 << 14;
+const INTERN_MAX_DISTINCT = INTERN_SLOTS >> 2;
+
+/**
+ * Text: every value's bytes in one arena, the start and end of each row's (a null has start = end = -1).
+ *
+ * A value equal to an earlier one of the same row group (a picklist, a country, a record type…) is
+ * not stored again: the row points at the first one's bytes, and `values()` hands the writer the same
+ * object for both, which the writer's dictionary then finds by identity instead of by hashing every
+ * value's bytes. Columns whose values are mostly distinct (ids, names) stop looking after a trial.
+ *
+ * The values are views into the arena, which the next row group overwrites: whoever keeps one past
+ * the write copies it (ParquetPartWriter copies the statistics the writer keeps).
+ */
 class StringColumn implements BatchColumn {
   private arena = new Uint8Array(1 << 16);
   private used = 0;
+  private logicalBytes = 0;
+  private starts = new Int32Array(1024);
   private ends = new Int32Array(1024);
-  private nulls = new Uint8Array(1024);
+  /** For a repeated value, the row that holds its bytes; else the row itself. */
+  private firsts = new Int32Array(1024);
   private rows = 0;
+  /** Open-addressing table: row + 1 of each distinct value, by hash of its bytes (0 = empty). */
+  private slots: Int32Array | undefined = new Int32Array(INTERN_SLOTS);
+  private distinct = 0;
 
   constructor(readonly lake: LakeColumn) {}
 
   get bytes(): number {
-    return this.used + this.rows * 4;
+    return this.logicalBytes + this.rows * 4;
   }
 
   private row(): number {
     const row = this.rows;
     if (row === this.ends.length) {
+      this.starts = withRoom(this.starts, row + 1);
       this.ends = withRoom(this.ends, row + 1);
-      this.nulls = withRoom(this.nulls, row + 1);
+      this.firsts = withRoom(this.firsts, row + 1);
     }
     this.rows = row + 1;
     return row;
@@ -416,8 +439,9 @@ class StringColumn implements BatchColumn {
 
   pushNull(): void {
     const row = this.row();
-    this.nulls[row] = 1;
-    this.ends[row] = this.used;
+    this.starts[row] = -1;
+    this.ends[row] = -1;
+    this.firsts[row] = row;
   }
 
   push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined {
@@ -427,13 +451,20 @@ class StringColumn implements BatchColumn {
       return undefined;
     }
     if (this.used + (b - a) > this.arena.length) this.arena = withRoom(this.arena, this.used + (b - a));
+    const start = this.used;
+    let hash = 0x811c9dc5;
     if (!escaped) {
       const arena = this.arena;
-      if (b - a > 32) arena.set(bytes.subarray(a, b), this.used);
-      else for (let p = a, o = this.used; p < b; p++, o++) arena[o] = bytes[p] as number;
-      this.used += b - a;
+      if (b - a > 32) arena.set(bytes.subarray(a, b), start);
+      else
+        for (let p = a, o = start; p < b; p++, o++) {
+          const byte = bytes[p] as number;
+          arena[o] = byte;
+          hash = Math.imul(hash ^ byte, 0x01000193);
+        }
+      this.used = start + (b - a);
     } else {
-      let o = this.used;
+      let o = start;
       for (let p = a; p < b; p++) {
         const byte = bytes[p] as number;
         this.arena[o++] = byte;
@@ -441,29 +472,75 @@ class StringColumn implements BatchColumn {
       }
       this.used = o;
     }
-    // row() may replace `ends`: the row first, then the array to write to.
+    this.logicalBytes += this.used - start;
+    // row() may replace the arrays: the row first, then the arrays to write to.
     const row = this.row();
+    this.firsts[row] = row;
+    this.starts[row] = start;
     this.ends[row] = this.used;
+    // Long and escaped values are not hashed above: they are rarely repeated, never looked up.
+    if (this.slots !== undefined && !escaped && b - a <= 32) this.intern(row, hash >>> 0);
     return undefined;
+  }
+
+  /** Points `row` at an earlier row holding the same bytes (and drops its copy), or records it as new. */
+  private intern(row: number, hash: number): void {
+    const slots = this.slots as Int32Array;
+    const mask = slots.length - 1;
+    const start = this.starts[row] as number;
+    const length = (this.ends[row] as number) - start;
+    const arena = this.arena;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const held = slots[slot] as number;
+      if (held === 0) break;
+      const other = held - 1;
+      const from = this.starts[other] as number;
+      if ((this.ends[other] as number) - from !== length) continue;
+      let k = 0;
+      while (k < length && arena[from + k] === arena[start + k]) k++;
+      if (k < length) continue;
+      this.firsts[row] = other;
+      this.starts[row] = from;
+      this.ends[row] = from + length;
+      this.used = start;
+      return;
+    }
+    this.distinct++;
+    if (
+      this.distinct > INTERN_MAX_DISTINCT ||
+      (this.rows === INTERN_TRIAL_ROWS && this.distinct * 2 > INTERN_TRIAL_ROWS)
+    ) {
+      this.slots = undefined;
+      return;
+    }
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      if (slots[slot] === 0) {
+        slots[slot] = row + 1;
+        return;
+      }
+    }
   }
 
   values(): ColumnValues {
     const out: ColumnValues = new Array(this.rows);
-    let start = 0;
     for (let row = 0; row < this.rows; row++) {
-      const end = this.ends[row] as number;
-      // Copies: the writer keeps a row group's minimum and maximum until the footer, by when the
-      // arena holds later row groups' text.
-      out[row] = this.nulls[row] === 1 ? null : this.arena.slice(start, end);
-      start = end;
+      const first = this.firsts[row] as number;
+      if (first !== row) out[row] = out[first] as Uint8Array;
+      else {
+        const start = this.starts[row] as number;
+        out[row] = start < 0 ? null : this.arena.subarray(start, this.ends[row] as number);
+      }
     }
     return out;
   }
 
   reset(): void {
-    this.nulls.fill(0, 0, this.rows);
     this.rows = 0;
     this.used = 0;
+    this.logicalBytes = 0;
+    this.distinct = 0;
+    if (this.slots === undefined) this.slots = new Int32Array(INTERN_SLOTS);
+    else this.slots.fill(0);
   }
 }
 

@@ -161,6 +161,7 @@ export class ParquetPartWriter {
     const rows = batch.rows;
     if (rows === 0) return;
     await this.parquet.write({ columnData: this.columnData(batch), rowGroupSize: rows });
+    this.keepStatistics();
     this.rowCount += rows;
   }
 
@@ -196,6 +197,19 @@ export class ParquetPartWriter {
         return valuesOf(index) as ColumnSource["data"];
       },
     }));
+  }
+
+  /**
+   * Copies the text minimum and maximum of the row group just written: the writer keeps them for the
+   * footer, and they are views into the batch, which the next row group overwrites.
+   */
+  private keepStatistics(): void {
+    for (const chunk of this.parquet.row_groups.at(-1)?.columns ?? []) {
+      const statistics = chunk.meta_data?.statistics;
+      if (statistics === undefined) continue;
+      if (statistics.min_value instanceof Uint8Array) statistics.min_value = statistics.min_value.slice();
+      if (statistics.max_value instanceof Uint8Array) statistics.max_value = statistics.max_value.slice();
+    }
   }
 
   private sendBuffered(): Promise<void> {

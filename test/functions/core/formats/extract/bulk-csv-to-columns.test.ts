@@ -205,6 +205,36 @@ describe("Bulk CSV to Parquet row groups", () => {
     expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
   });
 
+  it("keeps every repeated and distinct text value exact across row groups", async () => {
+    // Prepare: a picklist-like column (a few values, one of them a prefix of another, one long, one
+    // with quotes), an id-like column of distinct values (which stops looking for repeats), and a
+    // column that turns from repeated to distinct mid-group; 6,000 rows in 1,000-row chunks.
+    const fields = [
+      catalogField("Id", "id"),
+      catalogField("Stage", "picklist"),
+      catalogField("Mixed__c", "string"),
+    ];
+    const columns = columnsOf(fields);
+    const stages = ["Won", "Won ", "Closed Won", 'Say "hi"', "x".repeat(40), "Wo", null];
+    const expected: Array<Record<string, unknown>> = [];
+    const lines = ['"Id","Stage","Mixed__c"'];
+    for (let row = 0; row < 6000; row++) {
+      const stage = stages[(row * 7) % stages.length] as string | null;
+      const mixed = row % 3000 < 2500 ? `v${row % 4}` : `distinct ${row}`;
+      lines.push(`"id-${row}","${(stage ?? "").replaceAll('"', '""')}","${mixed}"`);
+      expected.push({ id: `id-${row}`, stage, mixed__c: mixed });
+    }
+    const text = `${lines.join("\n")}\n`;
+
+    // Act
+    const { bytes, rowGroups } = await convert([chunked(text, 4096)], columns, 2500);
+
+    // Assess: three row groups, every value as sent.
+    expect(rowGroups).toBe(3);
+    const { rows } = await readParquet(bytes);
+    expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
+  });
+
   it("gives each row group the statistics of its own values", async () => {
     // Prepare: two row groups whose names do not overlap ("a…" then "m…"), the second written after the first's values are gone.
     const columns = columnsOf([catalogField("Id", "id"), catalogField("Name", "string")]);
