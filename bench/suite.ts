@@ -5,7 +5,11 @@
  */
 import { cpus, loadavg, totalmem } from "node:os";
 import { ENV } from "../functions/contract";
-import { FUNCTION_SPECS, LAMBDA_NODE_OPTIONS } from "../lib/connector-function.construct";
+import {
+  FUNCTION_SPECS,
+  LAMBDA_MALLOC_ENVIRONMENT,
+  LAMBDA_NODE_OPTIONS,
+} from "../lib/connector-function.construct";
 import type { LocalAwsReady } from "./aws/main";
 import { type BundleFigures, measureColdStart } from "./cold-start/cold-start";
 import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "./emulator/bench-object";
@@ -182,6 +186,7 @@ export function benchSettings(extra: Record<string, unknown> = {}): Record<strin
 /** What a Lambda of the stack finds in its environment, pointed at the benchmark's services. */
 function lambdaEnvironment(aws: LocalAwsReady, settings: Record<string, unknown>): Record<string, string> {
   return {
+    ...LAMBDA_MALLOC_ENVIRONMENT,
     [ENV.connection]: BENCH_CONNECTION,
     [ENV.bucket]: aws.bucket,
     [ENV.table]: aws.table,
@@ -290,7 +295,7 @@ async function extractAtSize(
         runChild<ExtractLimitResult>(
           "extractLimit",
           { emulator: ready, soql, pageRecords, jobId: sharedJob, keepJob },
-          { nodeArgs: lambdaNodeArgs(options) },
+          { env: { ...LAMBDA_MALLOC_ENVIRONMENT }, nodeArgs: lambdaNodeArgs(options) },
         ),
       );
       check(limit.result.records === records, `limit downloaded ${limit.result.records} rows`);

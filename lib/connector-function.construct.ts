@@ -104,6 +104,17 @@ export const CONNECTOR_BUNDLING: BundlingOptions = {
  */
 export const LAMBDA_NODE_OPTIONS = "--enable-source-maps";
 
+/**
+ * glibc's malloc settings for every function: blocks of 128 KiB and more are mapped and unmapped on
+ * their own (`MALLOC_MMAP_THRESHOLD_`), so the buffers a stream makes and frees by the thousand (page
+ * buffers, zstd contexts, upload parts) go back to the system at once instead of fragmenting the heap
+ * (setting it also stops glibc from raising the threshold as such buffers come and go). Measured on
+ * the 1,000,000-row Parquet extract: peak RSS 245 → 214 MB at the same CPU (bench/README.md).
+ */
+export const LAMBDA_MALLOC_ENVIRONMENT: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: "131072",
+};
+
 /** Folders under the connection's prefix (see functions/core/layout.ts). */
 export type BucketFolder = "catalog" | "data" | "runs" | "inbound" | "results" | "lake" | "athena-results";
 
@@ -164,7 +175,11 @@ export class ConnectorFunction extends NodejsFunction {
       assumedBy: new iam.ServicePrincipal("lambda.amazonaws.com"),
       description: `${spec.description} (function role)`,
     });
-    const defaults = { NODE_OPTIONS: LAMBDA_NODE_OPTIONS, POWERTOOLS_SERVICE_NAME: "saddledata" };
+    const defaults = {
+      NODE_OPTIONS: LAMBDA_NODE_OPTIONS,
+      ...LAMBDA_MALLOC_ENVIRONMENT,
+      POWERTOOLS_SERVICE_NAME: "saddledata",
+    };
     const merged = { ...defaults, ...environment };
     super(scope, id, {
       description: spec.description,

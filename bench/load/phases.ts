@@ -13,7 +13,11 @@
  */
 import { parseArgs } from "node:util";
 import { ENV } from "../../functions/contract";
-import { FUNCTION_SPECS, LAMBDA_NODE_OPTIONS } from "../../lib/connector-function.construct";
+import {
+  FUNCTION_SPECS,
+  LAMBDA_MALLOC_ENVIRONMENT,
+  LAMBDA_NODE_OPTIONS,
+} from "../../lib/connector-function.construct";
 import type { LocalAwsReady } from "../aws/main";
 import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "../emulator/bench-object";
 import type { EmulatorReady } from "../emulator/main";
@@ -43,6 +47,7 @@ const nodeArgs = [
 
 function environment(aws: LocalAwsReady): Record<string, string> {
   return {
+    ...LAMBDA_MALLOC_ENVIRONMENT,
     [ENV.connection]: BENCH_CONNECTION,
     [ENV.bucket]: aws.bucket,
     [ENV.table]: aws.table,

@@ -50,6 +50,7 @@ describe("ConnectorFunction", () => {
       Environment: {
         Variables: {
           NODE_OPTIONS: "--enable-source-maps --max-old-space-size=400",
+          MALLOC_MMAP_THRESHOLD_: "131072",
           POWERTOOLS_SERVICE_NAME: "saddledata",
           EXTRA: "yes",
           [ENV.connection]: "acme",
