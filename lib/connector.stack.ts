@@ -159,7 +159,8 @@ export class ConnectorStack extends Stack {
     // watermark, and runs Glue and Athena on the connection's database and workgroup.
     const lake = new ConnectorFunction(this, "LakeFunction", { function: "lake", logRetention })
       .configure(plain)
-      .useBucket(this.bucket, prefix, { catalog: ["read"] })
+      // runs: a reconciling run's Id snapshot (Athena reads it as the caller) and the comparison's result.
+      .useBucket(this.bucket, prefix, { catalog: ["read"], runs: ["read", "write"] })
       .useLake(this.lake, this.bucket, prefix)
       .useStateTable(this.table);
     const load = new ConnectorFunction(this, "LoadFunction", { function: "load", logRetention })

@@ -1,6 +1,6 @@
 /**
  * The sync (Source) state machine: discover, then every selected object through its own
- * start → poll/fetch → commit → merge loop in a Map, then a summary that fails the execution when any object
+ * start → poll/fetch (→ compare Ids in the lake, when the run reconciles) → commit → merge loop in a Map, then a summary that fails the execution when any object
  * failed. One object's failure is caught inside its Map iteration and becomes its summary, so the other
  * objects still commit. Payloads carry S3 keys and continuations, never records.
  */
@@ -53,6 +53,11 @@ export class SyncStateMachine extends Construct {
     const downloadPages = connectorTask(this, "Download pages", extract, {
       payload: { action: "fetch", state: sfn.JsonPath.entirePayload },
     });
+    // Id reconciliation: the run's Id snapshot is in; the lake compares it with the current-state table
+    // (in the engine) before the run lands what was found and commits.
+    const compareIds = connectorTask(this, "Compare Ids in lake", lake, {
+      payload: { action: "compare", state: sfn.JsonPath.entirePayload },
+    });
     // An iteration's output is the object's outcome, kept in the execution's state until the summary:
     // only what the summary reads (every field named here is always in the answer).
     // The object's outcome goes beside the continuation: the merge after it needs the run and catalog.
@@ -63,6 +68,7 @@ export class SyncStateMachine extends Construct {
         status: "status",
         records: "records",
         deletes: "deletes",
+        reconciled: "reconciled",
         apiCalls: "apiCalls",
         runDate: "runDate",
       },
@@ -118,7 +124,7 @@ export class SyncStateMachine extends Construct {
       resultPath: CAUGHT,
     }).next(recordFailure);
 
-    for (const task of [startExtract, checkJob, downloadPages, commitObject]) {
+    for (const task of [startExtract, checkJob, downloadPages, compareIds, commitObject]) {
       task.addCatch(recordFailure, { errors: [sfn.Errors.ALL], resultPath: CAUGHT });
     }
     // A failed merge fails the object after its commit: recorded from the task alone (no Bulk job is left
@@ -156,12 +162,14 @@ export class SyncStateMachine extends Construct {
     const nextStep = new sfn.Choice(this, "Next step")
       .when(sfn.Condition.stringEquals("$.status", "polling"), waitForJob)
       .when(sfn.Condition.stringEquals("$.status", "fetching"), downloadPages)
+      .when(sfn.Condition.stringEquals("$.status", "comparing"), compareIds)
       .when(sfn.Condition.stringEquals("$.status", "ready"), commitObject)
       .otherwise(unexpectedStatus);
     startExtract.next(nextStep);
     waitForJob.next(checkJob);
     checkJob.next(nextStep);
     downloadPages.next(nextStep);
+    compareIds.next(nextStep);
 
     // Each object's outcome replaces its entry in `objects`: the list and the outcomes are never both in
     // the state, and the run id rides once, not in every entry.

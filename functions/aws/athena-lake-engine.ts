@@ -24,14 +24,16 @@ import {
   changeLogTableName,
   createCurrentTableSql,
   currentTableName,
+  idsTableInput,
+  idsTableName,
   type LakeColumnType,
   maintenanceSql,
   runPartitionInput,
 } from "../core/lake/athena-requests";
-import type { LakeEngine, LakeQueryState } from "../core/lake/lake-engine";
+import type { LakeEngine, LakeQueryState, ReconcileKind } from "../core/lake/lake-engine";
 import { changeLogColumns, lakeColumns } from "../core/lake/lake-names";
 import type { Layout } from "../core/layout";
-import type { Log } from "../core/ports";
+import type { Log, ObjectStore } from "../core/ports";
 import { ConfigurationError, TransientError } from "../errors";
 import { errorName, isAccessDenied, transientOr } from "./aws-errors";
 
@@ -46,6 +48,10 @@ export interface AthenaLakeEngineOptions {
   log: Log;
   /** How long a DDL statement may take before the step gives up and is retried (ms). */
   ddlTimeoutMs?: number;
+  /** How long an Id comparison may take before the step gives up and is retried (ms). */
+  compareTimeoutMs?: number;
+  /** The bucket, to read the result of an Id comparison. */
+  store?: ObjectStore;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -62,6 +68,7 @@ export function createAthenaLakeEngine(
 
 const RUNNING: ReadonlySet<QueryExecutionState | string> = new Set(["QUEUED", "RUNNING"]);
 const DDL_TIMEOUT_MS = 60_000;
+const COMPARE_TIMEOUT_MS = 10 * 60_000;
 
 export class AthenaLakeEngine implements LakeEngine {
   /** The deployed Iceberg tables' watermark: the state attributes every deployed stack has used. */
@@ -141,6 +148,80 @@ export class AthenaLakeEngine implements LakeEngine {
         `Glue could not register run ${run.runId} of ${stream.object} (${detail?.ErrorCode}: ${detail?.ErrorMessage}).`,
         { object: stream.object, code: detail?.ErrorCode },
       );
+    }
+  }
+
+  /**
+   * Point the stream's `<object>_ids` Glue table at the run's snapshot folder, run the comparison in
+   * the workgroup and read its answer, the result CSV Athena writes under `athena-results/` (the
+   * function reads its own results; no GetQueryResults paging of 1,000 rows a call). The statement is
+   * waited for in place, bounded like DDL but longer: past the bound it is a transient failure the
+   * state machine retries.
+   */
+  async compareIds(
+    stream: CatalogStream,
+    snapshot: { runId: string; mergedSeq: number; folder: string; keys: string[] },
+    sql: string,
+  ): Promise<Array<{ kind: ReconcileKind; id: string }>> {
+    const { database, store } = this.options;
+    if (store === undefined) {
+      throw new ConfigurationError(
+        "The Athena lake engine needs the bucket's object store to read a comparison.",
+      );
+    }
+    const fields = stream.cursorField ? ["Id", stream.cursorField] : ["Id"];
+    const columns = changeLogColumns({ ...stream, selectFields: fields, lakeTypes: undefined });
+    const tableInput = idsTableInput({ object: stream.object, location: this.s3(snapshot.folder), columns });
+    const existing = await this.table(idsTableName(stream.object));
+    await this.attempt("point the Id snapshot table at the run's snapshot", () =>
+      this.options.glue.send(
+        existing
+          ? new UpdateTableCommand({ DatabaseName: database, TableInput: tableInput })
+          : new CreateTableCommand({ DatabaseName: database, TableInput: tableInput }),
+      ),
+    );
+    const id = await this.start(sql);
+    const location = await this.waitFor(id, this.options.compareTimeoutMs ?? COMPARE_TIMEOUT_MS);
+    const prefix = `s3://${this.options.bucket}/`;
+    if (!location?.startsWith(prefix)) {
+      throw new ConfigurationError(
+        `Athena wrote the comparison ${id} to ${location ?? "nowhere"}, not under ${prefix}: check the workgroup's result location.`,
+      );
+    }
+    const bytes = await store.get(location.slice(prefix.length));
+    if (bytes === undefined) throw new TransientError(`Athena's result of ${id} is not in ${location} yet.`);
+    const rows: Array<{ kind: ReconcileKind; id: string }> = [];
+    const lines = new TextDecoder().decode(bytes).split("\n");
+    for (const line of lines.slice(1)) {
+      const [kind, value] = line
+        .replace(/\r$/, "")
+        .split(",")
+        .map((cell) => cell.replace(/^"|"$/g, ""));
+      if (value && (kind === "delete" || kind === "missing")) rows.push({ kind, id: value });
+    }
+    return rows;
+  }
+
+  /** Wait for a statement in place, bounded; its result file's location once it succeeded. */
+  private async waitFor(id: string, timeoutMs: number): Promise<string | undefined> {
+    const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const deadline = Date.now() + timeoutMs;
+    for (let wait = 250; ; wait = Math.min(wait * 2, 2000)) {
+      const output = await this.attempt("read the query's state", () =>
+        this.options.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+      );
+      const status = output.QueryExecution?.Status;
+      const state = status?.State ?? "QUEUED";
+      if (state === "SUCCEEDED") return output.QueryExecution?.ResultConfiguration?.OutputLocation;
+      if (!RUNNING.has(state)) {
+        throw new TransientError(
+          `Athena query ${id} ${state}: ${status?.StateChangeReason ?? "no reason given"}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        throw new TransientError(`Athena query ${id} still running after ${timeoutMs / 1000} s.`);
+      }
+      await sleep(wait);
     }
   }
 

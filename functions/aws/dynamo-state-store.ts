@@ -154,6 +154,7 @@ export class DynamoStateStore implements StateStore {
     if (change.cursorField === undefined) remove.push("cursorField");
     else set.cursorField = s(change.cursorField);
     set.commitSeq = n(change.commitSeq);
+    if (change.reconciledAt !== undefined) set.lastReconciledAt = s(change.reconciledAt);
     const previous = seqCondition("commitSeq", change.commitSeq - 1);
     try {
       await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
@@ -589,6 +590,7 @@ function toStreamState(key: StreamKey, item: Item): StreamState {
     "lastError",
     "lastManifestKey",
     "lastCommittedAt",
+    "lastReconciledAt",
   ] as const;
   for (const field of strings) {
     const value = str(item[field]);

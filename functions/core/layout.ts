@@ -122,6 +122,24 @@ export class Layout {
     return `${this.prefix}runs/${runId}/errors/${object}.json`;
   }
 
+  /**
+   * A run's Id snapshot of an object (Id reconciliation): Parquet parts of the org's live Ids, in a
+   * folder of their own outside the change log (whose tables read every file of a run's folder), so
+   * the engines read it as the `<object>_ids` table.
+   */
+  reconcileIdsFolder(runId: string, object: string): string {
+    return `${this.prefix}runs/${runId}/reconcile/${object}/ids/`;
+  }
+
+  reconcileIdsPart(runId: string, object: string, index: number): string {
+    return `${this.reconcileIdsFolder(runId, object)}part-${pad(index)}.parquet`;
+  }
+
+  /** What the engine's comparison of a run's Id snapshot with the current-state table found. */
+  reconcileDiff(runId: string, object: string): string {
+    return `${this.prefix}runs/${runId}/reconcile/${object}/diff.json`;
+  }
+
   inboundPrefix(): string {
     return `${this.prefix}inbound/`;
   }

@@ -70,6 +70,11 @@ export interface StreamState extends StreamKey {
    * `data/<Object>/_commits/<seq>.json`. Absent before the first commit.
    */
   commitSeq?: number;
+  /**
+   * When the stream's Ids were last reconciled with the org (ISO-8601, the org's time of the Id
+   * snapshot): the schedule (`reconcileEvery`) counts from it. Absent: never reconciled.
+   */
+  lastReconciledAt?: string;
   /** Each engine's current-state table of the stream, by the watermark it owns (absent: never merged). */
   lake?: Partial<Record<LakeWatermark, LakeTableState>>;
 }
@@ -107,6 +112,8 @@ export interface CommitUpdate {
    * still be one less, so two commits can never take the same number.
    */
   commitSeq: number;
+  /** The run reconciled the stream's Ids at this time (the snapshot's): recorded as `lastReconciledAt`. */
+  reconciledAt?: string;
 }
 
 /** A merge of the runs after the watermark `fromSeq` through `toSeq`, run by `holder`. */

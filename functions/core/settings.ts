@@ -38,6 +38,12 @@ export interface ExtractSettings {
   pollMaxSeconds: number;
   /** Stop starting pages when less than this much of the invocation's time is left. */
   safetyMarginMs: number;
+  /**
+   * Reconcile a stream's Ids with the org when its last reconciliation is this old (ms); undefined:
+   * never on a schedule (a gap longer than the recycle bin, or a delete log that cannot answer, still
+   * reconciles).
+   */
+  reconcileEveryMs?: number;
 }
 
 export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
@@ -54,7 +60,20 @@ export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
   pollFirstSeconds: 2,
   pollMaxSeconds: 30,
   safetyMarginMs: 30_000,
+  reconcileEveryMs: 7 * 86_400_000,
 };
+
+/** `reconcileEvery`: `weekly`, `daily`, `never`, or a number of days or hours (`3d`, `12h`). */
+const RECONCILE_EVERY = /^(weekly|daily|never|[1-9]\d{0,3}[dh])$/;
+
+/** `reconcileEvery` in ms (undefined: never). */
+export function reconcileEveryMs(value: string): number | undefined {
+  if (value === "never") return undefined;
+  if (value === "weekly") return 7 * 86_400_000;
+  if (value === "daily") return 86_400_000;
+  const amount = Number(value.slice(0, -1));
+  return amount * (value.endsWith("d") ? 86_400_000 : 3_600_000);
+}
 
 /**
  * A connection's settings: one schema shared by the CDK config (which passes them to the Lambdas as
@@ -146,6 +165,13 @@ export const ConnectorSettingsSchema = z
       })
       .strict()
       .default({ dailyApiRequests: 1000, dailyBulkQueryJobs: 100, dailyBulkBatches: 100 }),
+    /** How often each stream's Ids are reconciled with the org (hard deletes the delete log lost, rows the lake lacks). */
+    reconcileEvery: z
+      .string()
+      .regex(RECONCILE_EVERY, {
+        message: 'must be "weekly", "daily", "never", or a number of days or hours such as "3d" or "12h"',
+      })
+      .default("weekly"),
     load: LoadSettingsSchema.default(LoadSettingsSchema.parse({})),
   })
   .strict()
@@ -188,5 +214,6 @@ export function extractSettingsOf(settings: ConnectorSettings): ExtractSettings 
     pollFirstSeconds: settings.pollFirstSeconds,
     pollMaxSeconds: settings.pollMaxSeconds,
     safetyMarginMs: DEFAULT_EXTRACT_SETTINGS.safetyMarginMs,
+    reconcileEveryMs: reconcileEveryMs(settings.reconcileEvery),
   };
 }

@@ -134,7 +134,13 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
           (async () => {
             // Only the lake function merges: the others never load the Athena and Glue clients.
             const { createAthenaLakeEngine } = await import("../aws/athena-lake-engine");
-            return createAthenaLakeEngine({ ...athena, bucket: config.bucket, layout: runtime.layout, log });
+            return createAthenaLakeEngine({
+              ...athena,
+              bucket: config.bucket,
+              layout: runtime.layout,
+              log,
+              store: runtime.store,
+            });
           }));
       if (build === undefined) {
         return Promise.reject(

@@ -27,10 +27,11 @@ import { currentTableName } from "../../functions/core/lake/athena-requests";
 import { readCommitPointers } from "../../functions/core/lake/commit-index";
 import type { LakeEngine, LakeQueryState } from "../../functions/core/lake/lake-engine";
 import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
+import type { ReconcileKind } from "../../functions/core/lake/reconcile-sql";
 import type { Layout } from "../../functions/core/layout";
 import type { LakeWatermark, Log, ObjectStore, StateStore } from "../../functions/core/ports";
 import { ConfigurationError, describeError } from "../../functions/errors";
-import { createChangeLogView, LakeCache, loadCurrentTable } from "./lake-tables";
+import { createChangeLogView, createIdsView, LakeCache, loadCurrentTable } from "./lake-tables";
 
 export interface DuckDbLakeOptions {
   store: ObjectStore;
@@ -197,6 +198,37 @@ export class DuckDbLakeEngine implements LakeEngine {
     throw new ConfigurationError(`${stream.object}: DuckDB's tables have no maintenance statements`, {
       object: stream.object,
     });
+  }
+
+  /**
+   * The comparison over the table of the watermark `mergedSeq` (its Parquet file) and a view of the
+   * snapshot's parts, both downloaded into the cache; the snapshot's parts are dropped from it after.
+   */
+  async compareIds(
+    stream: CatalogStream,
+    snapshot: { runId: string; mergedSeq: number; folder: string; keys: string[] },
+    sql: string,
+  ): Promise<Array<{ kind: ReconcileKind; id: string }>> {
+    const { layout } = this.options;
+    const cache = await this.lakeCache();
+    const db = await openDuckDb({ tempDirectory: await cache.spillDirectory() });
+    const files: string[] = [];
+    try {
+      const current =
+        snapshot.mergedSeq === 0 ? undefined : layout.localLakeTable(stream.object, snapshot.mergedSeq);
+      await loadCurrentTable(db.connection, cache, stream, current);
+      if (current !== undefined) await cache.drop(current);
+      for (const key of snapshot.keys) files.push(await cache.file(key, true));
+      await createIdsView(db.connection, stream, files);
+      const reader = await db.connection.runAndReadAll(sql);
+      return reader.getRowObjectsJS().map((row) => ({
+        kind: String(row.kind) as ReconcileKind,
+        id: String(row.id),
+      }));
+    } finally {
+      db.close();
+      for (const key of snapshot.keys) await cache.drop(key);
+    }
   }
 
   async status(queryId: string): Promise<LakeQueryState> {

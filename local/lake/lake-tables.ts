@@ -26,6 +26,7 @@ import {
   RUN_ID_COLUMN,
 } from "../../functions/core/lake/lake-names";
 import { quoteIdentifier, sqlString } from "../../functions/core/lake/merge-sql";
+import { idsTableName, snapshotFields } from "../../functions/core/lake/reconcile-sql";
 import type { ObjectStore } from "../../functions/core/ports";
 import { ConfigurationError } from "../../functions/errors";
 
@@ -331,4 +332,32 @@ export async function loadCurrentTable(
       `ALTER TABLE ${table} ADD COLUMN ${quoteIdentifier(column.name)} ${column.athenaType}`,
     );
   }
+}
+
+/**
+ * A run's Id snapshot as the view `<object>_ids` the comparison reads (core/lake/reconcile-sql.ts): the
+ * Id and cursor columns of its Parquet parts, typed as the lake types them. No part: an empty view.
+ */
+export async function createIdsView(
+  connection: DuckDBConnection,
+  stream: CatalogStream,
+  files: string[],
+): Promise<void> {
+  const view = quoteIdentifier(idsTableName(stream.object));
+  const columns = lakeColumns({ ...stream, selectFields: snapshotFields(stream) });
+  const casts = columns.map(
+    (column) =>
+      `CAST(${quoteIdentifier(column.name)} AS ${column.athenaType}) AS ${quoteIdentifier(column.name)}`,
+  );
+  if (files.length === 0) {
+    const nulls = columns.map(
+      (column) => `CAST(NULL AS ${column.athenaType}) AS ${quoteIdentifier(column.name)}`,
+    );
+    await connection.run(`CREATE OR REPLACE VIEW ${view} AS SELECT ${nulls.join(", ")} WHERE false`);
+    return;
+  }
+  const list = files.map(sqlString).join(", ");
+  await connection.run(
+    `CREATE OR REPLACE VIEW ${view} AS SELECT ${casts.join(", ")} FROM read_parquet([${list}])`,
+  );
 }

@@ -243,7 +243,7 @@ describe("ConnectorStack", () => {
     );
   });
 
-  it("grants the lake exactly: Glue on its database, Athena in its workgroup, the folders Athena reads and writes", () => {
+  it("grants the lake exactly: Glue on its database, Athena in its workgroup, the folders Athena reads and writes, runs/ for Id reconciliation", () => {
     // Assess
     const glue =
       "glue:BatchCreatePartition,glue:BatchGetPartition,glue:CreateTable,glue:GetDatabase,glue:GetPartition,glue:GetPartitions,glue:GetTable,glue:UpdateTable";
@@ -258,6 +258,8 @@ describe("ConnectorStack", () => {
         "logs:CreateLogStream,logs:PutLogEvents <lakeLogs>",
         `s3:GetObject <DataBucket>/${prefix}catalog/*`,
         `s3:GetObject <DataBucket>/${prefix}data/*`,
+        // Id reconciliation: the run's Id snapshot (Athena reads it) and the comparison's result.
+        `s3:GetObject,s3:PutObject <DataBucket>/${prefix}runs/*`,
         `s3:AbortMultipartUpload,s3:DeleteObject,s3:GetObject,s3:PutObject <DataBucket>/${prefix}lake/*`,
         `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}athena-results/*`,
         "s3:GetBucketLocation <DataBucket>",

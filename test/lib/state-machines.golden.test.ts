@@ -133,13 +133,19 @@ describe("state machine definitions", () => {
     });
     // An iteration keeps only short fields of commit's and abort's answers until the summary.
     expect(Object.keys(inner["Commit object"]?.ResultSelector ?? {}).sort()).toEqual(
-      ["apiCalls.$", "deletes.$", "object.$", "records.$", "runDate.$", "status.$"].sort(),
+      ["apiCalls.$", "deletes.$", "object.$", "reconciled.$", "records.$", "runDate.$", "status.$"].sort(),
     );
     expect(Object.keys(inner["Record object failure"]?.ResultSelector ?? {}).sort()).toEqual(
       ["apiCalls.$", "errorName.$", "object.$", "status.$"].sort(),
     );
     expect(map.Catch).toBeUndefined();
-    for (const name of ["Start extract", "Check Bulk job", "Download pages", "Commit object"]) {
+    for (const name of [
+      "Start extract",
+      "Check Bulk job",
+      "Download pages",
+      "Compare Ids in lake",
+      "Commit object",
+    ]) {
       expect(inner[name]?.Catch).toEqual([
         { ErrorEquals: ["States.ALL"], ResultPath: "$.caught", Next: "Record object failure" },
       ]);
@@ -149,8 +155,11 @@ describe("state machine definitions", () => {
     expect(inner["Next step"]?.Choices?.map((choice) => [choice.StringEquals, choice.Next])).toEqual([
       ["polling", "Wait for Bulk job"],
       ["fetching", "Download pages"],
+      ["comparing", "Compare Ids in lake"],
       ["ready", "Commit object"],
     ]);
+    // The lake compares a reconciling run's Id snapshot, then the run goes on through the same choice.
+    expect(inner["Compare Ids in lake"]?.Next).toBe("Next step");
   });
 
   it("routes every load status through one choice", () => {

@@ -16,7 +16,8 @@ export interface DriveOptions {
 
 /**
  * Drive one object's extract through its actions as the sync state machine does (start, poll until
- * ready, fetch until done, commit), calling the real handler. On error it runs the abort action, as
+ * ready, fetch until done, the lake's comparison when the run reconciles Ids, commit), calling the real
+ * handlers. On error it runs the abort action, as
  * the state machine's Catch does, then rethrows.
  */
 export async function driveExtract(
@@ -38,6 +39,14 @@ export async function driveExtract(
         state = (await invoke({ action: "poll", state })) as ExtractState;
       } else if (state.status === "fetching") {
         state = (await invoke({ action: "fetch", state })) as ExtractState;
+      } else if (state.status === "comparing") {
+        // Id reconciliation: the lake compares the run's Id snapshot, as the state machine's lake task does.
+        options.beforeAction?.("compare", { action: "compare", state });
+        state = (await lakeHandler.invoke(
+          { action: "compare", state },
+          runtime,
+          remainingMs,
+        )) as ExtractState;
       } else {
         return (await invoke({ action: "commit", state })) as ExtractSummary;
       }

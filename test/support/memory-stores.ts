@@ -107,6 +107,7 @@ export class MemoryStateStore implements StateStore {
       lastManifestKey: update.manifestKey,
       lastCommittedAt: update.committedAt,
       commitSeq: update.commitSeq,
+      ...(update.reconciledAt === undefined ? {} : { lastReconciledAt: update.reconciledAt }),
     });
     delete state.leaseHolder;
     delete state.leaseExpiresAt;

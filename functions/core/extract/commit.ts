@@ -1,4 +1,4 @@
-// Commit: read the delete log, check nothing was lost, write the manifest, advance the cursor.
+// Commit: check nothing was lost, write the manifest, advance the cursor (and the reconciliation's date).
 import { ConfigurationError, describeError, LeaseConflictError, ReconciliationError } from "../../errors";
 import { deleteQueryJob } from "../../salesforce/bulk-query";
 import { readStream } from "../catalog-store";
@@ -23,10 +23,18 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
   // The query is in: read the delete log for the same window (one call, usually) into a part of its
   // own. A commit retried after this wrote its part writes the same key again.
   let state = ready;
+  // Runs read it when their query is in (reconcile.ts, afterQuery); a continuation from before reads it
+  // here, and can only warn where the log cannot answer.
   if (readsDeletes(state)) {
     const stream = await readStream(deps.store, state.catalogKey);
     state = await fetchDeletes(deps, state, stream, partColumnsOf(stream));
     state = { ...state, apiCalls: state.apiCalls + (state.deletes?.apiCalls ?? 0) };
+    if (state.deletes?.lost) {
+      state.warnings = [
+        ...(state.warnings ?? []),
+        `${state.object}: ${state.deletes.lost}; some hard deletes may be missing until the next Id reconciliation.`,
+      ];
+    }
   }
   if (state.expectedRecords !== undefined && state.expectedRecords !== state.records) {
     throw new ReconciliationError(
@@ -72,6 +80,16 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
     current.lastStatus === "succeeded";
   const stream = await deps.state.get(key);
   let commitSeq = stream?.commitSeq;
+  // The reconciliation's schedule counts from here: a run that compared and landed everything it found,
+  // or a stream's first read (everything up to its window end: nothing to reconcile yet).
+  const reconciledAt =
+    state.reconcile !== undefined
+      ? state.reconcile.deletes !== undefined && state.reconcile.warning === undefined
+        ? state.reconcile.snapshotAt
+        : undefined
+      : state.cursorBefore === undefined
+        ? (state.window.end ?? state.startedAt)
+        : undefined;
   if (!committed(stream)) {
     commitSeq = (stream?.commitSeq ?? 0) + 1;
     // Only the lease holder can reach the cursor write, so only it writes a pointer. One written by a
@@ -97,6 +115,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
         manifestKey,
         committedAt,
         commitSeq,
+        ...(reconciledAt === undefined ? {} : { reconciledAt }),
       });
     } catch (error) {
       const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
@@ -124,5 +143,11 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
     cursor: cursorAfter,
     ...(commitSeq === undefined ? {} : { commitSeq }),
     deletes: state.deletes?.found ?? 0,
+    // Always present: the state machine keeps it for the run summary.
+    reconciled: {
+      deletes: state.reconcile?.deletes ?? 0,
+      refetched: state.reconcile?.refetched ?? 0,
+      apiCalls: state.reconcile?.apiCalls ?? 0,
+    },
   };
 }

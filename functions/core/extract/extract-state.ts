@@ -18,7 +18,16 @@ export type PartEntry = [number, number, number];
  * Records never ride in it; S3 keys and counters do.
  */
 export interface ExtractState extends ExtractTask {
-  status: "polling" | "fetching" | "ready";
+  /**
+   * `comparing`: the Id snapshot is in; the lake step compares it with the current-state table (Id
+   * reconciliation), then hands the run back `fetching`.
+   */
+  status: "polling" | "fetching" | "comparing" | "ready";
+  /**
+   * Where a reconciling run is after its query (absent: the query): `ids`, the Bulk job of the org's
+   * live Ids; `land`, landing what the comparison found (delete rows, rows fetched again).
+   */
+  phase?: "ids" | "land";
   api: ExtractApi;
   apiReason?: string;
   /**
@@ -43,9 +52,13 @@ export interface ExtractState extends ExtractTask {
   nextUrl?: string;
   /** Rows the source says the whole result has (Bulk numberRecordsProcessed, REST totalSize). */
   expectedRecords?: number;
+  /** Ids the org says its snapshot holds (the Id snapshot's Bulk job, when Id reconciliation runs). */
+  expectedIds?: number;
   parts: PartEntry[];
   /** What the org's delete log gave, once read (after the query; incremental runs only). */
   deletes?: DeletesOutcome;
+  /** The run reconciles the stream's Ids with the org: why, and what it found so far. */
+  reconcile?: ReconcileOutcome;
   records: number;
   bytes: number;
   apiCalls: number;
@@ -61,7 +74,33 @@ export interface DeletesOutcome {
   /** The range asked, in whole minutes (ISO-8601). */
   from: string;
   to: string;
-  /** Why some deletes may be missing: the log did not reach back far enough, or the object has none. */
+  /** Why some deletes may be missing: the object has no delete log. */
+  warning?: string;
+  /**
+   * Where the log could not answer (INVALID_REPLICATION_DATE, EXCEEDED_ID_LIMIT for one minute): its
+   * deletes may be lost, so the run reconciles Ids instead.
+   */
+  lost?: string;
+}
+
+/** Why a run reconciles Ids: its schedule, a gap longer than the recycle bin, a delete log that cannot answer. */
+export type ReconcileReason = "schedule" | "gap" | "getDeleted";
+
+/** A run's Id reconciliation (also in its manifest). */
+export interface ReconcileOutcome {
+  reason: ReconcileReason;
+  /** The org's time when the Id snapshot was asked: delete rows are dated by it. */
+  snapshotAt?: string;
+  /** Live Ids in the org's snapshot, and the snapshot's parts (`runs/<runId>/reconcile/<Object>/ids/`). */
+  ids?: number;
+  idParts?: number;
+  /** Ids in the current-state table but not in the org: landed as delete rows (`_origin` = `reconcile`). */
+  deletes?: number;
+  /** Ids in the org but missing from the table: fetched again (`_origin` = `refetch`). */
+  refetched?: number;
+  /** Salesforce calls the reconciliation spent (the Id job, its pages, the fetches again). */
+  apiCalls: number;
+  /** Why it could not compare or re-fetch everything; the next run reconciles again. */
   warning?: string;
 }
 
@@ -95,5 +134,7 @@ export interface ExtractSummary {
   commitSeq?: number;
   /** Deletes the org's delete log reported for the window, landed as delete rows. */
   deletes?: number;
+  /** Id reconciliation: deletes it found, rows it fetched again, API calls it cost (zeros: none ran). */
+  reconciled?: { deletes: number; refetched: number; apiCalls: number };
   error?: Record<string, string | number>;
 }

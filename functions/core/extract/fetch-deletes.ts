@@ -37,9 +37,11 @@ function deleteRow(stream: CatalogStream, record: DeletedRecord): Record<string,
 /**
  * Read the delete log over the run's window (whole minutes, at least one) and write every Id it
  * reports into one part of delete rows. More Ids than one answer holds: the range is halved until each
- * half fits. A range older than the log keeps: asked again from the oldest minute it may keep, with a
- * warning; an object without a log: a warning. Duplicates (the query's own deleted rows, Ids reported
- * twice by overlapping windows) are harmless: a delete applies once.
+ * half fits. A range older than the log keeps: asked again from the oldest minute it may keep; an
+ * object without a log: a warning. Duplicates (the query's own deleted rows, Ids reported
+ * twice by overlapping windows) are harmless: a delete applies once. Where the log cannot answer (a
+ * range older than it keeps, more Ids in a minute than one answer holds) the outcome says so (`lost`):
+ * the run then reconciles Ids instead (reconcile.ts), so those deletes are found all the same.
  */
 export async function fetchDeletes(
   deps: ExtractDeps,
@@ -52,6 +54,8 @@ export async function fetchDeletes(
   const to = floorToMinute(Date.parse(state.window.end as string));
   let from = Math.min(floorToMinute(Date.parse(state.window.start as string)), to - MINUTE);
   const warnings: string[] = [];
+  // Where the log could not answer: deletes may be lost there, so the run reconciles Ids instead.
+  const lost: string[] = [];
   const earliest = floorToMinute(salesforce.serverNow() - LOG_REACH_MS) + MINUTE;
   let found = 0;
   const index = state.parts.length;
@@ -72,8 +76,8 @@ export async function fetchDeletes(
         return;
       case "too-many": {
         if (end - start <= MINUTE) {
-          warnings.push(
-            `${state.object}: the org's delete log holds more Ids than one answer for the minute at ${new Date(start).toISOString()}; some hard deletes of that minute may be missing from the lake.`,
+          lost.push(
+            `the org's delete log holds more Ids than one answer for the minute at ${new Date(start).toISOString()}`,
           );
           return;
         }
@@ -84,16 +88,14 @@ export async function fetchDeletes(
       }
       case "too-old":
         if (start < earliest && earliest < end) {
-          warnings.push(
-            `${state.object}: the org's delete log does not reach back to ${new Date(start).toISOString()} (${answer.message}); deletes before ${new Date(earliest).toISOString()} that no query saw may be missing from the lake.`,
+          lost.push(
+            `the org's delete log does not reach back to ${new Date(start).toISOString()} (${answer.message})`,
           );
           from = earliest;
           await read(sink, earliest, end);
           return;
         }
-        warnings.push(
-          `${state.object}: the org's delete log could not be read for this window (${answer.message}); hard deletes in it may be missing from the lake.`,
-        );
+        lost.push(`the org's delete log could not be read for this window (${answer.message})`);
         return;
       case "not-replicable":
         warnings.push(
@@ -124,6 +126,7 @@ export async function fetchDeletes(
     from: new Date(from).toISOString(),
     to: new Date(to).toISOString(),
     ...(warnings.length > 0 ? { warning: warnings.join(" ") } : {}),
+    ...(lost.length > 0 ? { lost: lost.join("; ") } : {}),
   };
   deps.log.info("extract: delete log read", { object: state.object, ...deletes });
   return {

@@ -1,9 +1,10 @@
-// Fetch: write parts, Bulk pages or REST parts, until done or the invocation's time is nearly up.
+// Fetch: write parts (Bulk pages, REST parts, a reconciliation's Ids and rows) until done or time is short.
 import { readStream } from "../catalog-store";
 import { counted, type ExtractDeps, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState } from "./extract-state";
 import { fetchBulkPage } from "./fetch-bulk-page";
 import { fetchRestPart } from "./fetch-rest-part";
+import { afterQuery, fetchIds, landReconcile } from "./reconcile";
 
 /** Run pages until done or the invocation's time is nearly up; always at least one page. */
 export async function fetchExtract(
@@ -21,14 +22,19 @@ export async function fetchExtract(
     do {
       const started = Date.now();
       current =
-        current.api === "bulk"
-          ? await fetchBulkPage(deps, current, columns)
-          : await fetchRestPart(deps, current, columns, remainingMs);
+        current.phase === "ids"
+          ? await fetchIds(deps, current, remainingMs)
+          : current.phase === "land"
+            ? await landReconcile(deps, current)
+            : current.api === "bulk"
+              ? await fetchBulkPage(deps, current, columns)
+              : await fetchRestPart(deps, current, columns, remainingMs);
       slowestPageMs = Math.max(slowestPageMs, Date.now() - started);
     } while (
       current.status === "fetching" &&
       remainingMs() - deps.settings.safetyMarginMs > slowestPageMs * 1.5
     );
-    return current;
+    // The query is in: its delete log, and the Id snapshot when the run reconciles.
+    return afterQuery(deps, current);
   });
 }

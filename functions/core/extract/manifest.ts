@@ -2,7 +2,13 @@
 import type { ExtractApi, SyncMode } from "../catalog";
 import type { ExtractFormat } from "../settings";
 import type { ExtractDeps } from "./extract-deps";
-import { type DeletesOutcome, type ExtractState, formatOf, partKey } from "./extract-state";
+import {
+  type DeletesOutcome,
+  type ExtractState,
+  formatOf,
+  partKey,
+  type ReconcileOutcome,
+} from "./extract-state";
 
 export interface Manifest {
   manifestVersion: 1;
@@ -20,10 +26,15 @@ export interface Manifest {
   cursorAfter?: string;
   warnings?: string[];
   parts: Array<{ key: string; records: number; bytes: number }>;
-  /** Every row the parts hold: the query's and the delete log's. */
+  /** Every row the parts hold: the query's, the delete log's and the reconciliation's. */
   totals: { records: number; bytes: number; parts: number };
   /** What the org's delete log gave (incremental runs after the first). */
   deletes?: DeletesOutcome;
+  /**
+   * Id reconciliation, when the run did one: why, the snapshot's time and size, the deletes it found
+   * and the rows it fetched again (both are parts above), and the API calls it cost.
+   */
+  reconcile?: ReconcileOutcome;
   salesforceJobIds: string[];
   apiCalls: number;
   startedAt: string;
@@ -57,11 +68,16 @@ export function buildManifest(
       bytes,
     })),
     totals: {
-      records: state.records + (state.deletes?.found ?? 0),
+      records:
+        state.records +
+        (state.deletes?.found ?? 0) +
+        (state.reconcile?.deletes ?? 0) +
+        (state.reconcile?.refetched ?? 0),
       bytes: state.bytes,
       parts: state.parts.length,
     },
     ...(state.deletes ? { deletes: state.deletes } : {}),
+    ...(state.reconcile ? { reconcile: state.reconcile } : {}),
     salesforceJobIds: state.jobIds,
     apiCalls: state.apiCalls,
     startedAt: state.startedAt,

@@ -11,13 +11,33 @@ const MAX_BULK_JOBS = 3;
 export async function pollExtract(deps: ExtractDeps, state: ExtractState): Promise<ExtractState> {
   const now = deps.now ?? Date.now;
   await deps.state.renewLease(streamKey(deps, state.object), state.runId, deps.settings.leaseMs, now());
+  const before = deps.salesforce.totalCalls;
+  const polled = await pollJob(deps, state);
+  // The Id snapshot's polls are the reconciliation's cost too.
+  if (state.phase !== "ids" || polled.reconcile === undefined) return polled;
+  const spent = deps.salesforce.totalCalls - before;
+  return { ...polled, reconcile: { ...polled.reconcile, apiCalls: polled.reconcile.apiCalls + spent } };
+}
+
+function pollJob(deps: ExtractDeps, state: ExtractState): Promise<ExtractState> {
   return counted(deps, async () => {
     if (!state.jobId)
       throw new ConfigurationError(`Nothing to poll for ${state.object}: no Bulk job in the continuation.`);
     const job = await getQueryJob(deps.salesforce, state.jobId, state.object);
     const next: ExtractState = { ...state, polls: state.polls + 1 };
+    // The Id snapshot of a reconciling run (phase `ids`) keeps the query's counts and part tag.
+    const ids = state.phase === "ids";
     if (job.state === "JobComplete") {
-      return { ...next, status: "fetching", expectedRecords: job.numberRecordsProcessed };
+      return ids
+        ? { ...next, status: "fetching", expectedIds: job.numberRecordsProcessed }
+        : { ...next, status: "fetching", expectedRecords: job.numberRecordsProcessed };
+    }
+    if (job.state === "Failed" && ids && isBulkUnsupported(job.errorMessage ?? "")) {
+      deps.log.warn("extract: Bulk job of the Id snapshot failed as unsupported, using REST", {
+        object: state.object,
+        jobId: job.id,
+      });
+      return { ...next, status: "fetching", jobId: undefined };
     }
     if (job.state === "Failed" && isBulkUnsupported(job.errorMessage ?? "")) {
       deps.log.warn("extract: Bulk job failed as unsupported, using REST", {
@@ -49,7 +69,7 @@ export async function pollExtract(deps: ExtractDeps, state: ExtractState): Promi
         ...next,
         status: "polling",
         jobId: again.id,
-        jobTag: again.id,
+        jobTag: ids ? state.jobTag : again.id,
         jobIds: [...state.jobIds, again.id],
         waitSeconds: deps.settings.pollFirstSeconds,
       };

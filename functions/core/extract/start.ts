@@ -10,9 +10,7 @@ import { assertRunId } from "../layout";
 import { counted, type ExtractDeps, isBulkUnsupported, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractTask } from "./extract-state";
 import { fetchRestPart } from "./fetch-rest-part";
-
-/** Salesforce keeps deleted rows in the recycle bin for 15 days; warn a day early. */
-const RECYCLE_BIN_MS = 14 * 86_400_000;
+import { afterQuery, reconcileAtStart } from "./reconcile";
 
 const floorToSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
@@ -57,12 +55,11 @@ export async function startExtract(
       }
       const operation = task.mode === "incremental" && stream.hasIsDeleted ? "queryAll" : "query";
       const warnings: string[] = [];
-      if (operation === "queryAll" && lease.cursor && serverNow - Date.parse(lease.cursor) > RECYCLE_BIN_MS) {
-        // queryAll sees a deleted row only while it sits in the recycle bin.
-        warnings.push(
-          `The last sync of ${task.object} was more than 14 days ago: rows deleted since then may have left the recycle bin, so some deletes may be missing. Run a full_refresh to reconcile.`,
-        );
-        deps.log.warn("extract: deletes may be incomplete", { object: task.object, cursor: lease.cursor });
+      // queryAll sees a deleted row only while it sits in the recycle bin, and the delete log keeps no
+      // longer: after a longer gap (or on its schedule) the run reconciles Ids after its query.
+      const reconcile = reconcileAtStart(settings, task.mode, lease, serverNow);
+      if (reconcile !== undefined) {
+        deps.log.info("extract: the run reconciles Ids", { object: task.object, reason: reconcile });
       }
       const startedAt = iso(now());
       const state: ExtractState = {
@@ -82,6 +79,7 @@ export async function startExtract(
         },
         cursorBefore: lease.cursor,
         ...(warnings.length > 0 ? { warnings } : {}),
+        ...(reconcile === undefined ? {} : { reconcile: { reason: reconcile, apiCalls: 0 } }),
         soql: buildSelect(task.object, stream.selectFields, window),
         operation,
         jobIds: [],
@@ -96,7 +94,7 @@ export async function startExtract(
         // Ran again within the lag: nothing can be read yet. Commit an empty window (cursor unchanged).
         state.status = "ready";
         state.expectedRecords = 0;
-        return state;
+        return afterQuery(deps, state);
       }
       if (stream.api === "rest") return state;
 
@@ -131,7 +129,8 @@ export async function startExtract(
       };
 
       try {
-        return await begin(state);
+        // A small window may be read whole already: then its delete log, and any reconciliation.
+        return await afterQuery(deps, await begin(state));
       } catch (error) {
         if (error instanceof ConfigurationError && error.code === "INVALID_FIELD") {
           // A field was removed since discover: re-describe, save the new catalog version, retry once.
@@ -142,11 +141,14 @@ export async function startExtract(
             object: task.object,
             catalogKey,
           });
-          return await begin({
-            ...state,
-            catalogKey,
-            soql: buildSelect(task.object, stream.selectFields, window),
-          });
+          return await afterQuery(
+            deps,
+            await begin({
+              ...state,
+              catalogKey,
+              soql: buildSelect(task.object, stream.selectFields, window),
+            }),
+          );
         }
         if (isBulkUnsupported(error)) {
           deps.log.warn("extract: Bulk API refused the object, using REST", { object: task.object });

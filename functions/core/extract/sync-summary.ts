@@ -17,6 +17,8 @@ export interface ObjectReport {
   records: number;
   /** Deletes the org's delete log reported, landed as delete rows (incremental runs). */
   deletes: number;
+  /** Id reconciliation, when the object's run reconciled: deletes found, rows re-fetched, API calls. */
+  reconciled?: { deletes: number; refetched: number; apiCalls: number };
   apiCalls: number;
   manifestKey?: string;
   error?: string;
@@ -31,6 +33,9 @@ export interface SyncRunReport {
   failed: number;
   records: number;
   deletes: number;
+  /** Deletes Id reconciliation found, and rows it fetched again, over every object. */
+  reconciledDeletes: number;
+  refetched: number;
   apiCalls: number;
   outcomes: ObjectReport[];
   manifests: string[];
@@ -44,6 +49,8 @@ export interface SyncSummary {
   failed: number;
   records: number;
   deletes: number;
+  reconciledDeletes: number;
+  refetched: number;
   apiCalls: number;
   /** The first failures (all of them are in the run summary). */
   failures: Array<{ object: string; error: string }>;
@@ -71,6 +78,14 @@ function reportOf(outcome: ObjectOutcome, runId: string, layout: Layout): Object
     deletes: succeeded ? (outcome.deletes ?? 0) : 0,
     apiCalls: outcome.apiCalls ?? 0,
   };
+  const reconciled = outcome.reconciled;
+  if (
+    succeeded &&
+    reconciled &&
+    (reconciled.apiCalls > 0 || reconciled.deletes > 0 || reconciled.refetched > 0)
+  ) {
+    report.reconciled = reconciled;
+  }
   // The state machine keeps the run folder's date, not the key: keys grow with the prefix and run id.
   const manifestKey =
     outcome.manifestKey ??
@@ -97,15 +112,26 @@ export function buildSyncSummary(
   const succeeded = reports.length - failures.length;
   const records = reports.reduce((sum, report) => sum + report.records, 0);
   const deletes = reports.reduce((sum, report) => sum + report.deletes, 0);
+  const reconciledDeletes = reports.reduce((sum, report) => sum + (report.reconciled?.deletes ?? 0), 0);
+  const refetched = reports.reduce((sum, report) => sum + (report.reconciled?.refetched ?? 0), 0);
   const apiCalls = reports.reduce((sum, report) => sum + report.apiCalls, 0);
   const message =
     failures.length === 0
-      ? `${succeeded} objects synced, ${records} records${deletes > 0 ? `, ${deletes} deletes from the delete log` : ""}.`
+      ? `${succeeded} objects synced, ${records} records${deletes > 0 ? `, ${deletes} deletes from the delete log` : ""}${reconciledDeletes > 0 ? `, ${reconciledDeletes} deletes found by Id reconciliation` : ""}${refetched > 0 ? `, ${refetched} rows fetched again` : ""}.`
       : `${failures.length} of ${reports.length} objects failed: ${failures
           .map((failure) => `${failure.object} (${failure.error})`)
           .join("; ")
           .slice(0, MAX_MESSAGE_CHARS)}`;
-  const counts = { objects: reports.length, succeeded, failed: failures.length, records, deletes, apiCalls };
+  const counts = {
+    objects: reports.length,
+    succeeded,
+    failed: failures.length,
+    records,
+    deletes,
+    reconciledDeletes,
+    refetched,
+    apiCalls,
+  };
   const summaryKey = layout.runSummary(runId);
   return {
     report: {

@@ -31,6 +31,14 @@ export function changeLogTableName(object: string): string {
   return `${object.toLowerCase()}_changes`;
 }
 
+/**
+ * The Id snapshot table of an object (Id reconciliation): `Invoice__c` → `invoice__c_ids` (no
+ * Salesforce object name ends in `_ids`, so it never meets another stream's table).
+ */
+export function idsTableName(object: string): string {
+  return `${object.toLowerCase()}_ids`;
+}
+
 function storageDescriptor(columns: LakeColumnType[], location: string) {
   return {
     Columns: columns.map((column) => ({ Name: column.name, Type: column.athenaType })),
@@ -70,6 +78,22 @@ export function runPartitionInput(input: {
       input.columns,
       `${input.location}dt=${input.runDate}/run=${input.runId}/`,
     ),
+  };
+}
+
+/**
+ * Glue `TableInput` of a stream's Id snapshot table (`<object>_ids`, Id reconciliation): an external
+ * Parquet table over one run's snapshot folder, `runs/<runId>/reconcile/<Object>/ids/`, outside the
+ * change log. Not partitioned: each reconciliation points the table at its own folder (UpdateTable)
+ * before its comparison runs; the stream's lease keeps two reconciliations of it apart.
+ */
+export function idsTableInput(input: { object: string; location: string; columns: LakeColumnType[] }) {
+  return {
+    Name: idsTableName(input.object),
+    Description: `SaddleData Id snapshot of Salesforce ${input.object}: the org's live Ids at the last reconciliation.`,
+    TableType: "EXTERNAL_TABLE",
+    Parameters: { classification: "parquet", EXTERNAL: "TRUE", "saddledata.object": input.object },
+    StorageDescriptor: storageDescriptor(input.columns, input.location),
   };
 }
 

@@ -10,6 +10,9 @@
 import type { CatalogStream } from "../catalog";
 import type { LakeWatermark } from "../ports";
 
+/** What an Id comparison row says of its Id: in the table but not the org, or the other way round. */
+export type ReconcileKind = "delete" | "missing";
+
 /** What a statement is doing. */
 export type LakeQueryState =
   | { state: "running" }
@@ -48,4 +51,15 @@ export interface LakeEngine {
   maintenance(stream: CatalogStream): string[];
   /** Start one of the `maintenance` statements; polled with `status` like a merge. */
   startMaintenance(stream: CatalogStream, sql: string): Promise<string>;
+  /**
+   * Id reconciliation: make the run's Id snapshot (Parquet parts under `snapshot.folder`) the stream's
+   * `<object>_ids` table, run the comparison core/lake/reconcile-sql.ts built against the current-state
+   * table as merged through `snapshot.mergedSeq`, and answer its rows. It waits for the statement in
+   * place (a comparison of Ids is a single pass over two narrow tables).
+   */
+  compareIds(
+    stream: CatalogStream,
+    snapshot: { runId: string; mergedSeq: number; folder: string; keys: string[] },
+    sql: string,
+  ): Promise<Array<{ kind: ReconcileKind; id: string }>>;
 }

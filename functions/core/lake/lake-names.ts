@@ -41,12 +41,18 @@ export const RUN_ID_COLUMN = "_run_id";
 /**
  * The change log's column saying how a row was found when not by the run's query (null): `getDeleted`
  * for a delete the org's delete log reported (Id, IsDeleted and the deleted date as the cursor; every
- * other column null). A row with an origin is in a part of its own, so the column is constant per part.
+ * other column null); `reconcile` for a delete Id reconciliation found (an Id the current-state table
+ * holds but the org's Id snapshot lacks; dated by the snapshot); `refetch` for a whole row fetched again
+ * by Id because the table lacked it. A row with an origin is in a part of its own, so the column is
+ * constant per part.
  */
 export const ORIGIN_COLUMN = "_origin";
 
 /** How change rows were found, besides the query: see ORIGIN_COLUMN. */
-export type RowOrigin = "getDeleted";
+export type RowOrigin = "getDeleted" | "reconcile" | "refetch";
+
+/** The origins of dated delete rows: they delete only a version the table holds from before them. */
+export const DELETE_ORIGINS: readonly RowOrigin[] = ["getDeleted", "reconcile"];
 
 /** Athena and Trino decimals hold at most 38 digits. */
 export const MAX_DECIMAL_PRECISION = 38;

@@ -6,12 +6,13 @@
  *
  * The source holds one row per Id, as MERGE requires: the latest version across the runs merged, by
  * the runs' commit order, then the cursor field. A row flagged IsDeleted, or found in the org's delete
- * log (`_origin`), deletes; others update or insert every column of the stream.
+ * log or missing from its Id snapshot (`_origin` `getDeleted`, `reconcile`), deletes; others (rows fetched
+ * again by Id reconciliation, `refetch`, included) update or insert every column of the stream.
  */
 import { ConfigurationError } from "../../errors";
 import type { CatalogStream } from "../catalog";
 import { changeLogTableName, currentTableName } from "./athena-requests";
-import { lakeColumnName, lakeColumns, ORIGIN_COLUMN } from "./lake-names";
+import { DELETE_ORIGINS, lakeColumnName, lakeColumns, ORIGIN_COLUMN } from "./lake-names";
 
 /** A committed run to merge, with its number in the stream's commit sequence. */
 export interface MergeRun {
@@ -55,7 +56,8 @@ export function buildMergeSql(
   // A logged delete is dated (the cursor holds its deleted date): it never removes a version the table
   // holds from after it (a record undeleted since, whose delete an overlapping window reports again).
   const origin = quoteIdentifier(ORIGIN_COLUMN);
-  const logged = `coalesce(s.${origin} = ${sqlString("getDeleted")}, false)`;
+  // Id reconciliation's delete rows are dated the same way (by the org's Id snapshot).
+  const logged = `coalesce(s.${origin} IN (${DELETE_ORIGINS.map(sqlString).join(", ")}), false)`;
   const cursor = stream.cursorField ? quoteIdentifier(lakeColumnName(stream.cursorField)) : undefined;
   const fresh =
     cursor === undefined

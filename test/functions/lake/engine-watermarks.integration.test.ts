@@ -42,6 +42,10 @@ class AthenaStandIn implements LakeEngine {
   async startMaintenance(_stream: CatalogStream, sql: string): Promise<string> {
     return this.startMerge(_stream, sql);
   }
+
+  async compareIds(): Promise<Array<{ kind: "delete" | "missing"; id: string }>> {
+    return [];
+  }
 }
 
 describe("each lake engine's own watermark", () => {

@@ -192,6 +192,7 @@ describe("the local lake", () => {
       status: (queryId) => real.status(queryId),
       maintenance: (stream) => real.maintenance(stream),
       startMaintenance: (stream, sql) => real.startMaintenance(stream, sql),
+      compareIds: (stream, snapshot, sql) => real.compareIds(stream, snapshot, sql),
     };
     const key = { connection: runtime.config.connection, object: "Account" };
     const before = await runtime.state.get(key);
@@ -350,7 +351,7 @@ describe("the local lake", () => {
     }
   });
 
-  it("says so when the delete log was cut (recycle bin emptied) and the window's deletes may be missing", async () => {
+  it("reconciles Ids when the delete log was cut (recycle bin emptied), so the table equals the org", async () => {
     // Prepare
     const org = harness.emulator.org;
     const [purged] = [
@@ -369,10 +370,14 @@ describe("the local lake", () => {
       new TextDecoder().decode(await runtime.store.get(summaries.get("Account")?.manifestKey ?? "")),
     ) as Manifest;
     expect(manifest.deletes).toMatchObject({ found: 0, apiCalls: 1 });
-    expect(manifest.deletes?.warning).toMatch(
+    expect(manifest.deletes?.warning).toBeUndefined();
+    expect(manifest.deletes?.lost).toMatch(
       /delete log could not be read for this window .*earliest date available/,
     );
-    expect(manifest.warnings?.join(" ")).toContain("hard deletes in it may be missing from the lake");
+    expect(manifest.reconcile).toMatchObject({ reason: "getDeleted", deletes: 1, refetched: 0 });
+    expect(manifest.warnings).toBeUndefined();
+    await expectLakeEqualsOrg("Account");
+    expect(await query(`SELECT id FROM account WHERE id = '${purged?.id}'`)).toEqual([]);
   });
 
   it("an incremental run with no delete spends one delete-log call per object and writes no part for it", async () => {

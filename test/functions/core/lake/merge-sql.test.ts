@@ -163,9 +163,15 @@ describe("the merge SQL", () => {
 
     // Assess
     expect(sql).not.toContain('coalesce(s."isdeleted"');
-    expect(sql).toContain(`WHEN MATCHED AND coalesce(s."_origin" = 'getDeleted', false) THEN DELETE`);
-    expect(sql).toContain(`WHEN MATCHED AND NOT coalesce(s."_origin" = 'getDeleted', false) THEN UPDATE`);
+    expect(sql).toContain(
+      `WHEN MATCHED AND coalesce(s."_origin" IN ('getDeleted', 'reconcile'), false) THEN DELETE`,
+    );
+    expect(sql).toContain(
+      `WHEN MATCHED AND NOT coalesce(s."_origin" IN ('getDeleted', 'reconcile'), false) THEN UPDATE`,
+    );
     expect(sql).toContain(`ORDER BY r."seq" DESC)`);
-    expect(sql).toContain(`WHEN NOT MATCHED AND NOT coalesce(s."_origin" = 'getDeleted', false) THEN INSERT`);
+    expect(sql).toContain(
+      `WHEN NOT MATCHED AND NOT coalesce(s."_origin" IN ('getDeleted', 'reconcile'), false) THEN INSERT`,
+    );
   });
 });

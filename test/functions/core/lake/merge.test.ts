@@ -38,6 +38,11 @@ class FakeEngine implements LakeEngine {
     return `q-${this.statements.length}`;
   }
 
+  async compareIds(): Promise<Array<{ kind: "delete" | "missing"; id: string }>> {
+    this.calls.push("compareIds");
+    return [];
+  }
+
   async status(queryId: string) {
     this.calls.push(`status ${queryId}`);
     return this.answers.shift() ?? { state: "succeeded" };
