@@ -27,6 +27,8 @@ export interface ObjectReport {
   parts: number;
   bytes: number;
   apiCalls: number;
+  /** Id reconciliation, when the object's run reconciled: deletes found, rows fetched again, API calls. */
+  reconciled?: { deletes: number; refetched: number; apiCalls: number };
   manifestKey?: string;
   cursor?: string;
   error?: string;
@@ -80,6 +82,7 @@ function objectReport(
     bytes: summary.bytes ?? 0,
     apiCalls: summary.apiCalls ?? 0,
   };
+  if (summary.reconciled && summary.reconciled.apiCalls > 0) report.reconciled = summary.reconciled;
   if (summary.manifestKey) report.manifestKey = summary.manifestKey;
   if (summary.cursor) report.cursor = summary.cursor;
   if (summary.error) report.error = `${summary.error.name}: ${summary.error.message}`;

@@ -18,6 +18,13 @@ export function syncText(report: SyncReport): string {
     table(["OBJECT", "MODE", "STATUS", ">RECORDS", ">PARTS", ">SIZE", "CURSOR"], rows),
     `  ${plural(totals.objects, "object")}, ${plural(totals.records, "record")}, ${plural(totals.parts, "part")} (${bytes(totals.bytes)}), ${plural(totals.apiCalls, "API call")} in ${seconds(report.seconds)}`,
   ];
+  for (const object of report.objects) {
+    const reconciled = object.reconciled;
+    if (reconciled === undefined) continue;
+    lines.push(
+      `  ${object.object}: Ids reconciled with the org: ${plural(reconciled.deletes, "delete")} found, ${plural(reconciled.refetched, "row")} fetched again, ${plural(reconciled.apiCalls, "API call")}`,
+    );
+  }
   if (report.manifests.length > 0) {
     lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));
   }
