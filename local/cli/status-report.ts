@@ -17,6 +17,8 @@ export interface ObjectStatus {
   lastStatus?: string;
   lastError?: string;
   lastCommittedAt?: string;
+  /** When the object's Ids were last reconciled with the org (its Id snapshot's time). */
+  lastReconciledAt?: string;
   lastManifestKey?: string;
   lease?: { holder: string; expiresAt: string; active: boolean };
   /**
@@ -63,6 +65,7 @@ export async function statusReport(
     if (state.lastStatus) status.lastStatus = state.lastStatus;
     if (state.lastError) status.lastError = state.lastError;
     if (state.lastCommittedAt) status.lastCommittedAt = state.lastCommittedAt;
+    if (state.lastReconciledAt) status.lastReconciledAt = state.lastReconciledAt;
     if (state.lastManifestKey) status.lastManifestKey = state.lastManifestKey;
     if (state.leaseHolder && state.leaseExpiresAt !== undefined) {
       status.lease = {

@@ -4,7 +4,12 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
-import type { ExtractState, ExtractSummary } from "../../functions/core/extract/extract-state";
+import {
+  type ExtractState,
+  type ExtractSummary,
+  type ReconciledReport,
+  reconciledReport,
+} from "../../functions/core/extract/extract-state";
 import type { SyncSummary } from "../../functions/core/extract/sync-summary";
 import type { MergeState } from "../../functions/core/lake/merge";
 import type { DiscoverOutput } from "../../functions/discover/handler";
@@ -28,7 +33,7 @@ export interface ObjectReport {
   bytes: number;
   apiCalls: number;
   /** Id reconciliation, when the object's run reconciled: deletes found, rows fetched again, API calls. */
-  reconciled?: { deletes: number; refetched: number; apiCalls: number };
+  reconciled?: ReconciledReport;
   manifestKey?: string;
   cursor?: string;
   error?: string;
@@ -82,7 +87,8 @@ function objectReport(
     bytes: summary.bytes ?? 0,
     apiCalls: summary.apiCalls ?? 0,
   };
-  if (summary.reconciled && summary.reconciled.apiCalls > 0) report.reconciled = summary.reconciled;
+  const reconciled = reconciledReport(summary.reconciled);
+  if (reconciled) report.reconciled = reconciled;
   if (summary.manifestKey) report.manifestKey = summary.manifestKey;
   if (summary.cursor) report.cursor = summary.cursor;
   if (summary.error) report.error = `${summary.error.name}: ${summary.error.message}`;
@@ -134,7 +140,12 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
       show(summary.object, summary.status === "succeeded" ? `${summary.records} records` : "failed");
     } else if (action === "start" || action === "poll" || action === "fetch") {
       const state = call.result as ExtractState;
-      const what = state.status === "polling" ? "waiting for the Bulk job" : `${state.records} records`;
+      const what =
+        state.phase !== undefined || state.status === "comparing"
+          ? "reconciling Ids"
+          : state.status === "polling"
+            ? "waiting for the Bulk job"
+            : `${state.records} records`;
       show(state.object, what);
     }
   };

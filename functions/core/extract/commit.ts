@@ -144,10 +144,10 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
     ...(commitSeq === undefined ? {} : { commitSeq }),
     deletes: state.deletes?.found ?? 0,
     // Always present: the state machine keeps it for the run summary.
-    reconciled: {
-      deletes: state.reconcile?.deletes ?? 0,
-      refetched: state.reconcile?.refetched ?? 0,
-      apiCalls: state.reconcile?.apiCalls ?? 0,
-    },
+    reconciled: [
+      state.reconcile?.deletes ?? 0,
+      state.reconcile?.refetched ?? 0,
+      state.reconcile?.apiCalls ?? 0,
+    ],
   };
 }

@@ -83,6 +83,22 @@ export interface DeletesOutcome {
   lost?: string;
 }
 
+/** Id reconciliation's figures as an object's outcome carries them: deletes, rows fetched again, API calls. */
+export type ReconciledCounts = [deletes: number, refetched: number, apiCalls: number];
+
+/** The same figures by name, as the run summary and the command line report them. */
+export interface ReconciledReport {
+  deletes: number;
+  refetched: number;
+  apiCalls: number;
+}
+
+/** The named figures of an outcome's counts, when a reconciliation ran (it always costs calls). */
+export function reconciledReport(counts: ReconciledCounts | undefined): ReconciledReport | undefined {
+  if (counts === undefined || counts[2] === 0) return undefined;
+  return { deletes: counts[0], refetched: counts[1], apiCalls: counts[2] };
+}
+
 /** Why a run reconciles Ids: its schedule, a gap longer than the recycle bin, a delete log that cannot answer. */
 export type ReconcileReason = "schedule" | "gap" | "getDeleted";
 
@@ -134,7 +150,10 @@ export interface ExtractSummary {
   commitSeq?: number;
   /** Deletes the org's delete log reported for the window, landed as delete rows. */
   deletes?: number;
-  /** Id reconciliation: deletes it found, rows it fetched again, API calls it cost (zeros: none ran). */
-  reconciled?: { deletes: number; refetched: number; apiCalls: number };
+  /**
+   * Id reconciliation: [deletes it found, rows it fetched again, API calls it cost] ([0, 0, 0]: none
+   * ran). A tuple: the state machine keeps it for every object until the summary, within 256 KiB.
+   */
+  reconciled?: ReconciledCounts;
   error?: Record<string, string | number>;
 }

@@ -1,6 +1,6 @@
 import type { Layout } from "../layout";
 import type { ObjectStore } from "../ports";
-import type { ExtractSummary } from "./extract-state";
+import { type ExtractSummary, type ReconciledReport, reconciledReport } from "./extract-state";
 
 /**
  * One object's outcome as the sync state machine hands it to the summary. Each stays in the execution's
@@ -18,7 +18,7 @@ export interface ObjectReport {
   /** Deletes the org's delete log reported, landed as delete rows (incremental runs). */
   deletes: number;
   /** Id reconciliation, when the object's run reconciled: deletes found, rows re-fetched, API calls. */
-  reconciled?: { deletes: number; refetched: number; apiCalls: number };
+  reconciled?: ReconciledReport;
   apiCalls: number;
   manifestKey?: string;
   error?: string;
@@ -78,14 +78,8 @@ function reportOf(outcome: ObjectOutcome, runId: string, layout: Layout): Object
     deletes: succeeded ? (outcome.deletes ?? 0) : 0,
     apiCalls: outcome.apiCalls ?? 0,
   };
-  const reconciled = outcome.reconciled;
-  if (
-    succeeded &&
-    reconciled &&
-    (reconciled.apiCalls > 0 || reconciled.deletes > 0 || reconciled.refetched > 0)
-  ) {
-    report.reconciled = reconciled;
-  }
+  const reconciled = reconciledReport(outcome.reconciled);
+  if (succeeded && reconciled) report.reconciled = reconciled;
   // The state machine keeps the run folder's date, not the key: keys grow with the prefix and run id.
   const manifestKey =
     outcome.manifestKey ??

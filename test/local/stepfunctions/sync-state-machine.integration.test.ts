@@ -59,6 +59,7 @@ const summary = (object: string, status: "succeeded" | "failed", extra: Record<s
   mode: "incremental",
   records: 0,
   deletes: 0,
+  reconciled: [0, 0, 0],
   parts: 0,
   bytes: 0,
   apiCalls: 0,
