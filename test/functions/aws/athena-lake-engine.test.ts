@@ -11,6 +11,7 @@ import type { CatalogStream } from "../../../functions/core/catalog";
 import { Layout } from "../../../functions/core/layout";
 import { catalogField } from "../../support/catalog-field";
 import { memoryLog } from "../../support/memory-log";
+import { MemoryObjectStore } from "../../support/memory-stores";
 
 interface Sent {
   command: string;
@@ -50,9 +51,14 @@ const COLUMNS = [
   { name: "_origin", athenaType: "string" },
 ];
 
-function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<string, Answer | Answer[]>) {
+function engineWith(
+  glue: Record<string, Answer | Answer[]>,
+  athena: Record<string, Answer | Answer[]>,
+  store?: MemoryObjectStore,
+) {
   const sent: Sent[] = [];
   const engine = new AthenaLakeEngine({
+    ...(store === undefined ? {} : { store }),
     glue: fakeClient(sent, glue) as unknown as GlueClient,
     athena: fakeClient(sent, athena) as unknown as AthenaClient,
     database: "saddledata_acme",
@@ -66,6 +72,109 @@ function engineWith(glue: Record<string, Answer | Answer[]>, athena: Record<stri
 }
 
 describe("AthenaLakeEngine", () => {
+  it("compares Ids: points the snapshot table at the run's folder, runs the SQL, reads its result file", async () => {
+    // Prepare: Athena's result CSV where the workgroup writes it, in the connection's bucket.
+    const store = new MemoryObjectStore("data-bucket");
+    await store.put(
+      "salesforce/acme/athena-results/q9.csv",
+      '"kind","id"\n"delete","001000000000001AAA"\n"missing","001000000000002AAA"\n',
+    );
+    const { engine, sent } = engineWith(
+      { GetTable: notFound, CreateTable: () => ({}) },
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q9" }),
+        GetQueryExecution: [
+          () => ({ QueryExecution: { Status: { State: "RUNNING" } } }),
+          () => ({
+            QueryExecution: {
+              Status: { State: "SUCCEEDED" },
+              ResultConfiguration: {
+                OutputLocation: "s3://data-bucket/salesforce/acme/athena-results/q9.csv",
+              },
+            },
+          }),
+        ],
+      },
+      store,
+    );
+    const stream = {
+      ...STREAM,
+      cursorField: "SystemModstamp",
+      fields: [...STREAM.fields, catalogField("SystemModstamp", "datetime")],
+    } as CatalogStream;
+
+    // Act
+    const rows = await engine.compareIds(
+      stream,
+      {
+        runId: "sync-1",
+        mergedSeq: 3,
+        folder: "salesforce/acme/runs/sync-1/reconcile/Account/ids/",
+        keys: ["salesforce/acme/runs/sync-1/reconcile/Account/ids/part-00000.parquet"],
+      },
+      "SELECT 'delete' AS kind, id FROM account",
+    );
+
+    // Assess
+    expect(rows).toEqual([
+      { kind: "delete", id: "001000000000001AAA" },
+      { kind: "missing", id: "001000000000002AAA" },
+    ]);
+    expect(sent.map((entry) => entry.command)).toEqual([
+      "GetTable",
+      "CreateTable",
+      "StartQueryExecution",
+      "GetQueryExecution",
+      "GetQueryExecution",
+    ]);
+    expect(sent[1]?.input).toMatchObject({
+      DatabaseName: "saddledata_acme",
+      TableInput: {
+        Name: "account_ids",
+        StorageDescriptor: {
+          Location: "s3://data-bucket/salesforce/acme/runs/sync-1/reconcile/Account/ids/",
+          Columns: [
+            { Name: "id", Type: "string" },
+            { Name: "systemmodstamp", Type: "timestamp" },
+            { Name: "_run_id", Type: "string" },
+            { Name: "_origin", Type: "string" },
+          ],
+        },
+      },
+    });
+    expect(sent[2]?.input).toMatchObject({
+      QueryString: "SELECT 'delete' AS kind, id FROM account",
+      WorkGroup: "saddledata-acme",
+    });
+  });
+
+  it("fails a comparison Athena failed as transient, so the state machine retries it", async () => {
+    // Prepare
+    const { engine } = engineWith(
+      { GetTable: () => ({ Table: {} }), UpdateTable: () => ({}) },
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q10" }),
+        GetQueryExecution: () => ({
+          QueryExecution: { Status: { State: "FAILED", StateChangeReason: "TABLE_NOT_FOUND" } },
+        }),
+      },
+      new MemoryObjectStore("data-bucket"),
+    );
+
+    // Act
+    const comparing = engine.compareIds(
+      STREAM,
+      { runId: "r", mergedSeq: 1, folder: "f/", keys: [] },
+      "SELECT 1",
+    );
+
+    // Assess
+    await expect(comparing).rejects.toMatchObject({
+      name: "TransientError",
+      message: expect.stringMatching(/q10 FAILED: TABLE_NOT_FOUND/),
+    });
+  });
+
   it("creates both tables of a new stream: the change log through Glue, the Iceberg table through Athena DDL", async () => {
     // Prepare
     const { engine, sent } = engineWith(

@@ -189,6 +189,42 @@ describe("Id reconciliation", () => {
     expect(await lakeIds(h.runtime, "Account")).toEqual(orgIds(h, "Account"));
   });
 
+  it("a run that crashes mid-reconciliation commits nothing; the next run reconciles whole", async () => {
+    // Prepare: lost deletes, and a first attempt that dies before the lake's comparison.
+    const h = await start({ settings: { reconcileEvery: "never" } });
+    const org = h.emulator.org;
+    await syncAndMerge(h, ["Account"]);
+    org.clock.set(T0 + 10 * MINUTE, { frozen: true });
+    const gone = orgIds(h, "Account").slice(0, 2);
+    for (const id of gone) expect(org.hardDelete("Account", id).success).toBe(true);
+    await control(h, "recycle-bin", { empty: true, object: "Account" });
+    org.clock.set(T0 + 20 * MINUTE, { frozen: true });
+    const key = { connection: "test", object: "Account" };
+    const before = await h.runtime.state.get(key);
+    const crashed = driveSync(
+      h.runtime,
+      "crashing",
+      { objects: ["Account"] },
+      {
+        beforeAction: (action) => {
+          if (action === "compare") throw new Error("the Lambda died");
+        },
+      },
+    );
+    await expect(crashed).rejects.toThrow("the Lambda died");
+    const after = await h.runtime.state.get(key);
+    expect(after?.cursor).toBe(before?.cursor);
+    expect(after?.commitSeq).toBe(before?.commitSeq);
+    expect(after?.leaseHolder).toBeUndefined();
+
+    // Act
+    const manifest = (await syncAndMerge(h, ["Account"])).get("Account");
+
+    // Assess
+    expect(manifest?.reconcile).toMatchObject({ reason: "getDeleted", deletes: 2 });
+    expect(await lakeIds(h.runtime, "Account")).toEqual(orgIds(h, "Account"));
+  });
+
   it("postpones when the table is not merged through the last commit, and says so", async () => {
     // Prepare: a first run committed but never merged.
     const h = await start({ settings: { reconcileEvery: "never" } });
