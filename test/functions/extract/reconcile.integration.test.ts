@@ -189,6 +189,25 @@ describe("Id reconciliation", () => {
     expect(await lakeIds(h.runtime, "Account")).toEqual(orgIds(h, "Account"));
   });
 
+  it("empties the table when the org has no record left (an empty Id snapshot)", async () => {
+    // Prepare
+    const h = await start();
+    const org = h.emulator.org;
+    await syncAndMerge(h, ["Contact"]);
+    org.clock.set(T0 + 10 * MINUTE, { frozen: true });
+    const all = orgIds(h, "Contact");
+    for (const id of all) expect(org.hardDelete("Contact", id).success).toBe(true);
+    await control(h, "recycle-bin", { empty: true, object: "Contact" });
+    org.clock.set(T0 + 20 * MINUTE, { frozen: true });
+
+    // Act
+    const manifest = (await syncAndMerge(h, ["Contact"])).get("Contact");
+
+    // Assess
+    expect(manifest?.reconcile).toMatchObject({ ids: 0, deletes: all.length, refetched: 0 });
+    expect(await lakeIds(h.runtime, "Contact")).toEqual([]);
+  });
+
   it("a run that crashes mid-reconciliation commits nothing; the next run reconciles whole", async () => {
     // Prepare: lost deletes, and a first attempt that dies before the lake's comparison.
     const h = await start({ settings: { reconcileEvery: "never" } });
