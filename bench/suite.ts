@@ -67,6 +67,11 @@ export interface BenchOptions {
   profileDir?: string;
   /** Node flags of every measured child (default: the stack's NODE_OPTIONS). */
   nodeOptions?: string;
+  /**
+   * The extract Lambda's memory the extract children run as (AWS_LAMBDA_FUNCTION_MEMORY_SIZE, which
+   * decides whether Parquet row groups are encoded on a second thread); default the stack's.
+   */
+  extractMemoryMb?: number;
   log: (line: string) => void;
 }
 
@@ -265,8 +270,11 @@ async function extractAtSize(
   const paths = new Set<ExtractPath>(options.extractPaths ?? EXTRACT_PATHS);
   const loadBefore = loadavg();
   const settings = benchSettings(options.settings);
-  const env = lambdaEnvironment(aws.ready, settings);
-  const parquetEnv = lambdaEnvironment(aws.ready, { ...settings, format: "parquet" });
+  const memory = {
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(options.extractMemoryMb ?? FUNCTION_SPECS.extract.memorySize),
+  };
+  const env = { ...lambdaEnvironment(aws.ready, settings), ...memory };
+  const parquetEnv = { ...lambdaEnvironment(aws.ready, { ...settings, format: "parquet" }), ...memory };
   const emulator = await startService<EmulatorReady>("emulator", { records });
   try {
     const ready = emulator.ready;

@@ -4,8 +4,8 @@
  *   npx tsx bench/micro/bulk-csv-to-parquet.ts [rows=200000] [chunkKiB=64]
  *
  * Prints CPU time per stage for the synthetic 40-column page (synthetic-page.ts): scanning into typed
- * columns alone, + making each column's JS values, + the whole Parquet part (hyparquet-writer, ZSTD),
- * and the JSON-lines path (conversion + gzip level 1) for comparison, with peak RSS.
+ * columns alone, + making each column's JS values, + the whole Parquet part (hyparquet-writer, ZSTD)
+ * encoded in the main thread and on the encoder thread, and the JSON-lines path (conversion + gzip level 1) for comparison, with peak RSS.
  */
 import { performance } from "node:perf_hooks";
 import zlib from "node:zlib";
@@ -90,13 +90,44 @@ async function main(): Promise<void> {
     drain();
     return n * 0;
   });
-  await stage("parquet part", parts, async (chunks) => {
+  await stage("parquet part, inline", parts, async (chunks) => {
     const batch = new LakeBatch(lake);
     const converter = new BulkCsvToColumns("Bench", lake, batch);
     let out = 0;
-    const part = new ParquetPartWriter(lake, "run-1", async (bytes) => {
-      out += bytes.length;
-    });
+    const part = new ParquetPartWriter(
+      lake,
+      "run-1",
+      async (bytes) => {
+        out += bytes.length;
+      },
+      undefined,
+      false,
+    );
+    for (const chunk of chunks) {
+      converter.push(chunk);
+      if (ParquetPartWriter.full(batch)) {
+        await part.writeRowGroup(batch);
+        batch.reset();
+      }
+    }
+    converter.endPage();
+    await part.writeRowGroup(batch);
+    await part.finish();
+    return out;
+  });
+  await stage("parquet part, thread", parts, async (chunks) => {
+    const batch = new LakeBatch(lake);
+    const converter = new BulkCsvToColumns("Bench", lake, batch);
+    let out = 0;
+    const part = new ParquetPartWriter(
+      lake,
+      "run-1",
+      async (bytes) => {
+        out += bytes.length;
+      },
+      undefined,
+      true,
+    );
     for (const chunk of chunks) {
       converter.push(chunk);
       if (ParquetPartWriter.full(batch)) {

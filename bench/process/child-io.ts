@@ -4,6 +4,8 @@
  * to stdout too, so the marker tells the answer apart).
  */
 
+import { isMainThread } from "node:worker_threads";
+
 export const RESULT_MARKER = "@@saddledata-bench ";
 
 export function readJsonArgument<T>(): T {
@@ -75,6 +77,8 @@ export function waitForShutdown(): Promise<void> {
 
 /** Runs a measurement's main function and exits non-zero with its stack on failure. */
 export function runMain(main: () => Promise<unknown>): void {
+  // A worker thread loading the bundle (the Parquet encoder thread) is not the measurement.
+  if (!isMainThread) return;
   main().then(
     (result) => {
       writeResult(result);

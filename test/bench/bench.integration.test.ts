@@ -42,6 +42,9 @@ describe("npm run bench (smoke size)", () => {
       mergePartRecords: 5000,
       coldStart: true,
       verifyLanded: true,
+      // As a two-vCPU Lambda: the bundled extract encodes Parquet on its encoder thread (the bundle
+      // loaded again in a worker), and the landed parts are read back and checked.
+      extractMemoryMb: 3538,
       log: (line) => log.push(line),
     });
 

@@ -98,19 +98,20 @@ async function parquetPage(
   const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
     const part = new ParquetPartWriter(columns.lake, state.runId, send);
     try {
-      for await (const chunk of page.body) {
-        converter.push(chunk);
-        if (ParquetPartWriter.full(batch)) {
-          await part.writeRowGroup(batch);
-          batch.reset();
+      try {
+        for await (const chunk of page.body) {
+          converter.push(chunk);
+          if (ParquetPartWriter.full(batch)) await part.writeRowGroup(batch);
         }
+        converter.endPage();
+      } catch (error) {
+        cutShort(error);
       }
-      converter.endPage();
-    } catch (error) {
-      cutShort(error);
+      await part.writeRowGroup(batch);
+      await part.finish();
+    } finally {
+      part.close();
     }
-    await part.writeRowGroup(batch);
-    await part.finish();
   });
   return { records: converter.records, bytes };
 }

@@ -31,19 +31,20 @@ export function writeRestPart(
     return uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
       const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);
       const batch = new LakeBatch(columns.lake);
-      await fill({
-        take: async (records) => {
-          for (const record of records) restRecordToBatch(record, batch, state.object);
-          if (ParquetPartWriter.full(batch)) {
+      try {
+        await fill({
+          take: async (records) => {
+            for (const record of records) restRecordToBatch(record, batch, state.object);
+            if (ParquetPartWriter.full(batch)) await part.writeRowGroup(batch);
+          },
+          end: async () => {
             await part.writeRowGroup(batch);
-            batch.reset();
-          }
-        },
-        end: async () => {
-          await part.writeRowGroup(batch);
-          await part.finish();
-        },
-      });
+            await part.finish();
+          },
+        });
+      } finally {
+        part.close();
+      }
     });
   }
   const encoder = new TextEncoder();

@@ -26,6 +26,25 @@ const decoder = new TextDecoder();
 /** What a column hands the Parquet writer: one JS value per row (null for a null). */
 export type ColumnValues = Array<Uint8Array | boolean | number | bigint | null>;
 
+/** The typed arrays columns keep their values in. */
+type Store = Uint8Array | Int32Array | Float64Array | BigInt64Array;
+
+/**
+ * A column's values of one row group as it stored them: typed arrays (transferable to a worker thread
+ * and back), and for decimals wider than 18 digits one bigint or null per row.
+ */
+export interface ColumnState {
+  rows: number;
+  arrays: Store[];
+  wide?: Array<bigint | null>;
+}
+
+/** A row group's values, column by column (LakeBatch.take). */
+export interface BatchState {
+  rows: number;
+  columns: ColumnState[];
+}
+
 /** A column of one row group. `push` returns undefined, or why the value does not fit. */
 export interface BatchColumn {
   readonly lake: LakeColumn;
@@ -37,6 +56,13 @@ export interface BatchColumn {
   readonly bytes: number;
   /** The values, one per row. */
   values(): ColumnValues;
+  /** The values of `state`, taken from a column of the same lake column (possibly in another thread). */
+  valuesOf(state: ColumnState): ColumnValues;
+  /**
+   * Hands over the stored values and starts empty, in `spare`'s arrays when given (a state taken from
+   * this column before, whose values are no longer needed) or in new ones.
+   */
+  take(spare?: ColumnState): ColumnState;
   reset(): void;
 }
 
@@ -54,9 +80,6 @@ function digit(bytes: Uint8Array, p: number): number {
   return ((bytes[p] as number) - 0x30) >>> 0;
 }
 
-/** The typed arrays columns keep their values in. */
-type Store = Uint8Array | Int32Array | Float64Array | BigInt64Array;
-
 /** `array` with room for `size` entries: the same array, or a copy at least twice as long. */
 function withRoom<A extends Store>(array: A, size: number): A {
   if (size <= array.length) return array;
@@ -71,7 +94,7 @@ function withRoom<A extends Store>(array: A, size: number): A {
  */
 abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> implements BatchColumn {
   protected rows = 0;
-  protected nulls = new Uint8Array(1024);
+  protected nulls: Uint8Array = new Uint8Array(1024);
 
   /**
    * @param data   the value storage, grown as rows come
@@ -106,8 +129,8 @@ abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> 
     this.data[row] = value;
   }
 
-  protected read(row: number): A[number] | boolean {
-    return this.data[row] as A[number];
+  protected read(data: A, row: number): A[number] | boolean {
+    return data[row] as A[number];
   }
 
   pushNull(): void {
@@ -123,9 +146,29 @@ abstract class FixedColumn<A extends Int32Array | Float64Array | BigInt64Array> 
   }
 
   values(): ColumnValues {
-    const out: ColumnValues = new Array(this.rows);
-    for (let row = 0; row < this.rows; row++) out[row] = this.nulls[row] === 1 ? null : this.read(row);
+    return this.valuesOf({ rows: this.rows, arrays: [this.nulls, this.data] });
+  }
+
+  valuesOf(state: ColumnState): ColumnValues {
+    const [nulls, data] = state.arrays as [Uint8Array, A];
+    const out: ColumnValues = new Array(state.rows);
+    for (let row = 0; row < state.rows; row++) out[row] = nulls[row] === 1 ? null : this.read(data, row);
     return out;
+  }
+
+  take(spare?: ColumnState): ColumnState {
+    const taken: ColumnState = { rows: this.rows, arrays: [this.nulls, this.data] };
+    if (spare === undefined) {
+      this.nulls = new Uint8Array(this.nulls.length);
+      this.data = new (this.data.constructor as new (length: number) => A)(this.data.length);
+    } else {
+      const [nulls, data] = spare.arrays as [Uint8Array, A];
+      nulls.fill(0, 0, spare.rows);
+      this.nulls = nulls;
+      this.data = data;
+    }
+    this.rows = 0;
+    return taken;
   }
 
   reset(): void {
@@ -166,8 +209,8 @@ class BooleanColumn extends Int32Column {
     super(lake, 1);
   }
 
-  protected override read(row: number): boolean {
-    return this.data[row] === 1;
+  protected override read(data: Int32Array, row: number): boolean {
+    return data[row] === 1;
   }
 
   override push(bytes: Uint8Array, a: number, b: number): string | undefined {
@@ -205,6 +248,11 @@ class Float64Column extends FixedColumn<Float64Array> {
 
   push(bytes: Uint8Array, a: number, b: number): string | undefined {
     if (a === b) return this.nullValue();
+    const fast = plainDouble(bytes, a, b);
+    if (fast !== undefined) {
+      this.store(fast);
+      return undefined;
+    }
     if (b - a > MAX_TYPED_BYTES) return `${describeBytes(bytes, a, b)} is too long for a number`;
     const written = text(bytes, a, b);
     const value = parseDecimal(written) === undefined ? Number.NaN : Number(written);
@@ -257,9 +305,9 @@ class BigIntColumn extends FixedColumn<BigInt64Array> {
  */
 class DecimalColumn implements BatchColumn {
   private rows = 0;
-  private narrow = new BigInt64Array(1024);
+  private narrow: BigInt64Array = new BigInt64Array(1024);
   private wide: Array<bigint | null> = [];
-  private nulls = new Uint8Array(1024);
+  private nulls: Uint8Array = new Uint8Array(1024);
   private readonly precision: number;
   private readonly scale: number;
   private readonly isWide: boolean;
@@ -376,11 +424,31 @@ class DecimalColumn implements BatchColumn {
   }
 
   values(): ColumnValues {
-    if (this.isWide) return this.wide.slice();
-    const out: ColumnValues = new Array(this.rows);
-    for (let row = 0; row < this.rows; row++)
-      out[row] = this.nulls[row] === 1 ? null : (this.narrow[row] as bigint);
+    return this.valuesOf({ rows: this.rows, arrays: [this.nulls, this.narrow], wide: this.wide });
+  }
+
+  valuesOf(state: ColumnState): ColumnValues {
+    if (this.isWide) return (state.wide ?? []).slice();
+    const [nulls, narrow] = state.arrays as [Uint8Array, BigInt64Array];
+    const out: ColumnValues = new Array(state.rows);
+    for (let row = 0; row < state.rows; row++) out[row] = nulls[row] === 1 ? null : (narrow[row] as bigint);
     return out;
+  }
+
+  take(spare?: ColumnState): ColumnState {
+    const taken: ColumnState = { rows: this.rows, arrays: [this.nulls, this.narrow], wide: this.wide };
+    if (spare === undefined) {
+      this.nulls = new Uint8Array(this.nulls.length);
+      this.narrow = new BigInt64Array(this.narrow.length);
+    } else {
+      const [nulls, narrow] = spare.arrays as [Uint8Array, BigInt64Array];
+      nulls.fill(0, 0, spare.rows);
+      this.nulls = nulls;
+      this.narrow = narrow;
+    }
+    this.wide = [];
+    this.rows = 0;
+    return taken;
   }
 
   reset(): void {
@@ -408,13 +476,13 @@ const INTERN_MAX_DISTINCT = INTERN_SLOTS >> 2;
  * the write copies it (ParquetPartWriter copies the statistics the writer keeps).
  */
 class StringColumn implements BatchColumn {
-  private arena = new Uint8Array(1 << 16);
+  private arena: Uint8Array = new Uint8Array(1 << 16);
   private used = 0;
   private logicalBytes = 0;
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
+  private starts: Int32Array = new Int32Array(1024);
+  private ends: Int32Array = new Int32Array(1024);
   /** For a repeated value, the row that holds its bytes; else the row itself. */
-  private firsts = new Int32Array(1024);
+  private firsts: Int32Array = new Int32Array(1024);
   private rows = 0;
   /** Open-addressing table: row + 1 of each distinct value, by hash of its bytes (0 = empty). */
   private slots: Int32Array | undefined = new Int32Array(INTERN_SLOTS);
@@ -522,16 +590,43 @@ class StringColumn implements BatchColumn {
   }
 
   values(): ColumnValues {
-    const out: ColumnValues = new Array(this.rows);
-    for (let row = 0; row < this.rows; row++) {
-      const first = this.firsts[row] as number;
+    return this.valuesOf({ rows: this.rows, arrays: [this.arena, this.starts, this.ends, this.firsts] });
+  }
+
+  valuesOf(state: ColumnState): ColumnValues {
+    const [arena, starts, ends, firsts] = state.arrays as [Uint8Array, Int32Array, Int32Array, Int32Array];
+    const out: ColumnValues = new Array(state.rows);
+    for (let row = 0; row < state.rows; row++) {
+      const first = firsts[row] as number;
       if (first !== row) out[row] = out[first] as Uint8Array;
       else {
-        const start = this.starts[row] as number;
-        out[row] = start < 0 ? null : this.arena.subarray(start, this.ends[row] as number);
+        const start = starts[row] as number;
+        out[row] = start < 0 ? null : arena.subarray(start, ends[row] as number);
       }
     }
     return out;
+  }
+
+  take(spare?: ColumnState): ColumnState {
+    const taken: ColumnState = {
+      rows: this.rows,
+      arrays: [this.arena, this.starts, this.ends, this.firsts],
+    };
+    if (spare === undefined) {
+      this.arena = new Uint8Array(this.arena.length);
+      this.starts = new Int32Array(this.starts.length);
+      this.ends = new Int32Array(this.ends.length);
+      this.firsts = new Int32Array(this.firsts.length);
+    } else {
+      [this.arena, this.starts, this.ends, this.firsts] = spare.arrays as [
+        Uint8Array,
+        Int32Array,
+        Int32Array,
+        Int32Array,
+      ];
+    }
+    this.reset();
+    return taken;
   }
 
   reset(): void {
@@ -595,6 +690,25 @@ export class LakeBatch {
     for (const column of this.columns) column.reset();
     this.count = 0;
   }
+
+  /**
+   * Hands over the rows gathered (the batch is empty after), in arrays that can move to another
+   * thread; `spare`, a state taken from this batch before and done with, lends its arrays to the next.
+   */
+  take(spare?: BatchState): BatchState {
+    const columns = this.columns.map((column, index) => column.take(spare?.columns[index]));
+    const state = { rows: this.count, columns };
+    this.count = 0;
+    return state;
+  }
+}
+
+/** The buffers of a batch state, to transfer with it (each once). */
+export function stateBuffers(state: BatchState): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const column of state.columns)
+    for (const array of column.arrays) buffers.add(array.buffer as ArrayBuffer);
+  return [...buffers];
 }
 
 /** An integer `-?digits(.0*)?` (or any decimal spelling of a whole number): a number, a bigint past 2^53, or why not. */
@@ -644,30 +758,66 @@ function epochDay(bytes: Uint8Array, a: number): number | undefined {
   return daysFromCivil(year, month, day);
 }
 
+/** Exact powers of ten as doubles: 10^0 … 10^22. */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The usual spelling of a double, `-?digits(.digits)?` with at most 15 digits, read without strings;
+ * undefined for anything else (the general path decides). Both the digits as an integer (below 2^53)
+ * and 10^decimals (at most 10^15) are exact doubles, so their quotient is the correctly rounded value,
+ * the same double `Number(text)` gives.
+ */
+function plainDouble(bytes: Uint8Array, a: number, b: number): number | undefined {
+  let p = a;
+  const negative = bytes[p] === 0x2d;
+  if (negative) p++;
+  let value = 0;
+  let count = 0;
+  while (p < b && digit(bytes, p) < 10) {
+    value = value * 10 + digit(bytes, p);
+    count++;
+    p++;
+  }
+  if (count === 0) return undefined;
+  let fraction = 0;
+  if (p < b && bytes[p] === 0x2e) {
+    p++;
+    while (p < b && digit(bytes, p) < 10) {
+      value = value * 10 + digit(bytes, p);
+      fraction++;
+      p++;
+    }
+    if (fraction === 0) return undefined;
+  }
+  if (p !== b || count + fraction > 15) return undefined;
+  const magnitude = fraction === 0 ? value : value / (POWERS_OF_TEN[fraction] as number);
+  return negative ? -magnitude : magnitude;
+}
+
+/** The number of `width` digits at `bytes[a, a + width)`, or -1 when one is not a digit. */
+function digits(bytes: Uint8Array, a: number, width: number): number {
+  let value = 0;
+  for (let k = 0; k < width; k++) {
+    const d = digit(bytes, a + k);
+    if (d > 9) return -1;
+    value = value * 10 + d;
+  }
+  return value;
+}
+
 /** Epoch milliseconds of `YYYY-MM-DDTHH:mm:ss.SSSZ` at `bytes[a, a + 24)`, or undefined. */
 function canonicalEpochMs(bytes: Uint8Array, a: number): number | undefined {
   if (bytes[a + 10] !== 0x54 || bytes[a + 13] !== 0x3a || bytes[a + 16] !== 0x3a) return undefined;
   if (bytes[a + 19] !== 0x2e || bytes[a + 23] !== 0x5a) return undefined;
   const days = epochDay(bytes, a);
   if (days === undefined) return undefined;
-  let time = 0;
-  for (const [at, width, limit, unit] of TIME_FIELDS) {
-    let value = 0;
-    for (let k = 0; k < width; k++) {
-      const d = digit(bytes, a + at + k);
-      if (d > 9) return undefined;
-      value = value * 10 + d;
-    }
-    if (value > limit) return undefined;
-    time += value * unit;
+  const hour = digits(bytes, a + 11, 2);
+  const minute = digits(bytes, a + 14, 2);
+  const second = digits(bytes, a + 17, 2);
+  const ms = digits(bytes, a + 20, 3);
+  // -1 (not digits) fails the lower bounds.
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) {
+    return undefined;
   }
-  return days * DAY_MS + time;
+  return days * DAY_MS + hour * 3_600_000 + minute * 60_000 + second * 1000 + ms;
 }
-
-/** Offset, width, largest value and milliseconds of the hour, minute, second and millisecond. */
-const TIME_FIELDS: ReadonlyArray<readonly [number, number, number, number]> = [
-  [11, 2, 23, 3_600_000],
-  [14, 2, 59, 60_000],
-  [17, 2, 59, 1000],
-  [20, 3, 999, 1],
-];

@@ -1,12 +1,15 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import type { CatalogStream } from "../../../../../functions/core/catalog";
 import { BulkCsvToColumns } from "../../../../../functions/core/formats/extract/bulk-csv-to-columns";
 import { LakeBatch } from "../../../../../functions/core/formats/extract/lake-batch";
-import { ParquetPartWriter } from "../../../../../functions/core/formats/extract/parquet-part";
+import {
+  encodeOffThreadByDefault,
+  ParquetPartWriter,
+} from "../../../../../functions/core/formats/extract/parquet-part";
 import { restRecordToBatch } from "../../../../../functions/core/formats/extract/rest-record";
 import { type LakeColumn, lakeColumns } from "../../../../../functions/core/lake/lake-names";
 import { BadValueError, DataError, RETRYABLE_ERROR_NAMES } from "../../../../../functions/errors";
@@ -94,13 +97,20 @@ async function convert(
   pages: Uint8Array[][],
   columns = columnsOf(),
   rowGroupEvery?: number,
+  offThread?: boolean,
 ): Promise<{ bytes: Uint8Array; records: number; rowGroups: number }> {
   const batch = new LakeBatch(columns);
   const converter = new BulkCsvToColumns("Account", columns, batch);
   const out: Uint8Array[] = [];
-  const part = new ParquetPartWriter(columns, "run-7", async (bytes) => {
-    out.push(bytes);
-  });
+  const part = new ParquetPartWriter(
+    columns,
+    "run-7",
+    async (bytes) => {
+      out.push(bytes);
+    },
+    undefined,
+    offThread,
+  );
   let rowGroups = 0;
   for (const chunks of pages) {
     for (const chunk of chunks) {
@@ -233,6 +243,36 @@ describe("Bulk CSV to Parquet row groups", () => {
     expect(rowGroups).toBe(3);
     const { rows } = await readParquet(bytes);
     expect(rows.map(({ _run_id: _, ...row }) => row)).toEqual(expected);
+  });
+
+  it("writes the same bytes whether row groups are encoded in the main thread or on the encoder thread", async () => {
+    // Prepare: many row groups of text (repeated and distinct), numbers, dates and nulls, in two pages.
+    const records = SAMPLE.split(/\n(?="001)/).slice(1);
+    const lines = [HEADER];
+    for (let row = 0; row < 3000; row++) {
+      lines.push((records[row % 3] as string).replace(/^"00100000000000\dAAA"/, `"id-${row}"`));
+    }
+    const pages = [chunked(lines.join("\n"), 5000), chunked(lines.join("\n"), 777)];
+
+    // Act
+    const inline = await convert(pages, columnsOf(), 700, false);
+    const threaded = await convert(pages, columnsOf(), 700, true);
+
+    // Assess: byte for byte the same part, every row as sent.
+    expect(inline.rowGroups).toBeGreaterThan(4);
+    expect(Buffer.from(threaded.bytes).equals(Buffer.from(inline.bytes))).toBe(true);
+    const { rows } = await readParquet(threaded.bytes, true);
+    expect(rows).toHaveLength(6000);
+    expect(rows).toEqual(
+      Array.from({ length: 6000 }, (_, row) => ({ ...EXPECTED[row % 3], id: `id-${row % 3000}` })),
+    );
+  });
+
+  it("encodes on the encoder thread where a second CPU runs it: in Lambda from 3,538 MB", () => {
+    expect(encodeOffThreadByDefault({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "1769" })).toBe(false);
+    expect(encodeOffThreadByDefault({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "3538" })).toBe(true);
+    expect(encodeOffThreadByDefault({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: "10240" })).toBe(true);
+    expect(encodeOffThreadByDefault({})).toBe(availableParallelism() > 1);
   });
 
   it("gives each row group the statistics of its own values", async () => {
