@@ -49,6 +49,45 @@ describe("the sync summary", () => {
     expect(summary).toMatchObject({ records: 13, deletes: 2, apiCalls: 10, failed: 1 });
   });
 
+  it("names each object's Id reconciliation and adds its deletes and re-fetched rows over the run", () => {
+    // Act
+    const { report, summary } = buildSyncSummary(
+      "sync-3",
+      [
+        {
+          object: "Account",
+          status: "succeeded",
+          records: 4,
+          deletes: 0,
+          reconciled: [3, 2, 7],
+          apiCalls: 12,
+          runDate: "2026-03-01",
+        },
+        {
+          object: "Contact",
+          status: "succeeded",
+          records: 1,
+          deletes: 0,
+          reconciled: [0, 0, 0],
+          apiCalls: 3,
+          runDate: "2026-03-01",
+        },
+      ],
+      layout,
+      now,
+    );
+
+    // Assess: a run that did not reconcile reports nothing of it.
+    expect(report.outcomes.map((outcome) => outcome.reconciled)).toEqual([
+      { deletes: 3, refetched: 2, apiCalls: 7 },
+      undefined,
+    ]);
+    expect(summary).toMatchObject({ reconciledDeletes: 3, refetched: 2, apiCalls: 15 });
+    expect(summary.message).toBe(
+      "2 objects synced, 5 records, 3 deletes found by Id reconciliation, 2 rows fetched again.",
+    );
+  });
+
   it("says how many deletes the log gave when the run succeeded", () => {
     // Act
     const { summary } = buildSyncSummary(
