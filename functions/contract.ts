@@ -47,3 +47,36 @@ export function athenaWorkgroupName(connection: string): string {
 
 /** The load state machine's execution timeout: no run can still be loading after it. */
 export const LOAD_EXECUTION_TIMEOUT_HOURS = 24;
+
+/**
+ * The connector's CloudWatch metrics (embedded metric format, written by the functions' logs): the
+ * namespace, the `service` dimension Powertools adds, and each metric's name. Per-object figures carry
+ * the dimensions `connection` and `object`, and again `connection` alone (the connection's total, or its
+ * worst lag); the org's limits carry `connection` only. The stack's dashboard and alarms read these.
+ */
+export const METRICS = {
+  namespace: "SaddleData",
+  service: "saddledata",
+  /** Extract, per object per committed run. */
+  records: "Records",
+  bytes: "Bytes",
+  apiCalls: "ApiCalls",
+  duration: "DurationSeconds",
+  deletes: "Deletes",
+  /** The org's now minus the object's committed cursor, in seconds: at each commit and each failed run. */
+  lag: "LagSeconds",
+  /** An object's extract that failed (1 per failure). */
+  extractFailures: "ExtractFailures",
+  /** Load, per object per finished file: rows by outcome, API calls and duration. */
+  loadSucceeded: "LoadRowsSucceeded",
+  loadFailed: "LoadRowsFailed",
+  loadUnprocessed: "LoadRowsUnprocessed",
+  loadRejected: "LoadRowsRejected",
+  loadApiCalls: "LoadApiCalls",
+  loadDuration: "LoadDurationSeconds",
+  /** The org's daily allowances, as read before heavy work (gauges). */
+  apiRequestsRemaining: "DailyApiRequestsRemaining",
+  apiRequestsMax: "DailyApiRequestsMax",
+  bulkQueryJobsRemaining: "DailyBulkQueryJobsRemaining",
+  bulkBatchesRemaining: "DailyBulkBatchesRemaining",
+} as const;

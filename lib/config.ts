@@ -76,6 +76,52 @@ export function scheduleProblem(expression: string): string | undefined {
   return `must be an EventBridge Scheduler expression: ${usage}`;
 }
 
+/**
+ * The time between two runs of a schedule, in minutes: exact for `rate(…)`, the cadence a `cron(…)`
+ * plainly states (every n minutes or hours, daily, weekly, else monthly), undefined for a one-off `at(…)`.
+ */
+export function schedulePeriodMinutes(expression: string): number | undefined {
+  const rate = /^rate\((\d+) (minute|hour|day)s?\)$/.exec(expression);
+  if (rate) return Number(rate[1]) * { minute: 1, hour: 60, day: 1440 }[rate[2] as "minute" | "hour" | "day"];
+  const cron = /^cron\(([^()]*)\)$/.exec(expression);
+  if (!cron) return undefined;
+  const [minutes, hours, dayOfMonth, , dayOfWeek] = (cron[1] as string).trim().split(/\s+/);
+  const every = (field: string | undefined) => {
+    if (field === "*") return 1;
+    const step = /^(?:\*|\d+)\/(\d+)$/.exec(field ?? "");
+    return step ? Number(step[1]) : undefined;
+  };
+  const anyDay = (field: string | undefined) => field === "*" || field === "?";
+  if (anyDay(dayOfMonth) && anyDay(dayOfWeek)) {
+    const minuteStep = every(minutes);
+    if (minuteStep !== undefined && hours === "*") return minuteStep;
+    const hourStep = every(hours);
+    if (hourStep !== undefined) return hourStep * 60;
+    return 1440;
+  }
+  if (anyDay(dayOfMonth)) return 10_080;
+  return 44_640;
+}
+
+/** The longest freshness alarm CloudWatch can evaluate (its alarms look back at most 7 days). */
+export const MAX_FRESHNESS_ALARM_MINUTES = 7 * 1440;
+
+/**
+ * The freshness alarm's threshold: the configured one, else three schedule periods (at most 7 days, and
+ * only when that is longer than one period); undefined: no freshness alarm.
+ */
+export function freshnessAlarmMinutesOf(connection: {
+  schedule?: string | undefined;
+  freshnessAlarmMinutes?: number | undefined;
+}): number | undefined {
+  if (connection.freshnessAlarmMinutes !== undefined) return connection.freshnessAlarmMinutes;
+  const period = connection.schedule === undefined ? undefined : schedulePeriodMinutes(connection.schedule);
+  if (period === undefined) return undefined;
+  const minutes = Math.min(3 * period, MAX_FRESHNESS_ALARM_MINUTES);
+  // A weekly or monthly schedule: CloudWatch cannot look back far enough to judge it, so no default.
+  return minutes > period ? minutes : undefined;
+}
+
 export const ConnectionConfigSchema = z
   .object({
     /** Names the stack, the state machines and the connection's items in the state table. */
@@ -125,10 +171,34 @@ export const ConnectionConfigSchema = z
     resultsRetentionDays: z.number().int().min(1).default(90),
     /** Days an overwritten or deleted object's previous version is kept. */
     noncurrentVersionRetentionDays: z.number().int().min(1).default(30),
-    /** SNS topic the failure alarms notify. */
+    /** SNS topic the alarms notify. */
     alarmTopicArn: z.string().startsWith("arn:").optional(),
+    /**
+     * Alarm when an object's data is older than this (its lag: the org's now minus its committed cursor).
+     * Default: three schedule periods when a schedule is configured, else no freshness alarm.
+     */
+    freshnessAlarmMinutes: z
+      .number()
+      .int("must be a whole number of minutes")
+      .min(1, "must be at least 1 minute")
+      .max(
+        MAX_FRESHNESS_ALARM_MINUTES,
+        `must be at most ${MAX_FRESHNESS_ALARM_MINUTES} (7 days: the longest a CloudWatch alarm looks back)`,
+      )
+      .optional(),
   })
-  .strict();
+  .strict()
+  .superRefine((connection, context) => {
+    const minutes = connection.freshnessAlarmMinutes;
+    const period = connection.schedule === undefined ? undefined : schedulePeriodMinutes(connection.schedule);
+    if (minutes !== undefined && period !== undefined && minutes <= period) {
+      context.addIssue({
+        code: "custom",
+        path: ["freshnessAlarmMinutes"],
+        message: `${minutes} minutes is not longer than the schedule's period (${period} minutes), so the alarm would fire between two runs: use more, such as ${Math.min(3 * period, MAX_FRESHNESS_ALARM_MINUTES)} (three periods)`,
+      });
+    }
+  });
 
 export const DeploymentConfigSchema = z
   .object({

@@ -2,7 +2,8 @@
 /**
  * One Salesforce connection: its bucket, state table, credentials secret, the four Lambdas, the sync and
  * load state machines, the schedule that starts syncs, the rule that starts loads for files landed under
- * `inbound/`, and alarms on failures.
+ * `inbound/`, and its monitoring: a dashboard, and alarms on failed, timed-out or aborted executions,
+ * Lambda errors and throttles, stale objects and the org's API reserve.
  */
 import {
   ArnFormat,
@@ -33,10 +34,12 @@ import {
   STATE_TABLE_PARTITION_KEY,
   STATE_TABLE_TTL_ATTRIBUTE,
 } from "../functions/contract";
-import type { ConnectionConfig } from "./config";
+import { ConnectorSettingsSchema } from "../functions/core/settings";
+import { type ConnectionConfig, freshnessAlarmMinutesOf } from "./config";
 import { ConnectorFunction } from "./connector-function.construct";
 import { Lake } from "./lake.construct";
 import { LoadStateMachine } from "./load-state-machine.construct";
+import { Monitoring } from "./monitoring.construct";
 import { acknowledge } from "./nag";
 import { SyncStateMachine } from "./sync-state-machine.construct";
 
@@ -58,6 +61,7 @@ export class ConnectorStack extends Stack {
   readonly table: dynamodb.Table;
   readonly secret: secretsmanager.ISecret;
   readonly functions: Record<"discover" | "extract" | "lake" | "load" | "loadTrigger", ConnectorFunction>;
+  readonly monitoring: Monitoring;
   /** The Glue database and Athena workgroup of the connection's lake tables. */
   readonly lake: Lake;
   readonly syncStateMachine: sfn.StateMachine;
@@ -193,10 +197,24 @@ export class ConnectorStack extends Stack {
     const alarmTopic = connection.alarmTopicArn
       ? sns.Topic.fromTopicArn(this, "AlarmTopic", connection.alarmTopicArn)
       : undefined;
-    this.inboundRule(loadTrigger, prefix, alarmTopic);
+    const deadLetterAlarm = this.inboundRule(loadTrigger, prefix, alarmTopic);
     if (connection.schedule) this.syncSchedule(connection);
-    this.failureAlarm("SyncFailedAlarm", this.syncStateMachine, "A SaddleData sync failed", alarmTopic);
-    this.failureAlarm("LoadFailedAlarm", this.loadStateMachine, "A SaddleData load failed", alarmTopic);
+    const otherAlarms = [
+      this.failureAlarm("SyncFailedAlarm", this.syncStateMachine, "A SaddleData sync failed", alarmTopic),
+      this.failureAlarm("LoadFailedAlarm", this.loadStateMachine, "A SaddleData load failed", alarmTopic),
+      deadLetterAlarm,
+    ];
+    const { reserve } = ConnectorSettingsSchema.parse(connection.settings);
+    this.monitoring = new Monitoring(this, "Monitoring", {
+      connection: connection.name,
+      syncStateMachine: this.syncStateMachine,
+      loadStateMachine: this.loadStateMachine,
+      functions: this.functions,
+      freshnessAlarmMinutes: freshnessAlarmMinutesOf(connection),
+      reserve,
+      alarmTopic,
+      otherAlarms,
+    });
 
     new CfnOutput(this, "BucketName", { value: this.bucket.bucketName, description: "Data bucket" });
     new CfnOutput(this, "StateTableName", {
@@ -261,7 +279,7 @@ export class ConnectorStack extends Stack {
     loadTrigger: ConnectorFunction,
     prefix: string,
     alarmTopic: sns.ITopic | undefined,
-  ): void {
+  ): cloudwatch.Alarm {
     const deadLetters = new sqs.Queue(this, "InboundEventsDeadLetterQueue", {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -300,6 +318,7 @@ export class ConnectorStack extends Stack {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     if (alarmTopic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(alarmTopic));
+    return alarm;
   }
 
   private syncSchedule(connection: ConnectionConfig): void {
@@ -320,15 +339,26 @@ export class ConnectorStack extends Stack {
     stateMachine: sfn.StateMachine,
     description: string,
     topic?: sns.ITopic,
-  ): void {
+  ): cloudwatch.Alarm {
+    const period = Duration.minutes(5);
     const alarm = new cloudwatch.Alarm(this, id, {
-      alarmDescription: `${description}: see the failed execution in the Step Functions console.`,
-      metric: stateMachine.metricFailed({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      alarmDescription: `${description}, timed out or was aborted: see the execution in the Step Functions console.`,
+      // One alarm for the three ways an execution ends badly (a missing point counts as none).
+      metric: new cloudwatch.MathExpression({
+        expression: "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)",
+        usingMetrics: {
+          failed: stateMachine.metricFailed({ period, statistic: cloudwatch.Stats.SUM }),
+          timedOut: stateMachine.metricTimedOut({ period, statistic: cloudwatch.Stats.SUM }),
+          aborted: stateMachine.metricAborted({ period, statistic: cloudwatch.Stats.SUM }),
+        },
+        period,
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     if (topic) alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
+    return alarm;
   }
 }

@@ -12,7 +12,7 @@ import {
   type SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { type AwsClients, createAwsClients } from "../functions/aws/clients";
-import type { Log, SecretSource } from "../functions/core/ports";
+import { type Log, type Metrics, NO_METRICS, type SecretSource } from "../functions/core/ports";
 import { parseSettings } from "../functions/core/settings";
 import { createRuntime, type Runtime, type RuntimeConfig } from "../functions/runtime/runtime";
 import { DEFAULT_API_VERSION } from "../functions/salesforce/client";
@@ -39,6 +39,11 @@ export interface LocalEnvironmentOptions {
   prefix?: string;
   apiVersion?: string;
   log?: Log;
+  /**
+   * Where the runtime's metrics go. Default: nowhere, like the log without `--verbose`: in a Lambda they
+   * are EMF lines on stdout for CloudWatch, which on one machine would only clutter the output.
+   */
+  metrics?: Metrics;
   /** Where the local lake keeps downloaded files (default: `<directory>/lake-cache`, else a temporary folder). */
   lakeCacheDir?: string;
 }
@@ -106,6 +111,7 @@ export async function startLocalEnvironment(
     const runtime = createRuntime(config, {
       clients,
       ...(options.log ? { log: options.log } : {}),
+      metrics: options.metrics ?? NO_METRICS,
       ...(options.secrets ? { secrets: options.secrets } : {}),
       // The lake engine on one machine: DuckDB over the bucket, loaded only when a merge needs it.
       lake: async (built) => {

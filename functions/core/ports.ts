@@ -219,3 +219,25 @@ export interface Log {
   warn(message: string, extra?: Record<string, unknown>): void;
   error(message: string, extra?: Record<string, unknown>): void;
 }
+
+/** The units the connector's metrics use. */
+export type MetricUnit = "Count" | "Bytes" | "Seconds";
+
+/** One figure: a metric name (`METRICS` in functions/contract.ts), its unit and value. */
+export interface MetricFigure {
+  name: string;
+  unit: MetricUnit;
+  value: number;
+}
+
+/**
+ * Figures for CloudWatch (Powertools Metrics, embedded metric format, in Lambdas). `object` scopes them to
+ * one Salesforce object; without it they are the connection's (the org's limits). Never pass secrets:
+ * names and numbers only.
+ */
+export interface Metrics {
+  publish(figures: readonly MetricFigure[], scope?: { object?: string }): void;
+}
+
+/** Metrics that go nowhere (tests, and local runs unless asked for). */
+export const NO_METRICS: Metrics = { publish: () => undefined };

@@ -63,6 +63,7 @@ async function depsOf(runtime: Runtime): Promise<ExtractDeps> {
     connection: runtime.config.connection,
     settings: extractSettingsOf(runtime.config.settings),
     log: runtime.log,
+    metrics: runtime.metrics,
   };
 }
 

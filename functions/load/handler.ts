@@ -67,6 +67,7 @@ function depsOf(runtime: Runtime): LoadDeps {
       dailyBulkBatches: settings.reserve.dailyBulkBatches,
     },
     log: runtime.log,
+    metrics: runtime.metrics,
   };
 }
 

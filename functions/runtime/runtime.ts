@@ -6,12 +6,13 @@ import { SecretsManagerSecretSource } from "../aws/secrets-manager-secret-source
 import { ENV } from "../contract";
 import type { LakeEngine } from "../core/lake/lake-engine";
 import { Layout } from "../core/layout";
-import type { Log, ObjectStore, SecretSource, StateStore } from "../core/ports";
+import type { Log, Metrics, ObjectStore, SecretSource, StateStore } from "../core/ports";
 import { type ConnectorSettings, parseSettings } from "../core/settings";
 import { ConfigurationError } from "../errors";
 import { DEFAULT_API_VERSION, SalesforceClient } from "../salesforce/client";
 import { parseCredentials, secretValuesOf } from "../salesforce/credentials";
 import { createLogger } from "./log";
+import { createEmfMetrics } from "./metrics";
 import { RedactingLog } from "./redacting-log";
 
 /** What every Lambda needs to know, from its environment (set by the CDK stack). */
@@ -66,6 +67,8 @@ export interface Runtime {
   readonly store: ObjectStore;
   readonly state: StateStore;
   readonly log: Log;
+  /** The connection's CloudWatch metrics (embedded metric format). */
+  readonly metrics: Metrics;
   /** The Salesforce client for the connection's credentials (re-read when the secret changes). */
   salesforce(): Promise<SalesforceClient>;
   /** Any bucket (a load may be started for a file in another bucket). */
@@ -78,6 +81,8 @@ export interface RuntimeOptions {
   clients?: AwsClients;
   secrets?: SecretSource;
   log?: Log;
+  /** Where metrics go. Default: EMF documents on stdout, which CloudWatch Logs turns into metrics. */
+  metrics?: Metrics;
   /**
    * Builds the lake engine from the runtime (local mode: DuckDB over the bucket). Default: Athena and
    * Glue, when the environment names the lake's database and workgroup.
@@ -106,6 +111,7 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
     store: storeFor(config.bucket),
     state: new DynamoStateStore(clients.dynamodb, config.table),
     log,
+    metrics: options.metrics ?? createEmfMetrics({ connection: config.connection }),
     storeFor,
     async salesforce() {
       const text = await secrets.getSecretString(config.secretId);

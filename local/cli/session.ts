@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { ConfigurationError } from "../../functions/errors";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { type LocalEnvironment, type LocalEnvironmentOptions, startLocalEnvironment } from "../environment";
-import { cliLog } from "./cli-log";
+import { cliLog, cliMetrics } from "./cli-log";
 import { resolveCredentials } from "./credentials-source";
 import {
   type CredentialOptions,
@@ -61,6 +61,11 @@ export async function openSession(
     connection: options.connection ?? file?.connection ?? "local",
     settings: file?.settings ?? {},
     log: cliLog(terminal, options.verbose === true),
+    metrics: cliMetrics(
+      terminal,
+      options.connection ?? file?.connection ?? "local",
+      options.verbose === true,
+    ),
   };
   const prefix = options.prefix ?? file?.prefix;
   if (prefix !== undefined) environment.prefix = prefix;

@@ -445,18 +445,34 @@ describe("ConnectorStack", () => {
     });
   });
 
-  it("alarms on failed executions of each state machine and on dead-lettered inbound events", () => {
+  it("alarms on failed, timed-out or aborted executions of each state machine and on dead-lettered inbound events", () => {
     // Assess
     const { stack, template } = synth;
     for (const machine of [stack.syncStateMachine, stack.loadStateMachine]) {
+      const arn = { Ref: stack.getLogicalId(machine.node.defaultChild as never) };
+      const metric = (id: string, name: string) =>
+        Match.objectLike({
+          Id: id,
+          MetricStat: Match.objectLike({
+            Metric: {
+              Namespace: "AWS/States",
+              MetricName: name,
+              Dimensions: [{ Name: "StateMachineArn", Value: arn }],
+            },
+            Stat: "Sum",
+            Period: 300,
+          }),
+          ReturnData: false,
+        });
       template.hasResourceProperties("AWS::CloudWatch::Alarm", {
-        Namespace: "AWS/States",
-        MetricName: "ExecutionsFailed",
-        Dimensions: [
-          { Name: "StateMachineArn", Value: { Ref: stack.getLogicalId(machine.node.defaultChild as never) } },
-        ],
-        Statistic: "Sum",
+        Metrics: Match.arrayWith([
+          Match.objectLike({ Expression: "FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)" }),
+          metric("failed", "ExecutionsFailed"),
+          metric("timedOut", "ExecutionsTimedOut"),
+          metric("aborted", "ExecutionsAborted"),
+        ]),
         Threshold: 1,
+        EvaluationPeriods: 1,
         ComparisonOperator: "GreaterThanOrEqualToThreshold",
         TreatMissingData: "notBreaching",
       });
@@ -464,6 +480,7 @@ describe("ConnectorStack", () => {
     template.hasResourceProperties("AWS::CloudWatch::Alarm", {
       Namespace: "AWS/SQS",
       MetricName: "ApproximateNumberOfMessagesVisible",
+      Threshold: 1,
     });
   });
 
@@ -474,9 +491,9 @@ describe("ConnectorStack", () => {
     // Act
     const alarmed = synthConnector({ ...TEST_CONNECTION, alarmTopicArn: topic });
 
-    // Assess
+    // Assess: executions (2), dead letters, Lambda errors and throttles, freshness, API and Bulk reserves
     const alarms = Object.values(alarmed.template.findResources("AWS::CloudWatch::Alarm"));
-    expect(alarms).toHaveLength(3);
+    expect(alarms).toHaveLength(8);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([topic]);
   });
 

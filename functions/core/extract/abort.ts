@@ -1,6 +1,7 @@
 // Abort: after a failure, stop the Bulk job, record the error and release the lease (cursor unchanged).
 import { describeError } from "../../errors";
 import { abortQueryJob, deleteQueryJob } from "../../salesforce/bulk-query";
+import { lagSeconds, publishExtractFailure } from "../run-metrics";
 import { type ExtractDeps, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary, ExtractTask } from "./extract-state";
 
@@ -38,6 +39,20 @@ export async function abortExtract(
     error: String(error.message ?? error.name ?? "failed"),
   });
   deps.log.error("extract: object failed", { object: state.object, error });
+  if (deps.metrics) {
+    // The cursor stayed where it was and the org's clock moved on: the lag grows until a run commits.
+    let cursor = state.cursorBefore;
+    if (cursor === undefined) {
+      cursor = await deps.state.get(streamKey(deps, state.object)).then(
+        (stream) => stream?.cursor,
+        () => undefined,
+      );
+    }
+    publishExtractFailure(deps.metrics, state.object, {
+      apiCalls: state.apiCalls ?? 0,
+      lagSeconds: lagSeconds(deps.salesforce.serverNow(), cursor),
+    });
+  }
   return {
     object: state.object,
     status: "failed",

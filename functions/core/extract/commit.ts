@@ -4,6 +4,7 @@ import { deleteQueryJob } from "../../salesforce/bulk-query";
 import { readStream } from "../catalog-store";
 import { writeCommitPointer } from "../lake/commit-index";
 import type { StreamState } from "../ports";
+import { lagSeconds, publishExtract, secondsBetween } from "../run-metrics";
 import { type ExtractDeps, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary } from "./extract-state";
 import { fetchDeletes, readsDeletes } from "./fetch-deletes";
@@ -129,6 +130,15 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
     parts: state.parts.length,
     cursor: cursorAfter,
     apiCalls: manifest.apiCalls,
+  });
+  publishExtract(deps.metrics, state.object, {
+    records: state.records,
+    bytes: state.bytes,
+    apiCalls: manifest.apiCalls,
+    deletes: state.deletes?.found ?? 0,
+    durationSeconds: secondsBetween(state.startedAt, committedAt),
+    // How old the object's data in the lake is: its cursor (or, without one, when the read began).
+    lagSeconds: lagSeconds(deps.salesforce.serverNow(), cursorAfter ?? state.window.end ?? state.startedAt),
   });
   return {
     object: state.object,

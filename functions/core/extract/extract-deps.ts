@@ -4,7 +4,7 @@ import type { CatalogStream } from "../catalog";
 import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
 import { type LakeColumn, lakeColumns } from "../lake/lake-names";
 import type { Layout } from "../layout";
-import type { Log, ObjectStore, StateStore, StreamKey } from "../ports";
+import type { Log, Metrics, ObjectStore, StateStore, StreamKey } from "../ports";
 import type { ExtractSettings } from "../settings";
 
 /** What the extract actions work with; the handler builds it from the runtime. */
@@ -16,6 +16,8 @@ export interface ExtractDeps {
   connection: string;
   settings: ExtractSettings;
   log: Log;
+  /** The run's figures for CloudWatch (none: not published). */
+  metrics?: Metrics;
   /** Local clock (epoch ms), for lease expiry. */
   now?: () => number;
 }

@@ -7,6 +7,7 @@ import { buildSelect, type WindowClause } from "../../salesforce/soql";
 import { readStream } from "../catalog-store";
 import { refreshStream } from "../discover";
 import { assertRunId } from "../layout";
+import { limitsObserver } from "../run-metrics";
 import { counted, type ExtractDeps, isBulkUnsupported, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractTask } from "./extract-state";
 import { fetchRestPart } from "./fetch-rest-part";
@@ -33,7 +34,7 @@ export async function startExtract(
       let stream = await readStream(deps.store, task.catalogKey);
       let catalogKey = task.catalogKey;
       // A fresh usage header (free) or one /limits call: both also tell the org's time.
-      let limitsRead = await checkApiReserve(salesforce, settings.reserve);
+      let limitsRead = await checkApiReserve(salesforce, settings.reserve, limitsObserver(deps.metrics));
       // The org's clock, not ours: a skewed local clock must not skip rows.
       const serverNow = salesforce.serverNow();
       const field = stream.cursorField;
@@ -118,10 +119,14 @@ export async function startExtract(
           }
         }
         if (!limitsRead && settings.reserve.dailyBulkQueryJobs) {
-          await checkLimitReserve(salesforce, {
-            dailyApiRequests: settings.reserve.dailyApiRequests,
-            dailyBulkQueryJobs: settings.reserve.dailyBulkQueryJobs,
-          });
+          await checkLimitReserve(
+            salesforce,
+            {
+              dailyApiRequests: settings.reserve.dailyApiRequests,
+              dailyBulkQueryJobs: settings.reserve.dailyBulkQueryJobs,
+            },
+            limitsObserver(deps.metrics),
+          );
           limitsRead = true;
         }
         const job = await createQueryJob(salesforce, { object: task.object, soql: begun.soql, operation });

@@ -1,7 +1,7 @@
 import type { SalesforceClient } from "../../salesforce/client";
 import type { LimitReserve } from "../../salesforce/limits";
 import type { Layout } from "../layout";
-import type { Log, ObjectStore, StateStore } from "../ports";
+import type { Log, Metrics, ObjectStore, StateStore } from "../ports";
 import type { LoadSettings } from "../settings";
 
 /** What the load actions work with; the handler builds it from the runtime. */
@@ -17,6 +17,8 @@ export interface LoadDeps {
   settings: LoadSettings;
   reserve: LimitReserve;
   log: Log;
+  /** The load's figures for CloudWatch (none: not published). */
+  metrics?: Metrics;
   /** Local clock (epoch ms). */
   now?: () => number;
   /** Stop starting new work when less than this much of the invocation's time is left. */

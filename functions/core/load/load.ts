@@ -2,6 +2,7 @@
 import { DataError, describeError, ReconciliationError } from "../../errors";
 import { getIngestJob } from "../../salesforce/bulk-ingest";
 import type { SalesforceClient } from "../../salesforce/client";
+import { publishLoad, secondsBetween } from "../run-metrics";
 import { releaseOwnClaim } from "./claim";
 import { collectJob, collectJobs, isTerminal, pollJobs } from "./collect-results";
 import { checkpoint, latestState } from "./journal";
@@ -221,6 +222,11 @@ export async function finishLoad(deps: LoadDeps, payload: LoadState): Promise<Lo
     new Date(nowOf(deps)),
   );
   deps.log.info("load: finished", { runId: state.runId, outcome, counts, apiCalls: state.apiCalls });
+  publishLoad(deps.metrics, state.target.object, {
+    counts,
+    apiCalls: state.apiCalls,
+    durationSeconds: secondsBetween(state.timings.claimedAt, state.timings.finishedAt),
+  });
   return summary;
 }
 
@@ -379,5 +385,10 @@ export async function failLoad(
     new Date(nowOf(deps)),
   );
   deps.log.error("load: failed", { runId: state.runId, error, counts: state.counts });
+  publishLoad(deps.metrics, state.target.object, {
+    counts: state.counts,
+    apiCalls: state.apiCalls,
+    durationSeconds: secondsBetween(state.timings.claimedAt, state.timings.finishedAt),
+  });
   return summary;
 }

@@ -1,6 +1,7 @@
 import { ConfigurationError, DataError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { checkLimitReserve } from "../../salesforce/limits";
+import { limitsObserver } from "../run-metrics";
 import { inboundFormatOf } from "./inbound-file";
 import { checkpoint } from "./journal";
 import { isoNow, type LoadDeps } from "./load-deps";
@@ -26,10 +27,11 @@ const decoder = new TextDecoder();
 
 /** Check the org's daily allowance before a round sends anything. */
 export async function checkReserve(deps: LoadDeps, client: SalesforceClient): Promise<void> {
-  await checkLimitReserve(client, {
-    dailyApiRequests: deps.reserve.dailyApiRequests,
-    dailyBulkBatches: deps.reserve.dailyBulkBatches,
-  });
+  await checkLimitReserve(
+    client,
+    { dailyApiRequests: deps.reserve.dailyApiRequests, dailyBulkBatches: deps.reserve.dailyBulkBatches },
+    limitsObserver(deps.metrics),
+  );
 }
 
 export async function readPlan(deps: LoadDeps, state: LoadState): Promise<LoadPlan> {
