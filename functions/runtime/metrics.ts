@@ -17,6 +17,8 @@ export interface EmfMetricsOptions {
   write?: (line: string) => void;
 }
 
+// process.stdout, not console.log: the functions log in Lambda's JSON format, which wraps console output
+// in its own JSON object, where CloudWatch would no longer find the EMF document.
 const toStdout = (line: string) => {
   process.stdout.write(`${line}\n`);
 };

@@ -61,7 +61,7 @@ export function addOutputOptions(command: Command): Command {
     .option("--json", "print one JSON document (machine-readable summary) instead of text")
     .option(
       "--verbose",
-      "show the runtime's log lines (JSON, on stderr) and stack traces of unexpected errors",
+      "show the runtime's log lines and metrics (JSON, on stderr) and stack traces of unexpected errors",
     );
 }
 

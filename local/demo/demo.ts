@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Emulator, startEmulator } from "../../emulator/index";
 import { LOCAL_REGION } from "../../functions/aws/clients";
-import type { Log } from "../../functions/core/ports";
+import type { Log, Metrics } from "../../functions/core/ports";
 import { type InboundLoads, watchInbound } from "../cli/inbound-loads";
 import { dropFile, type LoadReport } from "../cli/load-run";
 import type { Progress } from "../cli/progress";
@@ -55,6 +55,8 @@ export interface DemoOptions {
   keep?: boolean;
   progress: Progress;
   log?: Log;
+  /** Where the runtime's metrics go (default: nowhere). */
+  metrics?: Metrics;
   /** The demo org's seed (the sample file is written for seed 1). */
   seed?: number;
   /**
@@ -156,6 +158,7 @@ export async function runDemo(options: DemoOptions): Promise<DemoReport> {
       credentials: { ...emulator.credentials },
       settings: DEMO_SETTINGS,
       ...(options.log ? { log: options.log } : {}),
+      ...(options.metrics ? { metrics: options.metrics } : {}),
     });
     stops.push(() => (env as LocalEnvironment).stop());
     const local = env.aws;

@@ -1,7 +1,7 @@
 /** `saddledata demo`: the whole connector against the bundled demo org and embedded services. */
 import { Command } from "commander";
 import { demoText } from "../../demo/text";
-import { cliLog } from "../cli-log";
+import { cliLog, cliMetrics } from "../cli-log";
 import { EXIT } from "../exit-codes";
 import { type CommandContext, onInterrupt, print, progressOf } from "./command-context";
 
@@ -40,6 +40,7 @@ It finishes in seconds and exits 0 when everything behaved as designed: the samp
         keep: options.keep === true,
         progress,
         log: cliLog(context.terminal, options.verbose === true),
+        metrics: cliMetrics(context.terminal, "demo", options.verbose === true),
         onInterrupt: (cleanup) => onInterrupt(context, cleanup),
       });
       print(context, options, report, demoText(report));

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
+import { createDemoOrg } from "../../../emulator/org/demo";
 import { METRICS } from "../../../functions/contract";
 import { createEmfMetrics } from "../../../functions/runtime/metrics";
 import type { Runtime } from "../../../functions/runtime/runtime";
+import { freshnessAlarmMinutesOf } from "../../../lib/config";
 import { driveDiscover, driveExtract } from "../../support/drive";
 import { type Harness, startHarness } from "../../support/harness";
 import { driveLoad } from "../load/drive-load";
@@ -119,5 +121,46 @@ describe("metrics in embedded metric format", () => {
       [METRICS.loadRejected]: counts?.rejected,
       [METRICS.loadApiCalls]: run.summary?.apiCalls,
     });
+  });
+
+  it("an object that keeps failing reports a lag that grows past the freshness alarm's threshold", async () => {
+    // Prepare: an hourly schedule alarms after three hours; the org's clock is ours to move
+    const T0 = Date.parse("2026-06-01T12:00:00.000Z");
+    const org = createDemoOrg({ seed: 3, now: T0 });
+    org.clock.set(T0, { frozen: true });
+    harness = await startHarness({ emulator: { org } });
+    const { runtime, documents } = capturing(harness.runtime);
+    const threshold = (freshnessAlarmMinutesOf({ schedule: "rate(1 hour)" }) as number) * 60;
+    const lags = () =>
+      documents()
+        .filter((document) => document.object === "Account" && metricOf(document, METRICS.lag))
+        .map((document) => ({
+          lag: document[METRICS.lag] as number,
+          failed: METRICS.extractFailures in document,
+        }));
+    const first = await driveDiscover(runtime, "fresh-1", { objects: ["Account"] });
+    await driveExtract(runtime, first.tasks[0] as (typeof first.tasks)[number]);
+
+    // Act: five hours on, every run of Account fails (another run holds its lease)
+    org.clock.set(T0 + 5 * 3_600_000, { frozen: true });
+    await runtime.state.acquireLease(
+      { connection: "test", object: "Account" },
+      "stuck-run",
+      86_400_000,
+      Date.now(),
+    );
+    const second = await driveDiscover(runtime, "fresh-2", { objects: ["Account"] });
+    await expect(driveExtract(runtime, second.tasks[0] as (typeof second.tasks)[number])).rejects.toThrow(
+      /lease|held/i,
+    );
+
+    // Assess: fresh after the commit, stale past the threshold after the failure, as the alarm reads it
+    const [committed, failed] = lags();
+    expect(committed).toMatchObject({ failed: false });
+    expect(committed?.lag).toBeLessThan(threshold);
+    expect(failed).toMatchObject({ failed: true });
+    expect(failed?.lag).toBeGreaterThan(threshold);
+    expect(failed?.lag).toBeGreaterThanOrEqual(5 * 3600 - 60);
+    expect(failed?.lag).toBeLessThanOrEqual(5 * 3600 + 60);
   });
 });
