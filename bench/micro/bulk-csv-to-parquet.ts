@@ -90,56 +90,28 @@ async function main(): Promise<void> {
     drain();
     return n * 0;
   });
-  await stage("parquet part, inline", parts, async (chunks) => {
-    const batch = new LakeBatch(lake);
-    const converter = new BulkCsvToColumns("Bench", lake, batch);
-    let out = 0;
-    const part = new ParquetPartWriter(
-      lake,
-      "run-1",
-      async (bytes) => {
+  for (const [name, offThread] of [
+    ["parquet part, inline", false],
+    ["parquet part, thread", true],
+  ] as const) {
+    await stage(name, parts, async (chunks) => {
+      const batch = new LakeBatch(lake);
+      const converter = new BulkCsvToColumns("Bench", lake, batch);
+      let out = 0;
+      const send = async (bytes: Uint8Array) => {
         out += bytes.length;
-      },
-      undefined,
-      false,
-    );
-    for (const chunk of chunks) {
-      converter.push(chunk);
-      if (ParquetPartWriter.full(batch)) {
-        await part.writeRowGroup(batch);
-        batch.reset();
+      };
+      const part = new ParquetPartWriter(lake, "run-1", send, undefined, offThread);
+      for (const chunk of chunks) {
+        converter.push(chunk);
+        if (ParquetPartWriter.full(batch)) await part.writeRowGroup(batch);
       }
-    }
-    converter.endPage();
-    await part.writeRowGroup(batch);
-    await part.finish();
-    return out;
-  });
-  await stage("parquet part, thread", parts, async (chunks) => {
-    const batch = new LakeBatch(lake);
-    const converter = new BulkCsvToColumns("Bench", lake, batch);
-    let out = 0;
-    const part = new ParquetPartWriter(
-      lake,
-      "run-1",
-      async (bytes) => {
-        out += bytes.length;
-      },
-      undefined,
-      true,
-    );
-    for (const chunk of chunks) {
-      converter.push(chunk);
-      if (ParquetPartWriter.full(batch)) {
-        await part.writeRowGroup(batch);
-        batch.reset();
-      }
-    }
-    converter.endPage();
-    await part.writeRowGroup(batch);
-    await part.finish();
-    return out;
-  });
+      converter.endPage();
+      await part.writeRowGroup(batch);
+      await part.finish();
+      return out;
+    });
+  }
   await stage("jsonl + gzip 1", parts, async (chunks) => {
     const converter = new BulkCsvToJsonl(COLUMNS);
     let out = 0;

@@ -367,31 +367,9 @@ class DecimalColumn implements BatchColumn {
    * digits, read without strings; undefined for anything else (the general path decides).
    */
   private plain(bytes: Uint8Array, a: number, b: number): bigint | undefined {
-    let p = a;
-    const negative = bytes[p] === 0x2d;
-    if (negative) p++;
-    let value = 0;
-    let digits = 0;
-    let integerDigits = 0;
-    while (p < b && digit(bytes, p) < 10) {
-      value = value * 10 + digit(bytes, p);
-      if (value > 0) integerDigits++;
-      digits++;
-      p++;
-    }
-    if (digits === 0) return undefined;
-    let fraction = 0;
-    if (p < b && bytes[p] === 0x2e) {
-      p++;
-      while (p < b && digit(bytes, p) < 10) {
-        value = value * 10 + digit(bytes, p);
-        fraction++;
-        p++;
-      }
-      if (fraction === 0) return undefined;
-    }
-    if (p !== b || fraction > this.scale || digits + fraction > 15) return undefined;
-    if (integerDigits > this.precision - this.scale) return undefined;
+    if (!scanPlainNumber(bytes, a, b)) return undefined;
+    const { negative, value, fraction } = plainNumber;
+    if (fraction > this.scale || plainNumber.integerDigits > this.precision - this.scale) return undefined;
     const unscaled = value * 10 ** (this.scale - fraction);
     if (!Number.isSafeInteger(unscaled)) return undefined;
     return BigInt(negative ? -unscaled : unscaled);
@@ -761,24 +739,28 @@ function epochDay(bytes: Uint8Array, a: number): number | undefined {
 /** Exact powers of ten as doubles: 10^0 … 10^22. */
 const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => 10 ** k);
 
+/** What scanPlainNumber read last (one record, reused: the hot path allocates nothing). */
+const plainNumber = { negative: false, value: 0, integerDigits: 0, fraction: 0 };
+
 /**
- * The usual spelling of a double, `-?digits(.digits)?` with at most 15 digits, read without strings;
- * undefined for anything else (the general path decides). Both the digits as an integer (below 2^53)
- * and 10^decimals (at most 10^15) are exact doubles, so their quotient is the correctly rounded value,
- * the same double `Number(text)` gives.
+ * Reads the usual spelling of a number, `-?digits(.digits)?` with at most 15 digits, into
+ * `plainNumber`: the digits as one integer (below 2^53, so exact), the decimals after the point, and
+ * the integer digits after leading zeros. False for anything else (the general paths decide).
  */
-function plainDouble(bytes: Uint8Array, a: number, b: number): number | undefined {
+function scanPlainNumber(bytes: Uint8Array, a: number, b: number): boolean {
   let p = a;
   const negative = bytes[p] === 0x2d;
   if (negative) p++;
   let value = 0;
   let count = 0;
+  let integerDigits = 0;
   while (p < b && digit(bytes, p) < 10) {
     value = value * 10 + digit(bytes, p);
+    if (value > 0) integerDigits++;
     count++;
     p++;
   }
-  if (count === 0) return undefined;
+  if (count === 0) return false;
   let fraction = 0;
   if (p < b && bytes[p] === 0x2e) {
     p++;
@@ -787,9 +769,24 @@ function plainDouble(bytes: Uint8Array, a: number, b: number): number | undefine
       fraction++;
       p++;
     }
-    if (fraction === 0) return undefined;
+    if (fraction === 0) return false;
   }
-  if (p !== b || count + fraction > 15) return undefined;
+  if (p !== b || count + fraction > 15) return false;
+  plainNumber.negative = negative;
+  plainNumber.value = value;
+  plainNumber.integerDigits = integerDigits;
+  plainNumber.fraction = fraction;
+  return true;
+}
+
+/**
+ * A double of the usual spelling (scanPlainNumber), or undefined. Both the digits as an integer and
+ * 10^decimals (at most 10^15) are exact doubles, so their quotient is the correctly rounded value, the
+ * same double `Number(text)` gives.
+ */
+function plainDouble(bytes: Uint8Array, a: number, b: number): number | undefined {
+  if (!scanPlainNumber(bytes, a, b)) return undefined;
+  const { negative, value, fraction } = plainNumber;
   const magnitude = fraction === 0 ? value : value / (POWERS_OF_TEN[fraction] as number);
   return negative ? -magnitude : magnitude;
 }
