@@ -156,6 +156,16 @@ export const ConnectionConfigSchema = z
       .optional(),
     /** Objects extracted at once (the sync Map's MaxConcurrency). */
     mapConcurrency: z.number().int().min(1).max(40).default(4),
+    /**
+     * Memory of the extract Lambda in MB (default 1769, one vCPU's worth). From 3538, two vCPUs' worth,
+     * Parquet row groups are encoded on a second thread while the next one downloads.
+     */
+    extractMemoryMb: z
+      .number()
+      .int("must be a whole number of MB")
+      .min(1024, "must be at least 1024 MB (a Bulk page is converted in memory; 1769 is one vCPU's worth)")
+      .max(10240, "must be at most 10240 MB (Lambda's largest)")
+      .optional(),
     /** Key prefix of everything the connection writes and reads in its bucket. */
     prefix: z
       .string()

@@ -149,7 +149,11 @@ export class ConnectorStack extends Stack {
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
       .useBucket(this.bucket, prefix, { catalog: ["read", "write"] })
       .nameStateTable(this.table);
-    const extract = new ConnectorFunction(this, "ExtractFunction", { function: "extract", logRetention })
+    const extract = new ConnectorFunction(this, "ExtractFunction", {
+      function: "extract",
+      logRetention,
+      ...(connection.extractMemoryMb === undefined ? {} : { memorySize: connection.extractMemoryMb }),
+    })
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
       // catalog: extract re-describes an object whose field disappeared and saves the new version.

@@ -59,6 +59,11 @@ describe("deployment configuration", () => {
     [{ connections: [{ name: "prod", mapConcurrency: 0 }] }, /mapConcurrency/],
     [{ connections: [{ name: "prod", logRetentionDays: 10 }] }, /retention periods/],
     [{ connections: [{ name: "prod", prefix: "a*b" }] }, /prefix/],
+    [{ connections: [{ name: "prod", extractMemoryMb: 512 }] }, /extractMemoryMb: must be at least 1024 MB/],
+    [
+      { connections: [{ name: "prod", extractMemoryMb: 20000 }] },
+      /extractMemoryMb: must be at most 10240 MB/,
+    ],
   ])("rejects %j", (input, message) => {
     // Act
     const parse = () => parseDeploymentConfig(input, "test");

@@ -364,6 +364,21 @@ describe("ConnectorStack", () => {
     expect(secret.Description.length).toBeLessThanOrEqual(2048);
   });
 
+  it("gives the extract function the configured memory, and only the extract function", () => {
+    // Act
+    const larger = synthConnector({ ...TEST_CONNECTION, extractMemoryMb: 3538 });
+
+    // Assess
+    const memory = (fn: keyof ConnectorStack["functions"]) => {
+      const id = larger.stack.getLogicalId(larger.stack.functions[fn].node.defaultChild as never);
+      return larger.template.toJSON().Resources[id].Properties.MemorySize;
+    };
+    expect(memory("extract")).toBe(3538);
+    expect([memory("discover"), memory("load"), memory("lake"), memory("loadTrigger")]).toEqual([
+      512, 1769, 512, 256,
+    ]);
+  });
+
   it("uses an existing secret by name with the suffix wildcard Secrets Manager ARNs need", () => {
     // Act
     const named = synthConnector({ ...TEST_CONNECTION, secret: "salesforce/acme" });
