@@ -1,5 +1,6 @@
 // test/: tests, mirroring the source folders
 import { type Emulator, type EmulatorOptions, startEmulator } from "../../emulator/index";
+import { createDemoOrg } from "../../emulator/org/demo";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { clearSessionCache } from "../../functions/salesforce/client";
 import { type LocalEnvironment, startLocalEnvironment } from "../../local/environment";
@@ -55,4 +56,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     await emulator.stop();
     throw error;
   }
+}
+
+/** A harness over the seeded demo org (seed 11) whose clock is frozen at `now`. */
+export function startDemoHarness(now: number, options: HarnessOptions = {}): Promise<Harness> {
+  const org = createDemoOrg({ seed: 11, now });
+  org.clock.set(now, { frozen: true });
+  return startHarness({ ...options, emulator: { org, ...options.emulator } });
 }

@@ -26,6 +26,7 @@ import { createQueryJob, deleteQueryJob, openResultsPage } from "../../salesforc
 import { nextRestQueryPage, type QueryPage, startRestQuery } from "../../salesforce/rest-query";
 import type { CatalogStream } from "../catalog";
 import { readStream } from "../catalog-store";
+import type { RowOrigin } from "../lake/lake-names";
 import { snapshotFields } from "../lake/reconcile-sql";
 import type { StreamState } from "../ports";
 import type { ExtractSettings } from "../settings";
@@ -333,57 +334,57 @@ export async function landReconcile(deps: ExtractDeps, state: ExtractState): Pro
   const columns = partColumnsOf(stream);
   const at = reconcile.snapshotAt ?? state.startedAt;
   const next: ExtractState = { ...state, parts: [...state.parts] };
-  if (diff.deletes.length > 0) {
+  /** Writes the run's next part from `fill` (which returns its rows), listed in the run when it has any. */
+  const landPart = async (origin: RowOrigin, fill: (sink: RestPartSink) => Promise<number>) => {
     const index = next.parts.length;
+    let rows = 0;
     const size = await writeRestPart(
       deps,
       next,
       partKey(deps.layout, next, index),
       columns,
       async (sink) => {
-        for (let start = 0; start < diff.deletes.length; start += 10_000) {
-          await sink.take(diff.deletes.slice(start, start + 10_000).map((id) => deleteRow(stream, id, at)));
-        }
+        rows = await fill(sink);
         await sink.end();
       },
-      "reconcile",
+      origin,
     );
-    next.parts.push([index, diff.deletes.length, size]);
-    next.bytes += size;
+    if (rows > 0) {
+      next.parts.push([index, rows, size]);
+      next.bytes += size;
+    }
+    return rows;
+  };
+  if (diff.deletes.length > 0) {
+    await landPart("reconcile", async (sink) => {
+      for (let start = 0; start < diff.deletes.length; start += 10_000) {
+        await sink.take(diff.deletes.slice(start, start + 10_000).map((id) => deleteRow(stream, id, at)));
+      }
+      return diff.deletes.length;
+    });
   }
   const missing = diff.missing.filter((id) => ID.test(id));
   const wanted = missing.slice(0, MAX_REFETCH);
   let refetched = 0;
   if (wanted.length > 0) {
-    const index = next.parts.length;
-    const size = await writeRestPart(
-      deps,
-      next,
-      partKey(deps.layout, next, index),
-      columns,
-      async (sink) => {
-        for (let start = 0; start < wanted.length; start += REFETCH_CHUNK) {
-          const ids = wanted.slice(start, start + REFETCH_CHUNK).map((id) => `'${id}'`);
-          const soql = `SELECT ${stream.selectFields.join(", ")} FROM ${state.object} WHERE Id IN (${ids.join(", ")})`;
-          let page = await startRestQuery(salesforce, { object: state.object, soql, includeDeleted: false });
-          for (;;) {
-            await sink.take(page.records);
-            refetched += page.records.length;
-            if (page.done || !page.nextRecordsUrl) break;
-            page = await nextRestQueryPage(salesforce, {
-              object: state.object,
-              nextRecordsUrl: page.nextRecordsUrl,
-            });
-          }
+    refetched = await landPart("refetch", async (sink) => {
+      let rows = 0;
+      for (let start = 0; start < wanted.length; start += REFETCH_CHUNK) {
+        const ids = wanted.slice(start, start + REFETCH_CHUNK).map((id) => `'${id}'`);
+        const soql = `SELECT ${stream.selectFields.join(", ")} FROM ${state.object} WHERE Id IN (${ids.join(", ")})`;
+        let page = await startRestQuery(salesforce, { object: state.object, soql, includeDeleted: false });
+        for (;;) {
+          await sink.take(page.records);
+          rows += page.records.length;
+          if (page.done || !page.nextRecordsUrl) break;
+          page = await nextRestQueryPage(salesforce, {
+            object: state.object,
+            nextRecordsUrl: page.nextRecordsUrl,
+          });
         }
-        await sink.end();
-      },
-      "refetch",
-    );
-    if (refetched > 0) {
-      next.parts.push([index, refetched, size]);
-      next.bytes += size;
-    }
+      }
+      return rows;
+    });
   }
   reconcile.deletes = diff.deletes.length;
   reconcile.refetched = refetched;

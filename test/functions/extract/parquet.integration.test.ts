@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createDemoOrg } from "../../../emulator/org/demo";
 import type { Org, Value } from "../../../emulator/org/types";
 import type { CatalogStream } from "../../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../../functions/core/catalog-store";
 import { type LakeType, lakeColumns, RUN_ID_COLUMN } from "../../../functions/core/lake/lake-names";
 import { readParquet } from "../../../local/demo/landed";
 import { driveSync } from "../../support/drive";
-import { type Harness, type HarnessOptions, startHarness } from "../../support/harness";
+import { type Harness, type HarnessOptions, startDemoHarness } from "../../support/harness";
 import { readManifests } from "../../support/landed";
 
 const T0 = Date.parse("2026-06-01T12:00:00.000Z");
@@ -20,9 +19,7 @@ afterEach(async () => {
 });
 
 async function start(options: HarnessOptions = {}): Promise<Harness> {
-  const org = createDemoOrg({ seed: 11, now: T0 });
-  org.clock.set(T0, { frozen: true });
-  harness = await startHarness({ ...options, emulator: { org, ...options.emulator } });
+  harness = await startDemoHarness(T0, options);
   return harness;
 }
 

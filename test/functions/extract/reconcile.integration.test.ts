@@ -5,12 +5,11 @@
  * a reconciling run and its merge, the current-state table holds exactly the org's live Ids.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { createDemoOrg } from "../../../emulator/org/demo";
 import type { Manifest } from "../../../functions/core/extract/manifest";
 import type { Runtime } from "../../../functions/runtime/runtime";
 import { openRuntimeLake } from "../../../local/lake/local-lake";
 import { driveMerge, driveSync } from "../../support/drive";
-import { type Harness, type HarnessOptions, startHarness } from "../../support/harness";
+import { type Harness, type HarnessOptions, startDemoHarness } from "../../support/harness";
 
 const T0 = Date.parse("2026-06-01T12:00:00.000Z");
 const MINUTE = 60_000;
@@ -24,9 +23,7 @@ afterEach(async () => {
 });
 
 async function start(options: HarnessOptions = {}): Promise<Harness> {
-  const org = createDemoOrg({ seed: 11, now: T0 });
-  org.clock.set(T0, { frozen: true });
-  harness = await startHarness({ ...options, emulator: { org, ...options.emulator } });
+  harness = await startDemoHarness(T0, options);
   return harness;
 }
 
