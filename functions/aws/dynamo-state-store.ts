@@ -155,6 +155,7 @@ export class DynamoStateStore implements StateStore {
     else set.cursorField = s(change.cursorField);
     set.commitSeq = n(change.commitSeq);
     if (change.reconciledAt !== undefined) set.lastReconciledAt = s(change.reconciledAt);
+    if (change.formulaRefreshedAt !== undefined) set.lastFormulaRefreshAt = s(change.formulaRefreshedAt);
     const previous = seqCondition("commitSeq", change.commitSeq - 1);
     try {
       await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
@@ -591,6 +592,7 @@ function toStreamState(key: StreamKey, item: Item): StreamState {
     "lastManifestKey",
     "lastCommittedAt",
     "lastReconciledAt",
+    "lastFormulaRefreshAt",
   ] as const;
   for (const field of strings) {
     const value = str(item[field]);

@@ -75,6 +75,11 @@ export interface StreamState extends StreamKey {
    * snapshot): the schedule (`reconcileEvery`) counts from it. Absent: never reconciled.
    */
   lastReconciledAt?: string;
+  /**
+   * When the stream's formula fields were last read whole (ISO-8601, the org's time): `formulaRefresh`
+   * counts from it. Absent: never.
+   */
+  lastFormulaRefreshAt?: string;
   /** Each engine's current-state table of the stream, by the watermark it owns (absent: never merged). */
   lake?: Partial<Record<LakeWatermark, LakeTableState>>;
 }
@@ -114,6 +119,8 @@ export interface CommitUpdate {
   commitSeq: number;
   /** The run reconciled the stream's Ids at this time (the snapshot's): recorded as `lastReconciledAt`. */
   reconciledAt?: string;
+  /** The run read the stream's formula fields whole at this time: recorded as `lastFormulaRefreshAt`. */
+  formulaRefreshedAt?: string;
 }
 
 /** A merge of the runs after the watermark `fromSeq` through `toSeq`, run by `holder`. */

@@ -44,6 +44,12 @@ export interface ExtractSettings {
    * reconciles).
    */
   reconcileEveryMs?: number;
+  /**
+   * How often each object's formula (calculated) fields are read again, by object pattern, first match
+   * wins (ms; undefined: never). Formulas change without moving `SystemModstamp` (`TODAY()`, a parent's
+   * field), so an incremental read alone leaves them stale.
+   */
+  formulaRefresh: Array<{ pattern: RegExp; everyMs: number | undefined }>;
 }
 
 export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
@@ -61,12 +67,28 @@ export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
   pollMaxSeconds: 30,
   safetyMarginMs: 30_000,
   reconcileEveryMs: 7 * 86_400_000,
+  formulaRefresh: [],
 };
+
+/** Formula fields are read again daily unless `formulaRefresh` says otherwise. */
+export const DEFAULT_FORMULA_REFRESH_MS = 86_400_000;
+
+/** How often `object`'s formula fields are read again (ms; undefined: never). */
+export function formulaRefreshMs(
+  settings: Pick<ExtractSettings, "formulaRefresh">,
+  object: string,
+): number | undefined {
+  const rule = settings.formulaRefresh.find((candidate) => candidate.pattern.test(object));
+  return rule === undefined ? DEFAULT_FORMULA_REFRESH_MS : rule.everyMs;
+}
 
 /** `reconcileEvery`: `weekly`, `daily`, `never`, or a number of days or hours (`3d`, `12h`). */
 const RECONCILE_EVERY = /^(weekly|daily|never|[1-9]\d{0,3}[dh])$/;
 
-/** `reconcileEvery` in ms (undefined: never). */
+const EVERY_MESSAGE =
+  'must be "weekly", "daily", "never", or a number of days or hours such as "3d" or "12h"';
+
+/** `reconcileEvery` (or `formulaRefresh`) in ms (undefined: never). */
 export function reconcileEveryMs(value: string): number | undefined {
   if (value === "never") return undefined;
   if (value === "weekly") return 7 * 86_400_000;
@@ -169,9 +191,19 @@ export const ConnectorSettingsSchema = z
     reconcileEvery: z
       .string()
       .regex(RECONCILE_EVERY, {
-        message: 'must be "weekly", "daily", "never", or a number of days or hours such as "3d" or "12h"',
+        message: EVERY_MESSAGE,
       })
       .default("weekly"),
+    /**
+     * How often formula fields are read again: one value for every object, or by object pattern
+     * (`{"Invoice__c": "12h", "*": "daily"}`, first match wins); same words as `reconcileEvery`.
+     */
+    formulaRefresh: z
+      .union([
+        z.string().regex(RECONCILE_EVERY, { message: EVERY_MESSAGE }),
+        z.record(z.string(), z.string().regex(RECONCILE_EVERY, { message: EVERY_MESSAGE })),
+      ])
+      .default("daily"),
     load: LoadSettingsSchema.default(LoadSettingsSchema.parse({})),
   })
   .strict()
@@ -181,6 +213,19 @@ export const ConnectorSettingsSchema = z
         compilePattern(key);
       } catch (error) {
         context.addIssue({ code: "custom", path: ["modes", key], message: (error as Error).message });
+      }
+    }
+    if (typeof value.formulaRefresh === "object") {
+      for (const key of Object.keys(value.formulaRefresh)) {
+        try {
+          compilePattern(key);
+        } catch (error) {
+          context.addIssue({
+            code: "custom",
+            path: ["formulaRefresh", key],
+            message: (error as Error).message,
+          });
+        }
       }
     }
   });
@@ -215,5 +260,10 @@ export function extractSettingsOf(settings: ConnectorSettings): ExtractSettings 
     pollMaxSeconds: settings.pollMaxSeconds,
     safetyMarginMs: DEFAULT_EXTRACT_SETTINGS.safetyMarginMs,
     reconcileEveryMs: reconcileEveryMs(settings.reconcileEvery),
+    formulaRefresh: Object.entries(
+      typeof settings.formulaRefresh === "string"
+        ? { "*": settings.formulaRefresh }
+        : settings.formulaRefresh,
+    ).map(([pattern, every]) => ({ pattern: compilePattern(pattern), everyMs: reconcileEveryMs(every) })),
   };
 }

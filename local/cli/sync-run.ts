@@ -7,6 +7,8 @@ import type { SyncMode } from "../../functions/core/catalog";
 import {
   type ExtractState,
   type ExtractSummary,
+  type PartialReport,
+  partialReport,
   type ReconciledReport,
   reconciledReport,
 } from "../../functions/core/extract/extract-state";
@@ -34,6 +36,8 @@ export interface ObjectReport {
   apiCalls: number;
   /** Id reconciliation, when the object's run reconciled: deletes found, rows fetched again, API calls. */
   reconciled?: ReconciledReport;
+  /** Partial reads, when the object's run made any: formula rows refreshed, fields backfilled, API calls. */
+  partial?: PartialReport;
   manifestKey?: string;
   cursor?: string;
   error?: string;
@@ -89,6 +93,8 @@ function objectReport(
   };
   const reconciled = reconciledReport(summary.reconciled);
   if (reconciled) report.reconciled = reconciled;
+  const partial = partialReport(summary.partial);
+  if (partial) report.partial = partial;
   if (summary.manifestKey) report.manifestKey = summary.manifestKey;
   if (summary.cursor) report.cursor = summary.cursor;
   if (summary.error) report.error = `${summary.error.name}: ${summary.error.message}`;

@@ -19,11 +19,22 @@ export function syncText(report: SyncReport): string {
     `  ${plural(totals.objects, "object")}, ${plural(totals.records, "record")}, ${plural(totals.parts, "part")} (${bytes(totals.bytes)}), ${plural(totals.apiCalls, "API call")} in ${seconds(report.seconds)}`,
   ];
   for (const object of report.objects) {
-    const reconciled = object.reconciled;
-    if (reconciled === undefined) continue;
-    lines.push(
-      `  ${object.object}: Ids reconciled with the org: ${plural(reconciled.deletes, "delete")} found, ${plural(reconciled.refetched, "row")} fetched again, ${plural(reconciled.apiCalls, "API call")}`,
-    );
+    const { reconciled, partial } = object;
+    if (reconciled !== undefined) {
+      lines.push(
+        `  ${object.object}: Ids reconciled with the org: ${plural(reconciled.deletes, "delete")} found, ${plural(reconciled.refetched, "row")} fetched again, ${plural(reconciled.apiCalls, "API call")}`,
+      );
+    }
+    if (partial?.formulaApiCalls !== undefined) {
+      lines.push(
+        `  ${object.object}: formula fields read again: ${plural(partial.formulaRows ?? 0, "row")}, ${plural(partial.formulaApiCalls, "API call")}`,
+      );
+    }
+    if (partial?.backfillApiCalls !== undefined) {
+      lines.push(
+        `  ${object.object}: ${plural(partial.backfilledFields ?? 0, "new field")} backfilled: ${plural(partial.backfillRows ?? 0, "row")}, ${plural(partial.backfillApiCalls, "API call")}`,
+      );
+    }
   }
   if (report.manifests.length > 0) {
     lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));

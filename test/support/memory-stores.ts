@@ -108,6 +108,7 @@ export class MemoryStateStore implements StateStore {
       lastCommittedAt: update.committedAt,
       commitSeq: update.commitSeq,
       ...(update.reconciledAt === undefined ? {} : { lastReconciledAt: update.reconciledAt }),
+      ...(update.formulaRefreshedAt === undefined ? {} : { lastFormulaRefreshAt: update.formulaRefreshedAt }),
     });
     delete state.leaseHolder;
     delete state.leaseExpiresAt;

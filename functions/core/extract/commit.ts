@@ -9,6 +9,7 @@ import { type ExtractDeps, iso, partColumnsOf, streamKey } from "./extract-deps"
 import type { ExtractState, ExtractSummary } from "./extract-state";
 import { fetchDeletes, readsDeletes } from "./fetch-deletes";
 import { buildManifest } from "./manifest";
+import { committedPartials, formulaRefreshedAt, partialCounts } from "./partial";
 
 /**
  * Commit: check nothing was lost, write the manifest and the run's pointer in the commit index, then
@@ -91,12 +92,14 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
       : state.cursorBefore === undefined
         ? (state.window.end ?? state.startedAt)
         : undefined;
+  const refreshedAt = formulaRefreshedAt(state);
   if (!committed(stream)) {
     commitSeq = (stream?.commitSeq ?? 0) + 1;
     // Only the lease holder can reach the cursor write, so only it writes a pointer. One written by a
     // commit that then fails is numbered above the stream's sequence, where readers never look, and the
     // next commit replaces it.
     if (stream?.leaseHolder === state.runId) {
+      const partials = committedPartials(state);
       await writeCommitPointer(deps.store, deps.layout, {
         seq: commitSeq,
         object: state.object,
@@ -106,6 +109,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
         catalogKey: state.catalogKey,
         format: manifest.format,
         committedAt,
+        ...(partials.length > 0 ? { partials } : {}),
       });
     }
     try {
@@ -117,6 +121,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
         committedAt,
         commitSeq,
         ...(reconciledAt === undefined ? {} : { reconciledAt }),
+        ...(refreshedAt === undefined ? {} : { formulaRefreshedAt: refreshedAt }),
       });
     } catch (error) {
       const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;
@@ -159,5 +164,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
       state.reconcile?.refetched ?? 0,
       state.reconcile?.apiCalls ?? 0,
     ],
+    // Always present too: formula rows refreshed, fields backfilled, and what each cost.
+    partial: partialCounts(state),
   };
 }

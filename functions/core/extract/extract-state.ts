@@ -25,9 +25,10 @@ export interface ExtractState extends ExtractTask {
   status: "polling" | "fetching" | "comparing" | "ready";
   /**
    * Where a reconciling run is after its query (absent: the query): `ids`, the Bulk job of the org's
-   * live Ids; `land`, landing what the comparison found (delete rows, rows fetched again).
+   * live Ids; `land`, landing what the comparison found (delete rows, rows fetched again); `partial`,
+   * reading the first pending pass of `partials` (formula fields, new fields).
    */
-  phase?: "ids" | "land";
+  phase?: "ids" | "land" | "partial";
   api: ExtractApi;
   apiReason?: string;
   /**
@@ -59,6 +60,8 @@ export interface ExtractState extends ExtractTask {
   deletes?: DeletesOutcome;
   /** The run reconciles the stream's Ids with the org: why, and what it found so far. */
   reconcile?: ReconcileOutcome;
+  /** Partial reads after the query (and reconciliation), in order: see core/extract/partial.ts. */
+  partials?: PartialPass[];
   records: number;
   bytes: number;
   apiCalls: number;
@@ -97,6 +100,55 @@ export interface ReconciledReport {
 export function reconciledReport(counts: ReconciledCounts | undefined): ReconciledReport | undefined {
   if (counts === undefined || counts[2] === 0) return undefined;
   return { deletes: counts[0], refetched: counts[1], apiCalls: counts[2] };
+}
+
+/** Why a run reads some columns of every live record: formula fields due, fields new since the last run. */
+export type PartialOrigin = "formula" | "backfill";
+
+/** One partial read of a run (also in its manifest): `Id` plus `fields` for every live record. */
+export interface PartialPass {
+  origin: PartialOrigin;
+  fields: string[];
+  /** The org's time when the read began. */
+  at?: string;
+  /** Rows landed (partial rows, `_origin` = the pass's origin), parts written, and the rows Bulk announced. */
+  rows: number;
+  parts: number;
+  expected?: number;
+  apiCalls: number;
+  done: boolean;
+}
+
+/**
+ * Partial reads as an outcome carries them: [formula rows refreshed, their API calls, fields backfilled,
+ * backfilled rows, their API calls] ([0, 0, 0, 0, 0]: none ran).
+ */
+export type PartialCounts = [
+  formulaRows: number,
+  formulaCalls: number,
+  backfilledFields: number,
+  backfillRows: number,
+  backfillCalls: number,
+];
+
+/** The same figures by name, as the run summary and the command line report them. */
+export interface PartialReport {
+  formulaRows?: number;
+  formulaApiCalls?: number;
+  backfilledFields?: number;
+  backfillRows?: number;
+  backfillApiCalls?: number;
+}
+
+/** The named figures of an outcome's partial reads, when any ran (each costs calls). */
+export function partialReport(counts: PartialCounts | undefined): PartialReport | undefined {
+  if (counts === undefined || counts[1] + counts[4] === 0) return undefined;
+  return {
+    ...(counts[1] > 0 ? { formulaRows: counts[0], formulaApiCalls: counts[1] } : {}),
+    ...(counts[4] > 0
+      ? { backfilledFields: counts[2], backfillRows: counts[3], backfillApiCalls: counts[4] }
+      : {}),
+  };
 }
 
 /** Why a run reconciles Ids: its schedule, a gap longer than the recycle bin, a delete log that cannot answer. */
@@ -155,5 +207,7 @@ export interface ExtractSummary {
    * ran). A tuple: the state machine keeps it for every object until the summary, within 256 KiB.
    */
   reconciled?: ReconciledCounts;
+  /** Formula refresh and new-field backfill: see PartialCounts (absent: none ran). */
+  partial?: PartialCounts;
   error?: Record<string, string | number>;
 }

@@ -5,6 +5,7 @@ import { BulkCsvToColumns } from "../formats/extract/bulk-csv-to-columns";
 import { BulkCsvToJsonl } from "../formats/extract/bulk-csv-to-jsonl";
 import { LakeBatch } from "../formats/extract/lake-batch";
 import { ParquetPartWriter } from "../formats/extract/parquet-part";
+import { ORIGIN_COLUMN, type RowOrigin } from "../lake/lake-names";
 import type { ExtractDeps, PartColumns } from "./extract-deps";
 import { type ExtractState, formatOf, type PartEntry, partKey } from "./extract-state";
 import { uploadPart, writePart } from "./part-upload";
@@ -14,9 +15,36 @@ export async function fetchBulkPage(
   state: ExtractState,
   columns: PartColumns,
 ): Promise<ExtractState> {
-  if (!state.jobId) throw new ConfigurationError(`No Bulk job to fetch for ${state.object}.`);
   const index = state.parts.length;
   const key = partKey(deps.layout, state, index);
+  const { records, bytes, nextLocator } = await writeBulkPage(deps, state, key, columns);
+  const parts: PartEntry[] = [...state.parts, [index, records, bytes]];
+  const next: ExtractState = {
+    ...state,
+    parts,
+    records: state.records + records,
+    bytes: state.bytes + bytes,
+    locator: nextLocator ?? undefined,
+  };
+  if (nextLocator === null) next.status = "ready";
+  deps.log.info("extract: part written", { object: state.object, key, records, bytes });
+  return next;
+}
+
+/**
+ * The Bulk job's next results page (from the state's locator) written as the part `key` with
+ * `columns` (the query's, in its SELECT order); rows found otherwise than by the run's query carry
+ * their `origin`. Answers its rows, size and the next locator (null: the last page).
+ */
+export async function writeBulkPage(
+  deps: ExtractDeps,
+  state: ExtractState,
+  key: string,
+  columns: PartColumns,
+  origin?: RowOrigin,
+): Promise<{ records: number; bytes: number; nextLocator: string | null }> {
+  if (!state.jobId) throw new ConfigurationError(`No Bulk job to fetch for ${state.object}.`);
+  const index = state.parts.length;
   const page = await openResultsPage(deps.salesforce, {
     jobId: state.jobId,
     object: state.object,
@@ -37,25 +65,41 @@ export async function fetchBulkPage(
   };
   const { records, bytes } =
     formatOf(state) === "parquet"
-      ? await parquetPage(deps, state, key, page, columns, cutShort)
-      : await jsonlPage(deps, state, key, page, columns, cutShort);
+      ? await parquetPage(deps, state, key, page, columns, cutShort, origin)
+      : await jsonlPage(deps, state, key, page, columns, cutShort, origin);
   if (page.records !== undefined && page.records !== records) {
     throw new TransientError(
       `Page ${index} of Bulk job ${state.jobId} (${state.object}) held ${records} rows but Salesforce announced ${page.records}; the page is read again.`,
       { object: state.object },
     );
   }
-  const parts: PartEntry[] = [...state.parts, [index, records, bytes]];
-  const next: ExtractState = {
-    ...state,
-    parts,
-    records: state.records + records,
-    bytes: state.bytes + bytes,
-    locator: page.nextLocator ?? undefined,
-  };
-  if (page.nextLocator === null) next.status = "ready";
-  deps.log.info("extract: part written", { object: state.object, key, records, bytes });
-  return next;
+  return { records, bytes, nextLocator: page.nextLocator };
+}
+
+/**
+ * JSON lines with `"_origin":"<origin>"` as each line's last key. Every line ends `}\n`, and no other
+ * byte is a newline (JSON escapes those inside strings), so the tag goes before each line's last `}`.
+ */
+function tagLines(lines: Uint8Array, tag: Uint8Array): Uint8Array {
+  let count = 0;
+  for (let i = 0; i < lines.length; i++) if (lines[i] === 0x0a) count++;
+  if (count === 0) return lines;
+  const out = new Uint8Array(lines.length + count * tag.length);
+  let from = 0;
+  let to = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (lines[i] !== 0x0a) continue;
+    // lines[i - 1] is the line's closing brace.
+    out.set(lines.subarray(from, i - 1), to);
+    to += i - 1 - from;
+    out.set(tag, to);
+    to += tag.length;
+    out[to++] = 0x7d;
+    out[to++] = 0x0a;
+    from = i + 1;
+  }
+  out.set(lines.subarray(from), to);
+  return out.subarray(0, to + lines.length - from);
 }
 
 async function jsonlPage(
@@ -65,18 +109,24 @@ async function jsonlPage(
   page: ResultsPage,
   columns: PartColumns,
   cutShort: (error: unknown) => never,
+  origin: RowOrigin | undefined,
 ): Promise<{ records: number; bytes: number }> {
   const converter = new BulkCsvToJsonl(columns.jsonl, state.object);
+  const tag =
+    origin === undefined
+      ? undefined
+      : new TextEncoder().encode(`,${JSON.stringify(ORIGIN_COLUMN)}:${JSON.stringify(origin)}`);
+  const tagged = (lines: Uint8Array) => (tag === undefined ? lines : tagLines(lines, tag));
   const bytes = await writePart(deps, key, async (write) => {
     try {
       for await (const chunk of page.body) {
         // The lines are a view of the converter's buffer until the next push: ParallelGzip copies
         // them into its block before write returns.
         const out = converter.push(chunk);
-        if (out.length > 0) await write(out);
+        if (out.length > 0) await write(tagged(out));
       }
       const tail = converter.endPage();
-      if (tail.length > 0) await write(tail);
+      if (tail.length > 0) await write(tagged(tail));
     } catch (error) {
       cutShort(error);
     }
@@ -92,11 +142,12 @@ async function parquetPage(
   page: ResultsPage,
   columns: PartColumns,
   cutShort: (error: unknown) => never,
+  origin: RowOrigin | undefined,
 ): Promise<{ records: number; bytes: number }> {
   const batch = new LakeBatch(columns.lake);
   const converter = new BulkCsvToColumns(state.object, columns.lake, batch);
   const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
-    const part = new ParquetPartWriter(columns.lake, state.runId, send);
+    const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);
     try {
       try {
         for await (const chunk of page.body) {

@@ -4,7 +4,8 @@ import { counted, type ExtractDeps, partColumnsOf, streamKey } from "./extract-d
 import type { ExtractState } from "./extract-state";
 import { fetchBulkPage } from "./fetch-bulk-page";
 import { fetchRestPart } from "./fetch-rest-part";
-import { afterQuery, fetchIds, landReconcile } from "./reconcile";
+import { afterRead, fetchPartial } from "./partial";
+import { fetchIds, landReconcile } from "./reconcile";
 
 /** Run pages until done or the invocation's time is nearly up; always at least one page. */
 export async function fetchExtract(
@@ -26,15 +27,17 @@ export async function fetchExtract(
           ? await fetchIds(deps, current, remainingMs)
           : current.phase === "land"
             ? await landReconcile(deps, current)
-            : current.api === "bulk"
-              ? await fetchBulkPage(deps, current, columns)
-              : await fetchRestPart(deps, current, columns, remainingMs);
+            : current.phase === "partial"
+              ? await fetchPartial(deps, current, remainingMs)
+              : current.api === "bulk"
+                ? await fetchBulkPage(deps, current, columns)
+                : await fetchRestPart(deps, current, columns, remainingMs);
       slowestPageMs = Math.max(slowestPageMs, Date.now() - started);
     } while (
       current.status === "fetching" &&
       remainingMs() - deps.settings.safetyMarginMs > slowestPageMs * 1.5
     );
-    // The query is in: its delete log, and the Id snapshot when the run reconciles.
-    return afterQuery(deps, current);
+    // The query is in: its delete log, the Id snapshot when the run reconciles, the partial reads due.
+    return afterRead(deps, current, remainingMs);
   });
 }

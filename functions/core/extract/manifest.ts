@@ -6,6 +6,7 @@ import {
   type DeletesOutcome,
   type ExtractState,
   formatOf,
+  type PartialPass,
   partKey,
   type ReconcileOutcome,
 } from "./extract-state";
@@ -35,6 +36,11 @@ export interface Manifest {
    * and the rows it fetched again (both are parts above), and the API calls it cost.
    */
   reconcile?: ReconcileOutcome;
+  /**
+   * Partial reads, when the run made any: formula fields read again, fields new since the last run
+   * backfilled (origin, fields, rows, parts, API calls). Their rows are parts above, not in `totals`.
+   */
+  partials?: PartialPass[];
   salesforceJobIds: string[];
   apiCalls: number;
   startedAt: string;
@@ -78,6 +84,7 @@ export function buildManifest(
     },
     ...(state.deletes ? { deletes: state.deletes } : {}),
     ...(state.reconcile ? { reconcile: state.reconcile } : {}),
+    ...(state.partials && state.partials.length > 0 ? { partials: state.partials } : {}),
     salesforceJobIds: state.jobIds,
     apiCalls: state.apiCalls,
     startedAt: state.startedAt,

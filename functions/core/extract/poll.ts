@@ -3,6 +3,7 @@ import { ConfigurationError } from "../../errors";
 import { assertQueryJobUsable, createQueryJob, getQueryJob } from "../../salesforce/bulk-query";
 import { counted, type ExtractDeps, isBulkUnsupported, streamKey } from "./extract-deps";
 import type { ExtractState } from "./extract-state";
+import { pollPartial } from "./partial";
 
 /** A run tries this many Bulk jobs for an object before it gives up on a job that keeps failing. */
 const MAX_BULK_JOBS = 3;
@@ -13,9 +14,13 @@ export async function pollExtract(deps: ExtractDeps, state: ExtractState): Promi
   await deps.state.renewLease(streamKey(deps, state.object), state.runId, deps.settings.leaseMs, now());
   const before = deps.salesforce.totalCalls;
   const polled = await pollJob(deps, state);
+  const spent = deps.salesforce.totalCalls - before;
+  // A partial read's polls are its own cost; a finished job announces its rows.
+  if (state.phase === "partial") {
+    return pollPartial(polled, spent, undefined);
+  }
   // The Id snapshot's polls are the reconciliation's cost too.
   if (state.phase !== "ids" || polled.reconcile === undefined) return polled;
-  const spent = deps.salesforce.totalCalls - before;
   return { ...polled, reconcile: { ...polled.reconcile, apiCalls: polled.reconcile.apiCalls + spent } };
 }
 
@@ -25,9 +30,13 @@ function pollJob(deps: ExtractDeps, state: ExtractState): Promise<ExtractState> 
       throw new ConfigurationError(`Nothing to poll for ${state.object}: no Bulk job in the continuation.`);
     const job = await getQueryJob(deps.salesforce, state.jobId, state.object);
     const next: ExtractState = { ...state, polls: state.polls + 1 };
-    // The Id snapshot of a reconciling run (phase `ids`) keeps the query's counts and part tag.
-    const ids = state.phase === "ids";
+    // The Id snapshot of a reconciling run (phase `ids`) and a partial read keep the query's counts and
+    // part tag.
+    const ids = state.phase === "ids" || state.phase === "partial";
     if (job.state === "JobComplete") {
+      if (state.phase === "partial") {
+        return pollPartial({ ...next, status: "fetching" }, 0, job.numberRecordsProcessed);
+      }
       return ids
         ? { ...next, status: "fetching", expectedIds: job.numberRecordsProcessed }
         : { ...next, status: "fetching", expectedRecords: job.numberRecordsProcessed };

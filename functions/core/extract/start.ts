@@ -11,7 +11,8 @@ import { limitsObserver } from "../run-metrics";
 import { counted, type ExtractDeps, isBulkUnsupported, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractTask } from "./extract-state";
 import { fetchRestPart } from "./fetch-rest-part";
-import { afterQuery, reconcileAtStart } from "./reconcile";
+import { afterRead, planPartials } from "./partial";
+import { reconcileAtStart } from "./reconcile";
 
 const floorToSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
@@ -62,6 +63,8 @@ export async function startExtract(
       if (reconcile !== undefined) {
         deps.log.info("extract: the run reconciles Ids", { object: task.object, reason: reconcile });
       }
+      // Formula fields due, fields new since the last commit: read after the query, as partial rows.
+      const partials = await planPartials(deps, task.mode, stream, lease, serverNow);
       const startedAt = iso(now());
       const state: ExtractState = {
         ...task,
@@ -81,6 +84,7 @@ export async function startExtract(
         cursorBefore: lease.cursor,
         ...(warnings.length > 0 ? { warnings } : {}),
         ...(reconcile === undefined ? {} : { reconcile: { reason: reconcile, apiCalls: 0 } }),
+        ...(partials.length > 0 ? { partials } : {}),
         soql: buildSelect(task.object, stream.selectFields, window),
         operation,
         jobIds: [],
@@ -95,7 +99,7 @@ export async function startExtract(
         // Ran again within the lag: nothing can be read yet. Commit an empty window (cursor unchanged).
         state.status = "ready";
         state.expectedRecords = 0;
-        return afterQuery(deps, state);
+        return afterRead(deps, state, remainingMs);
       }
       if (stream.api === "rest") return state;
 
@@ -135,7 +139,7 @@ export async function startExtract(
 
       try {
         // A small window may be read whole already: then its delete log, and any reconciliation.
-        return await afterQuery(deps, await begin(state));
+        return await afterRead(deps, await begin(state), remainingMs);
       } catch (error) {
         if (error instanceof ConfigurationError && error.code === "INVALID_FIELD") {
           // A field was removed since discover: re-describe, save the new catalog version, retry once.
@@ -146,13 +150,15 @@ export async function startExtract(
             object: task.object,
             catalogKey,
           });
-          return await afterQuery(
+          return await afterRead(
             deps,
             await begin({
               ...state,
               catalogKey,
               soql: buildSelect(task.object, stream.selectFields, window),
+              partials: await planPartials(deps, task.mode, stream, lease, serverNow),
             }),
+            remainingMs,
           );
         }
         if (isBulkUnsupported(error)) {

@@ -1,6 +1,12 @@
 import type { Layout } from "../layout";
 import type { ObjectStore } from "../ports";
-import { type ExtractSummary, type ReconciledReport, reconciledReport } from "./extract-state";
+import {
+  type ExtractSummary,
+  type PartialReport,
+  partialReport,
+  type ReconciledReport,
+  reconciledReport,
+} from "./extract-state";
 
 /**
  * One object's outcome as the sync state machine hands it to the summary. Each stays in the execution's
@@ -19,6 +25,8 @@ export interface ObjectReport {
   deletes: number;
   /** Id reconciliation, when the object's run reconciled: deletes found, rows re-fetched, API calls. */
   reconciled?: ReconciledReport;
+  /** Partial reads, when the object's run made any: formula rows refreshed, fields backfilled, API calls. */
+  partial?: PartialReport;
   apiCalls: number;
   manifestKey?: string;
   error?: string;
@@ -80,6 +88,8 @@ function reportOf(outcome: ObjectOutcome, runId: string, layout: Layout): Object
   };
   const reconciled = reconciledReport(outcome.reconciled);
   if (succeeded && reconciled) report.reconciled = reconciled;
+  const partial = partialReport(outcome.partial);
+  if (succeeded && partial) report.partial = partial;
   // The state machine keeps the run folder's date, not the key: keys grow with the prefix and run id.
   const manifestKey =
     outcome.manifestKey ??

@@ -22,6 +22,11 @@ export interface CommitPointer {
   catalogKey: string;
   format: PartFormat;
   committedAt: string;
+  /**
+   * The run's partial rows (formula refresh, new-field backfill): each pass's origin and the fields its
+   * rows hold, for the merge to update only those columns. Absent: the run landed none.
+   */
+  partials?: Array<{ origin: "formula" | "backfill"; fields: string[] }>;
 }
 
 /** A part's format, from its key. */

@@ -43,16 +43,21 @@ export const RUN_ID_COLUMN = "_run_id";
  * for a delete the org's delete log reported (Id, IsDeleted and the deleted date as the cursor; every
  * other column null); `reconcile` for a delete Id reconciliation found (an Id the current-state table
  * holds but the org's Id snapshot lacks; dated by the snapshot); `refetch` for a whole row fetched again
- * by Id because the table lacked it. A row with an origin is in a part of its own, so the column is
- * constant per part.
+ * by Id because the table lacked it; `formula` and `backfill` for a *partial* row: `Id` and only the
+ * fields its pass read (the formula fields due, or fields new since the last run), whose part holds
+ * only those columns (the commit pointer lists them; the merge updates only them). A row with an origin
+ * is in a part of its own, so the column is constant per part.
  */
 export const ORIGIN_COLUMN = "_origin";
 
 /** How change rows were found, besides the query: see ORIGIN_COLUMN. */
-export type RowOrigin = "getDeleted" | "reconcile" | "refetch";
+export type RowOrigin = "getDeleted" | "reconcile" | "refetch" | "formula" | "backfill";
 
 /** The origins of dated delete rows: they delete only a version the table holds from before them. */
 export const DELETE_ORIGINS: readonly RowOrigin[] = ["getDeleted", "reconcile"];
+
+/** The origins of partial rows: they update their pass's columns of a record the table holds, nothing else. */
+export const PARTIAL_ORIGINS: readonly RowOrigin[] = ["formula", "backfill"];
 
 /** Athena and Trino decimals hold at most 38 digits. */
 export const MAX_DECIMAL_PRECISION = 38;

@@ -161,7 +161,7 @@ export async function startLakeMerge(
     }
     const sql = buildMergeSql(
       catalog,
-      pointers.map((pointer) => ({ runId: pointer.runId, seq: pointer.seq })),
+      pointers.map((pointer) => ({ runId: pointer.runId, seq: pointer.seq, partials: pointer.partials })),
     );
     queryId = await deps.engine.startMerge(catalog, sql);
   } catch (error) {

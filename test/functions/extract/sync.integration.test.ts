@@ -467,7 +467,18 @@ describe("sync: schema evolution", () => {
     expect(discovered.changes.streamsChanged).toContain("Account");
     expect((await streamOf(h, "Account")).selectFields).toContain("Region__c");
     const runs = await landed(h, "Account");
-    expect(runs[1]).toEqual([expect.objectContaining({ Id: row?.id, Region__c: "EMEA" })]);
+    const [queried, backfilled] = [
+      runs[1]?.filter((record) => record._origin === undefined),
+      runs[1]?.filter((record) => record._origin === "backfill"),
+    ];
+    expect(queried).toEqual([expect.objectContaining({ Id: row?.id, Region__c: "EMEA" })]);
+    // The field is backfilled for every live account (partial rows: the Id and the new field only).
+    expect(backfilled).toHaveLength(h.emulator.org.count("Account"));
+    expect(backfilled?.find((record) => record.Id === row?.id)).toEqual({
+      Id: row?.id,
+      Region__c: "EMEA",
+      _origin: "backfill",
+    });
   });
 
   it("does not fail when a field disappears between discover and extract", async () => {

@@ -117,6 +117,64 @@ describe("the merge SQL", () => {
     }
   });
 
+  it("applies partial rows to their pass's columns only, unless a later run's whole row is newer", async () => {
+    // Prepare: run 7 refreshed Name as a formula, run 8 backfilled Amount__c (a field new since).
+    const stream = smallStream();
+    const runs = [
+      { ...(RUNS[0] as (typeof RUNS)[0]), partials: [{ origin: "formula" as const, fields: ["Name"] }] },
+      {
+        ...(RUNS[1] as (typeof RUNS)[1]),
+        partials: [{ origin: "backfill" as const, fields: ["Amount__c"] }],
+      },
+    ];
+    const db = await openDuckDb();
+    const run = (sql: string) => db.connection.run(sql);
+    try {
+      await run(
+        `CREATE TABLE thing__c (id string, isdeleted boolean, name string, amount__c decimal(18,2), employees__c bigint, since__c date, systemmodstamp timestamp)`,
+      );
+      await run(`INSERT INTO thing__c VALUES
+        ('A', false, 'a0', 1.00, 1, NULL, TIMESTAMP '2026-01-01 00:00:00'),
+        ('B', false, 'b0', 2.00, 2, NULL, TIMESTAMP '2026-01-01 00:00:00'),
+        ('C', false, 'c0', NULL, 3, NULL, TIMESTAMP '2026-01-01 00:00:00'),
+        ('D', false, 'd0', 4.00, 4, NULL, TIMESTAMP '2026-01-01 00:00:00')`);
+      await run(
+        `CREATE TABLE thing__c_changes (id string, isdeleted boolean, name string, amount__c decimal(18,2), employees__c bigint, since__c date, systemmodstamp timestamp, _origin string, run string)`,
+      );
+      await run(`INSERT INTO thing__c_changes VALUES
+        ('B', false, 'b7', 27.00, 27, NULL, TIMESTAMP '2026-03-01 09:00:00', NULL, 'sync-20260301T100000Z-a1b2c3'),
+        ('A', NULL, 'a7 formula', NULL, NULL, NULL, NULL, 'formula', 'sync-20260301T100000Z-a1b2c3'),
+        ('B', NULL, 'b7 formula', NULL, NULL, NULL, NULL, 'formula', 'sync-20260301T100000Z-a1b2c3'),
+        ('D', NULL, 'd7 formula', NULL, NULL, NULL, NULL, 'formula', 'sync-20260301T100000Z-a1b2c3'),
+        ('X', NULL, 'x7 formula', NULL, NULL, NULL, NULL, 'formula', 'sync-20260301T100000Z-a1b2c3'),
+        ('A', false, 'a8', 18.00, 18, NULL, TIMESTAMP '2026-03-02 09:00:00', NULL, 'sync-20260302T100000Z-d4e5f6'),
+        ('D', true, 'd8', 4.00, 4, NULL, TIMESTAMP '2026-03-02 09:00:00', NULL, 'sync-20260302T100000Z-d4e5f6'),
+        ('B', NULL, NULL, 28.00, NULL, NULL, NULL, 'backfill', 'sync-20260302T100000Z-d4e5f6'),
+        ('C', NULL, NULL, 38.00, NULL, NULL, NULL, 'backfill', 'sync-20260302T100000Z-d4e5f6'),
+        ('X', NULL, NULL, 98.00, NULL, NULL, NULL, 'backfill', 'sync-20260302T100000Z-d4e5f6')`);
+
+      // Act
+      const sql = buildMergeSql(stream, runs);
+      await run(sql);
+      const rows = (
+        await db.connection.runAndReadAll(
+          "SELECT id, name, CAST(amount__c AS VARCHAR) AS amount, employees__c FROM thing__c ORDER BY id",
+        )
+      ).getRowObjectsJS();
+
+      // Assess: A's whole row of run 8 is newer than run 7's formula; B takes its run-7 row, then the
+      // formula read after it and the backfill; C only its backfilled column; D deleted; X never inserted.
+      expect(rows).toEqual([
+        { id: "A", name: "a8", amount: "18.00", employees__c: 18n },
+        { id: "B", name: "b7 formula", amount: "28.00", employees__c: 27n },
+        { id: "C", name: "c0", amount: "38.00", employees__c: 3n },
+      ]);
+      await expect(`${sql}\n`).toMatchFileSnapshot("./golden/thing-partial-merge.sql");
+    } finally {
+      db.close();
+    }
+  });
+
   it("binds in DuckDB with every column of the demo Account stream", async () => {
     // Prepare
     const stream = demoStream("Account");
