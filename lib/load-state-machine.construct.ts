@@ -89,6 +89,8 @@ export class LoadStateMachine extends Construct {
     finish.next(
       new sfn.Choice(this, "Every row loaded?")
         .when(sfn.Condition.stringEquals("$.outcome", "succeeded"), new sfn.Succeed(this, "Load succeeded"))
+        // A dry run sent nothing and wrote its plan: plan.json says what a load would do.
+        .when(sfn.Condition.stringEquals("$.outcome", "planned"), new sfn.Succeed(this, "Dry run planned"))
         .otherwise(new sfn.Fail(this, "Load incomplete", { error: "RowsNotLoaded", causePath: "$.message" })),
     );
 

@@ -202,6 +202,39 @@ export class AthenaLakeEngine implements LakeEngine {
     return rows;
   }
 
+  /**
+   * A load's comparison: the statement over the Iceberg table (which holds what the watermark says,
+   * the caller checked), waited for in place, its CSV result read from the bucket. Athena writes every
+   * value as text (null as an empty cell); same-value.ts compares text by the field's type.
+   */
+  async currentValues(
+    _stream: CatalogStream,
+    _mergedSeq: number,
+    sql: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    const { store } = this.options;
+    if (store === undefined) {
+      throw new ConfigurationError(
+        "The Athena lake engine needs the bucket's object store to read a lookup.",
+      );
+    }
+    const id = await this.start(sql);
+    const location = await this.waitFor(id, this.options.compareTimeoutMs ?? COMPARE_TIMEOUT_MS);
+    const prefix = `s3://${this.options.bucket}/`;
+    if (!location?.startsWith(prefix)) {
+      throw new ConfigurationError(
+        `Athena wrote the lookup ${id} to ${location ?? "nowhere"}, not under ${prefix}: check the workgroup's result location.`,
+      );
+    }
+    // A lookup answers at most a batch of keys (a few thousand rows): read whole.
+    const bytes = await store.get(location.slice(prefix.length));
+    if (bytes === undefined) throw new TransientError(`Athena's result of ${id} is not in ${location} yet.`);
+    const [header = [], ...lines] = athenaCsv(new TextDecoder().decode(bytes));
+    return lines.map((cells) =>
+      Object.fromEntries(header.map((name, index) => [name, cells[index] ?? null])),
+    );
+  }
+
   /** Wait for a statement in place, bounded; its result file's location once it succeeded. */
   private async waitFor(id: string, timeoutMs: number): Promise<string | undefined> {
     const sleep = this.options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
@@ -327,4 +360,51 @@ function missingColumns(table: Table, columns: LakeColumnType[]): LakeColumnType
     (table.StorageDescriptor?.Columns ?? []).map((column) => column.Name?.toLowerCase()),
   );
   return columns.filter((column) => !present.has(column.name));
+}
+
+/**
+ * Athena's CSV results: every value quoted (`""` for a quote inside), a null as an empty unquoted cell,
+ * lines ended by `\n`; a quoted value may hold line breaks.
+ */
+export function athenaCsv(text: string): Array<Array<string | null>> {
+  const rows: Array<Array<string | null>> = [];
+  let row: Array<string | null> = [];
+  let at = 0;
+  while (at < text.length) {
+    let cell: string | null;
+    if (text[at] === '"') {
+      let value = "";
+      at += 1;
+      for (;;) {
+        const quote = text.indexOf('"', at);
+        if (quote === -1) throw new TransientError("Athena's result ends inside a quoted value.");
+        value += text.slice(at, quote);
+        if (text[quote + 1] === '"') {
+          value += '"';
+          at = quote + 2;
+        } else {
+          at = quote + 1;
+          break;
+        }
+      }
+      cell = value;
+    } else {
+      let end = at;
+      while (end < text.length && text[end] !== "," && text[end] !== "\n" && text[end] !== "\r") end += 1;
+      cell = end === at ? null : text.slice(at, end);
+      at = end;
+    }
+    row.push(cell);
+    if (text[at] === ",") {
+      at += 1;
+      continue;
+    }
+    if (text[at] === "\r") at += 1;
+    if (text[at] === "\n" || at >= text.length) {
+      at += 1;
+      rows.push(row);
+      row = [];
+    }
+  }
+  return rows;
 }

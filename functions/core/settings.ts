@@ -135,6 +135,15 @@ export const LoadSettingsSchema = z
     retryWaitSeconds: z.number().int().min(0).max(3600).default(30),
     pollFirstSeconds: z.number().int().min(1).max(300).default(2),
     pollMaxSeconds: z.number().int().min(1).max(900).default(30),
+    /** Send only the update/upsert rows that change at least one field (a load may say otherwise). */
+    skipUnchanged: z.boolean().default(false),
+    /** Compare with the lake's current-state table only when it holds the org as of this recently. */
+    diffMaxLagMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 60)
+      .default(60),
   })
   .strict();
 

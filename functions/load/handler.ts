@@ -68,6 +68,7 @@ function depsOf(runtime: Runtime): LoadDeps {
     },
     log: runtime.log,
     metrics: runtime.metrics,
+    lake: { connection: runtime.config.connection, engine: () => runtime.lake() },
   };
 }
 

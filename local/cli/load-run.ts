@@ -8,7 +8,8 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { InboundOperation, Layout } from "../../functions/core/layout";
-import type { LoadCounts, LoadSummary } from "../../functions/core/load/load-state";
+import { DRY_RUN_FOLDER } from "../../functions/core/load/load-request";
+import type { DiffSource, LoadCounts, LoadSummary, RowFate } from "../../functions/core/load/load-state";
 import type { ObjectStore } from "../../functions/core/ports";
 import { ConfigurationError } from "../../functions/errors";
 import { loadExecutionName } from "../../functions/load-trigger/execution-name";
@@ -25,7 +26,7 @@ export interface LoadTarget {
   externalIdField?: string;
 }
 
-export type LoadStatus = "succeeded" | "partial" | "rejected" | "failed" | "duplicate";
+export type LoadStatus = "succeeded" | "partial" | "rejected" | "failed" | "duplicate" | "planned";
 
 export interface LoadReport {
   /** The execution name, which is the load's run id. */
@@ -44,6 +45,10 @@ export interface LoadReport {
   resultsFolder?: string;
   /** The result files written (summary, success, failed, unprocessed, rejected). */
   files?: Record<string, string>;
+  /** A dry run's rows by fate (plan.json and plan.csv hold the plan). */
+  planned?: Record<RowFate, number>;
+  /** Where skipUnchanged or the dry run read current values. */
+  diffSource?: DiffSource;
   /** For a duplicate: the run that holds the file version and how it went. */
   claimedBy?: { runId: string; status: string; summaryKey?: string };
   message: string;
@@ -56,7 +61,7 @@ const CONTENT_TYPES: Array<[RegExp, string]> = [
 ];
 
 /** `inbound/<Object>/<operation>[/<ExternalIdField>]/<file>`: where a file must land to be loaded. */
-export function inboundKey(layout: Layout, target: LoadTarget, fileName: string): string {
+export function inboundKey(layout: Layout, target: LoadTarget, fileName: string, dryRun = false): string {
   if (target.operation === "upsert" && !target.externalIdField) {
     throw new ConfigurationError("An upsert needs --external-id FIELD (an external id field of the object).");
   }
@@ -64,7 +69,16 @@ export function inboundKey(layout: Layout, target: LoadTarget, fileName: string)
     throw new ConfigurationError(`--external-id applies to upsert only, not to ${target.operation}.`);
   }
   const folder = [target.object, target.operation, target.externalIdField].filter(Boolean).join("/");
-  return `${layout.inboundPrefix()}${folder}/${fileName}`;
+  return `${layout.inboundPrefix()}${folder}/${dryRun ? `${DRY_RUN_FOLDER}/` : ""}${fileName}`;
+}
+
+/** A file under a `dry-run/` folder below its operation (and external id) folder: the load only plans it. */
+export function isDryRunKey(layout: Layout, key: string): boolean {
+  try {
+    return layout.parseInbound(key).file.split("/")[0] === DRY_RUN_FOLDER;
+  } catch {
+    return false;
+  }
 }
 
 export async function assertReadableFile(path: string): Promise<void> {
@@ -106,6 +120,7 @@ export async function loadReport(
   execution: LocalExecution,
   file: { bucket: string; key: string },
   started: number,
+  resultsFolder = runs.runtime.layout.resultsFolder(file.key),
 ): Promise<LoadReport> {
   const { runtime } = runs;
   const base = { runId: execution.name, bucket: file.bucket, key: file.key };
@@ -120,7 +135,7 @@ export async function loadReport(
     if (duplicate.summaryKey) claimedBy.summaryKey = duplicate.summaryKey;
     return { ...base, status: "duplicate", claimedBy, message: duplicate.message, seconds };
   }
-  const summaryKey = `${runtime.layout.resultsFolder(file.key)}summary.json`;
+  const summaryKey = `${resultsFolder}summary.json`;
   const summary = await readSummary(runtime.store, summaryKey);
   if (summary === undefined || summary.runId !== execution.name) {
     // Nothing of this run reached S3: the claim failed (a missing file, a misplaced key) or worse.
@@ -149,6 +164,8 @@ export async function loadReport(
   };
   if (summary.externalIdField) report.externalIdField = summary.externalIdField;
   if (summary.api) report.api = summary.api;
+  if (summary.planned) report.planned = summary.planned;
+  if (summary.diffSource) report.diffSource = summary.diffSource;
   return report;
 }
 
@@ -180,10 +197,11 @@ export async function dropFile(
   path: string,
   target: LoadTarget,
   fileName = basename(path),
+  dryRun = false,
 ): Promise<LoadReport> {
   const started = Date.now();
   const { runtime } = runs;
-  const key = inboundKey(runtime.layout, target, fileName);
+  const key = inboundKey(runtime.layout, target, fileName, dryRun);
   const triggered = inbound.expect(key);
   await upload(runtime.store, path, key);
   return fromTrigger(runs, await triggered, { bucket: runtime.config.bucket, key }, started);
@@ -198,10 +216,11 @@ export async function uploadAndTrigger(
   path: string,
   target: LoadTarget,
   region: string,
+  dryRun = false,
 ): Promise<LoadReport> {
   const started = Date.now();
   const { runtime } = runs;
-  const key = inboundKey(runtime.layout, target, basename(path));
+  const key = inboundKey(runtime.layout, target, basename(path), dryRun);
   await upload(runtime.store, path, key);
   const info = await runtime.store.head(key);
   if (!info)
@@ -233,7 +252,7 @@ export async function uploadAndTrigger(
 export async function loadExistingKey(
   runs: Runs,
   key: string,
-  options: { target?: Partial<LoadTarget>; retry?: boolean },
+  options: { target?: Partial<LoadTarget>; retry?: boolean; dryRun?: boolean; skipUnchanged?: boolean },
 ): Promise<LoadReport> {
   const started = Date.now();
   const { runtime } = runs;
@@ -249,9 +268,16 @@ export async function loadExistingKey(
   if (options.target?.operation) request.operation = options.target.operation;
   if (options.target?.externalIdField) request.externalIdField = options.target.externalIdField;
   if (options.retry) request.retry = true;
+  if (options.dryRun) request.dryRun = true;
+  if (options.skipUnchanged) request.skipUnchanged = true;
   const name = loadExecutionName({ bucket, key, version: info.versionId ?? info.etag }, runtime.layout);
-  // A retry is a new execution of the same file version: Step Functions needs a new name for it.
-  const executionName = options.retry ? `r${Date.now().toString(36)}-${name}`.slice(0, 80) : name;
+  // A retry or a dry run is a new execution of the same file version: Step Functions needs a new name.
+  const prefix = options.retry ? "r" : options.dryRun ? "d" : undefined;
+  const executionName = prefix ? `${prefix}${Date.now().toString(36)}-${name}`.slice(0, 80) : name;
   const execution = await runs.runner.runLoad(request, { name: executionName });
-  return loadReport(runs, execution, { bucket, key }, started);
+  // A dry run of a file outside a dry-run folder writes its results beside the real load's, in dry-run/.
+  const inFolder = isDryRunKey(runtime.layout, key);
+  const folder =
+    runtime.layout.resultsFolder(key) + (options.dryRun && !inFolder ? `${DRY_RUN_FOLDER}/` : "");
+  return loadReport(runs, execution, { bucket, key }, started, folder);
 }

@@ -21,8 +21,19 @@ export function loadText(report: LoadReport): string {
   ];
   if (report.counts) {
     const { read, succeeded, created, failed, unprocessed, rejected } = report.counts;
+    const unchanged = report.counts.unchanged ?? 0;
+    if (report.planned) {
+      const fates = Object.entries(report.planned).map(([fate, n]) => `${count(n)} ${fate}`);
+      lines.push(`  plan     ${count(read)} read: ${[...fates, `${count(rejected)} rejected`].join(", ")}`);
+    } else {
+      lines.push(
+        `  rows     ${count(read)} read: ${count(succeeded)} succeeded (${count(created)} created), ${count(failed)} failed, ${count(unprocessed)} unprocessed, ${count(rejected)} rejected, ${count(unchanged)} unchanged`,
+      );
+    }
+  }
+  if (report.diffSource) {
     lines.push(
-      `  rows     ${count(read)} read: ${count(succeeded)} succeeded (${count(created)} created), ${count(failed)} failed, ${count(unprocessed)} unprocessed, ${count(rejected)} rejected`,
+      `  compared ${report.diffSource.source === "lake" ? "with the lake (no API call)" : "with the org"}: ${report.diffSource.reason}`,
     );
   }
   const codes = Object.entries(report.errorCodes ?? {});

@@ -32,6 +32,7 @@ import type { Layout } from "../../functions/core/layout";
 import type { LakeWatermark, Log, ObjectStore, StateStore } from "../../functions/core/ports";
 import { ConfigurationError, describeError } from "../../functions/errors";
 import { createChangeLogView, createIdsView, LakeCache, loadCurrentTable } from "./lake-tables";
+import { cellValue } from "./sql-values";
 
 export interface DuckDbLakeOptions {
   store: ObjectStore;
@@ -228,6 +229,32 @@ export class DuckDbLakeEngine implements LakeEngine {
     } finally {
       db.close();
       for (const key of snapshot.keys) await cache.drop(key);
+    }
+  }
+
+  /**
+   * A load's comparison over the table of the watermark `mergedSeq` (its Parquet file): values as
+   * same-value.ts reads them, decimals and big integers as their digits (never through a double).
+   */
+  async currentValues(
+    stream: CatalogStream,
+    mergedSeq: number,
+    sql: string,
+  ): Promise<Array<Record<string, unknown>>> {
+    const { layout } = this.options;
+    const cache = await this.lakeCache();
+    const db = await openDuckDb({ tempDirectory: await cache.spillDirectory() });
+    try {
+      const current = mergedSeq === 0 ? undefined : layout.localLakeTable(stream.object, mergedSeq);
+      await loadCurrentTable(db.connection, cache, stream, current);
+      const reader = await db.connection.runAndReadAll(sql);
+      return reader
+        .getRowObjects()
+        .map((row) =>
+          Object.fromEntries(Object.entries(row).map(([name, value]) => [name, cellValue(value)])),
+        );
+    } finally {
+      db.close();
     }
   }
 

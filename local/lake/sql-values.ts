@@ -52,3 +52,9 @@ export function textValue(value: DuckDBValue): string {
   const json = jsonValue(value);
   return typeof json === "string" ? json : JSON.stringify(json);
 }
+
+/** A value for comparing with a load's text: like `jsonValue`, but integers and decimals as their digits. */
+export function cellValue(value: DuckDBValue): unknown {
+  if (typeof value === "bigint" || value instanceof DuckDBDecimalValue) return value.toString();
+  return jsonValue(value);
+}

@@ -62,4 +62,14 @@ export interface LakeEngine {
     snapshot: { runId: string; mergedSeq: number; folder: string; keys: string[] },
     sql: string,
   ): Promise<Array<{ kind: ReconcileKind; id: string }>>;
+  /**
+   * A load's comparison: run `sql` (core/lake/current-values-sql.ts) against the stream's current-state
+   * table as merged through `mergedSeq` and answer its rows, waiting in place. Absent: the engine cannot,
+   * and loads compare with the org instead.
+   */
+  currentValues?(
+    stream: CatalogStream,
+    mergedSeq: number,
+    sql: string,
+  ): Promise<Array<Record<string, unknown>>>;
 }

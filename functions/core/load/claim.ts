@@ -5,7 +5,7 @@ import { assertApiName } from "../../salesforce/soql";
 import { assertRunId, type InboundTarget } from "../layout";
 import type { FileClaim, FileKey, ObjectInfo } from "../ports";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
-import { type LoadRequest, parseLoadRequest } from "./load-request";
+import { DRY_RUN_FOLDER, type LoadRequest, parseLoadRequest } from "./load-request";
 import { initialLoadState, type LoadState, type LoadTarget } from "./load-state";
 
 /** What claim answers when the file version was claimed before: the state machine ends there. */
@@ -58,7 +58,7 @@ function generatedRunId(deps: LoadDeps): string {
   return `load-${stamp}-${randomBytes(4).toString("hex")}`;
 }
 
-function targetOf(deps: LoadDeps, request: LoadRequest): LoadTarget {
+function targetOf(deps: LoadDeps, request: LoadRequest): LoadTarget & { inDryRunFolder: boolean } {
   let parsed: InboundTarget | undefined;
   try {
     parsed = deps.layout.parseInbound(request.key);
@@ -72,7 +72,8 @@ function targetOf(deps: LoadDeps, request: LoadRequest): LoadTarget {
   }
   // Names go into API paths: one that is not an API name (`..`, `Account WHERE …`) is refused before any call.
   assertApiName(object, "object");
-  const target: LoadTarget = { object, operation };
+  const inDryRunFolder = parsed?.file.split("/")[0] === DRY_RUN_FOLDER;
+  const target: LoadTarget & { inDryRunFolder: boolean } = { object, operation, inDryRunFolder };
   if (operation === "upsert") {
     const externalIdField =
       request.externalIdField ?? (parsed?.operation === "upsert" ? parsed.externalIdField : undefined);
@@ -142,8 +143,12 @@ function duplicate(
 export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<LoadState | DuplicateLoad> {
   const request = parseLoadRequest(input.request);
   const runId = assertRunId(input.runId ?? generatedRunId(deps));
-  const target = targetOf(deps, request);
+  const { inDryRunFolder, ...target } = targetOf(deps, request);
   const { key, info } = await locate(deps, request);
+  const dryRun = request.dryRun ?? inDryRunFolder;
+  const skipUnchanged =
+    (request.skipUnchanged ?? deps.settings.skipUnchanged) &&
+    (target.operation === "update" || target.operation === "upsert");
   const wanted = request.versionId ?? request.etag;
   const current = request.versionId !== undefined ? info.versionId : info.etag;
   const version = wanted ?? info.versionId ?? info.etag;
@@ -153,6 +158,21 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
     );
   }
   const file: FileKey = { bucket: request.bucket, key, version };
+  if (dryRun) {
+    // A dry run sends nothing, so it takes no claim: the same file version may be loaded for real after.
+    const resultsFolder = deps.layout.resultsFolder(key);
+    const state = initialLoadState({
+      runId,
+      file: { bucket: file.bucket, key, version, claimVersion: version, size: info.size },
+      target,
+      resultsFolder: inDryRunFolder ? resultsFolder : `${resultsFolder}${DRY_RUN_FOLDER}/`,
+      claimedAt: isoNow(deps),
+    });
+    state.dryRun = true;
+    if (skipUnchanged) state.skipUnchanged = true;
+    deps.log.info("load: dry run", { runId, bucket: file.bucket, key, version, ...target });
+    return state;
+  }
   const now = new Date(nowOf(deps));
   const claimed = await deps.state.claimFile(file, runId, now);
   let claimVersion = version;
@@ -216,6 +236,7 @@ export async function claimLoad(deps: LoadDeps, input: ClaimInput): Promise<Load
     resultsFolder: deps.layout.resultsFolder(key),
     claimedAt: isoNow(deps),
   });
+  if (skipUnchanged) state.skipUnchanged = true;
   deps.log.info("load: claimed", { runId, bucket: file.bucket, key, version, ...target });
   return state;
 }

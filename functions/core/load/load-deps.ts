@@ -1,5 +1,6 @@
 import type { SalesforceClient } from "../../salesforce/client";
 import type { LimitReserve } from "../../salesforce/limits";
+import type { LakeEngine } from "../lake/lake-engine";
 import type { Layout } from "../layout";
 import type { Log, Metrics, ObjectStore, StateStore } from "../ports";
 import type { LoadSettings } from "../settings";
@@ -19,6 +20,11 @@ export interface LoadDeps {
   log: Log;
   /** The load's figures for CloudWatch (none: not published). */
   metrics?: Metrics;
+  /**
+   * The connection's lake, for comparing rows with current values (skipUnchanged, dry runs): its state
+   * items are under `connection`; `engine` is built on first use. None: the org is asked instead.
+   */
+  lake?: { connection: string; engine: () => Promise<LakeEngine> };
   /** Local clock (epoch ms). */
   now?: () => number;
   /** Stop starting new work when less than this much of the invocation's time is left. */

@@ -53,6 +53,10 @@ const ManualRequest = z
     /** Pin the version to load; else the object's current versionId / ETag is read. */
     versionId: z.string().min(1).optional(),
     etag: z.string().min(1).optional(),
+    /** Validate and plan only: nothing is sent and no claim is taken (a file under `dry-run/` is one too). */
+    dryRun: z.boolean().optional(),
+    /** Send only update/upsert rows that change a field (default: the connection's `load.skipUnchanged`). */
+    skipUnchanged: z.boolean().optional(),
   })
   .strict();
 
@@ -69,8 +73,17 @@ export interface LoadRequest {
   operation?: InboundOperation;
   externalIdField?: string;
   retry: boolean;
+  /** Set by the request; absent: a file under a `dry-run/` folder is one, others are not. */
+  dryRun?: boolean;
+  skipUnchanged?: boolean;
   source: "event" | "manual";
 }
+
+/**
+ * The folder that makes a file a dry run: `inbound/<Object>/<operation>[/<ExternalIdField>]/dry-run/<file>`.
+ * Its results go under its own `results/…/dry-run/<file>/`; the file is never loaded.
+ */
+export const DRY_RUN_FOLDER = "dry-run";
 
 /**
  * S3 writes keys into its event notifications form-URL-encoded (a space becomes `+`, `+` becomes
@@ -121,7 +134,7 @@ export function parseLoadRequest(input: unknown): LoadRequest {
       (issue) => `${issue.path.join(".") || "(request)"}: ${issue.message}`,
     );
     throw new ConfigurationError(
-      `Invalid load request (${problems.join("; ")}). Start a load with { "bucket": "...", "key": "inbound/<Object>/<operation>/<file>" } and optionally "object", "operation", "externalIdField", "retry": true.`,
+      `Invalid load request (${problems.join("; ")}). Start a load with { "bucket": "...", "key": "inbound/<Object>/<operation>/<file>" } and optionally "object", "operation", "externalIdField", "retry": true, "dryRun": true, "skipUnchanged": true.`,
     );
   }
   const manual = parsed.data;
@@ -135,6 +148,8 @@ export function parseLoadRequest(input: unknown): LoadRequest {
   if (manual.operation) request.operation = manual.operation;
   if (manual.externalIdField) request.externalIdField = manual.externalIdField;
   if (manual.versionId) request.versionId = manual.versionId;
+  if (manual.dryRun !== undefined) request.dryRun = manual.dryRun;
+  if (manual.skipUnchanged !== undefined) request.skipUnchanged = manual.skipUnchanged;
   const etag = stripQuotes(manual.etag);
   if (etag) request.etag = etag;
   return request;

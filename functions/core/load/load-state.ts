@@ -53,10 +53,22 @@ export interface LoadCounts {
   created: number;
   failed: number;
   unprocessed: number;
+  /** Rows not sent because the record already holds every value they set (skipUnchanged). */
+  unchanged: number;
+}
+
+/** What a row would do to the org (a dry run's plan; skipUnchanged sends no "unchanged" row). */
+export const ROW_FATES = ["create", "update", "unchanged", "miss", "delete"] as const;
+export type RowFate = (typeof ROW_FATES)[number];
+
+/** Where a load's comparison read the records' current values, and why there. */
+export interface DiffSource {
+  source: "lake" | "org";
+  reason: string;
 }
 
 /** Result part kinds: each becomes one final file, except `retry` (the next round's input). */
-export type PartKind = "success" | "failed" | "unprocessed" | "rejected" | "retry";
+export type PartKind = "success" | "failed" | "unprocessed" | "rejected" | "unchanged" | "plan" | "retry";
 
 /** A side effect in progress when the last checkpoint was written (see journal.ts). */
 export type Inflight =
@@ -134,6 +146,14 @@ export interface LoadState {
   inflight?: Inflight;
   /** Consecutive pauses without progress (a limit, an unavailable server); bounded. */
   stalls: number;
+  /** A dry run: validate and plan, send nothing, take no claim (`plan.json`, `plan.csv`). */
+  dryRun?: boolean;
+  /** Compare update/upsert rows with their records and send only those that change a field. */
+  skipUnchanged?: boolean;
+  /** Where the comparison reads current values (chosen by the first invocation that compares). */
+  diffSource?: DiffSource;
+  /** A dry run's rows by fate. */
+  planned?: Record<RowFate, number>;
   /** Set when the whole file was rejected: summary.json says why. */
   rejected?: boolean;
   apiCalls: number;
@@ -144,7 +164,7 @@ export interface LoadState {
 
 export interface LoadSummary {
   status: "finished";
-  outcome: "succeeded" | "partial" | "rejected" | "failed";
+  outcome: "succeeded" | "partial" | "rejected" | "failed" | "planned";
   message: string;
   runId: string;
   bucket: string;
@@ -164,18 +184,30 @@ export interface LoadSummary {
   apiCalls: number;
   timings: LoadTimings & { seconds?: number };
   resultsFolder: string;
-  files: Record<"summary" | "success" | "failed" | "unprocessed" | "rejected", string>;
+  files: Record<"summary" | "success" | "failed" | "unprocessed" | "rejected" | "unchanged", string> & {
+    plan?: string;
+    planCsv?: string;
+  };
+  dryRun?: boolean;
+  /** Where skipUnchanged or a dry run read the records' current values. */
+  diffSource?: DiffSource;
+  /** A dry run's rows by fate. */
+  planned?: Record<RowFate, number>;
   error?: Record<string, string | number>;
   /** For a rejected file: where the problem is and what to do. */
   problem?: { message: string; line?: number; column?: number | string; fix: string };
 }
 
 export function emptyCounts(): LoadCounts {
-  return { read: 0, rejected: 0, succeeded: 0, created: 0, failed: 0, unprocessed: 0 };
+  return { read: 0, rejected: 0, succeeded: 0, created: 0, failed: 0, unprocessed: 0, unchanged: 0 };
+}
+
+export function emptyFates(): Record<RowFate, number> {
+  return { create: 0, update: 0, unchanged: 0, miss: 0, delete: 0 };
 }
 
 export function emptyParts(): Record<PartKind, number> {
-  return { success: 0, failed: 0, unprocessed: 0, rejected: 0, retry: 0 };
+  return { success: 0, failed: 0, unprocessed: 0, rejected: 0, unchanged: 0, plan: 0, retry: 0 };
 }
 
 /** A claimed file's state before anything is read: validation comes first. */

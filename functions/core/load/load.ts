@@ -18,7 +18,14 @@ import { partKey, planKey } from "./run-folder";
 import { abortOpenJob, closeJob, jobEntry, sendBulk, sendStagedBulk } from "./send-bulk";
 import { CHECK_BEFORE_RESEND, sendCollections } from "./send-collections";
 import { stagedRows } from "./staged-jobs";
-import { buildSummary, outcomeMessage, resultFiles, writeResultFiles, writeSummary } from "./summary";
+import {
+  buildSummary,
+  outcomeMessage,
+  resultFiles,
+  writeDryRunPlan,
+  writeResultFiles,
+  writeSummary,
+} from "./summary";
 import { checkReserve, readPlan, validatePass } from "./validate";
 
 /**
@@ -102,12 +109,13 @@ async function rejectFile(deps: LoadDeps, state: LoadState, error: DataError): P
   if (error.column !== undefined) summary.problem.column = error.column;
   summary.error = error.toJSON();
   await writeSummary(deps, summary);
-  await deps.state.finishFile(
-    { bucket: state.file.bucket, key: state.file.key, version: state.file.claimVersion },
-    state.runId,
-    { status: "failed", summaryKey: summary.files.summary },
-    new Date(nowOf(deps)),
-  );
+  if (!state.dryRun)
+    await deps.state.finishFile(
+      { bucket: state.file.bucket, key: state.file.key, version: state.file.claimVersion },
+      state.runId,
+      { status: "failed", summaryKey: summary.files.summary },
+      new Date(nowOf(deps)),
+    );
   state.rejected = true;
   await checkpoint(deps, state);
   deps.log.warn("load: file rejected", { runId: state.runId, key: state.file.key, error: error.toJSON() });
@@ -138,6 +146,8 @@ export async function submitLoad(
         throw error;
       }
       if (state.phase === "validate") return;
+      // A dry run sends nothing: finish writes its plan.
+      if (state.dryRun) return;
       if (state.validRows === 0) {
         endRound(deps, state);
         return;
@@ -192,13 +202,20 @@ export async function collectLoad(
   return state;
 }
 
-/** Every row read must have exactly one final outcome. */
+/** Every row read must have exactly one final outcome (a dry run's: one planned fate, or rejected). */
 export function reconcile(state: LoadState): void {
   const { read, succeeded, failed, unprocessed, rejected } = state.counts;
-  const accounted = succeeded + failed + unprocessed + rejected;
+  const unchanged = state.counts.unchanged ?? 0;
+  const planned = Object.values(state.planned ?? {}).reduce((sum, n) => sum + n, 0);
+  const accounted = state.dryRun
+    ? planned + rejected
+    : succeeded + failed + unprocessed + rejected + unchanged;
   if (accounted !== read || state.retryRows !== 0) {
+    const parts = state.dryRun
+      ? `${planned} planned, ${rejected} rejected`
+      : `${succeeded} succeeded, ${failed} failed, ${unprocessed} unprocessed, ${rejected} rejected, ${unchanged} unchanged`;
     throw new ReconciliationError(
-      `The load of ${state.file.key} read ${read} rows but accounts for ${accounted} (${succeeded} succeeded, ${failed} failed, ${unprocessed} unprocessed, ${rejected} rejected${state.retryRows ? `, ${state.retryRows} still staged for retry` : ""}). Rows were lost or counted twice; the result files are incomplete. Report this as a bug, and check Salesforce before loading the file again.`,
+      `The load of ${state.file.key} read ${read} rows but accounts for ${accounted} (${parts}${state.retryRows ? `, ${state.retryRows} still staged for retry` : ""}). Rows were lost or counted twice; the result files are incomplete. Report this as a bug, and check Salesforce before loading the file again.`,
       { object: state.target.object, code: "ROW_COUNT_MISMATCH" },
     );
   }
@@ -211,8 +228,15 @@ export async function finishLoad(deps: LoadDeps, payload: LoadState): Promise<Lo
   const plan = await readPlan(deps, state);
   await writeResultFiles(deps, state, plan);
   const { counts } = state;
-  const outcome = counts.succeeded === counts.read ? "succeeded" : "partial";
   state.timings.finishedAt = isoNow(deps);
+  if (state.dryRun) {
+    const summary = buildSummary(deps, state, "planned", outcomeMessage(state, "planned"));
+    await writeDryRunPlan(deps, state, plan);
+    await writeSummary(deps, summary);
+    deps.log.info("load: dry run planned", { runId: state.runId, planned: state.planned, counts });
+    return summary;
+  }
+  const outcome = counts.succeeded + (counts.unchanged ?? 0) === counts.read ? "succeeded" : "partial";
   const summary = buildSummary(deps, state, outcome, outcomeMessage(state, outcome));
   await writeSummary(deps, summary);
   await deps.state.finishFile(
@@ -378,12 +402,13 @@ export async function failLoad(
   const summary = buildSummary(deps, state, "failed", message);
   summary.error = error;
   await writeSummary(deps, summary);
-  await deps.state.finishFile(
-    { bucket: state.file.bucket, key: state.file.key, version: state.file.claimVersion },
-    state.runId,
-    { status: "failed", summaryKey: summary.files.summary },
-    new Date(nowOf(deps)),
-  );
+  if (!state.dryRun)
+    await deps.state.finishFile(
+      { bucket: state.file.bucket, key: state.file.key, version: state.file.claimVersion },
+      state.runId,
+      { status: "failed", summaryKey: summary.files.summary },
+      new Date(nowOf(deps)),
+    );
   deps.log.error("load: failed", { runId: state.runId, error, counts: state.counts });
   publishLoad(deps.metrics, state.target.object, {
     counts: state.counts,

@@ -1,6 +1,6 @@
 import type { LoadDeps } from "./load-deps";
 import type { LoadPlan } from "./load-plan";
-import { addCode, type LoadState, type PartKind } from "./load-state";
+import { addCode, emptyFates, type LoadState, type PartKind, type RowFate } from "./load-state";
 import { CsvPartWriter } from "./row-codec";
 import type { SfValue } from "./row-cursor";
 import { partKey } from "./run-folder";
@@ -45,6 +45,10 @@ export function partColumns(kind: PartKind, plan: LoadPlan): string[] {
       return ["reason", ...names];
     case "rejected":
       return ["line", "reason", ...plan.columns.map((column) => column.header)];
+    case "unchanged":
+      return ["sf__Id", ...names];
+    case "plan":
+      return ["line", "action", "sf__Id", "changed", ...names];
     case "retry":
       return names;
   }
@@ -59,6 +63,8 @@ interface Pending {
   failed: number;
   unprocessed: number;
   rejected: number;
+  unchanged: number;
+  planned: Record<RowFate, number>;
   retry: number;
   errorCodes: Record<string, number>;
   retriedCodes: Record<string, number>;
@@ -88,6 +94,8 @@ export class ResultSink {
       failed: 0,
       unprocessed: 0,
       rejected: 0,
+      unchanged: 0,
+      planned: emptyFates(),
       retry: 0,
       errorCodes: {},
       retriedCodes: {},
@@ -102,7 +110,7 @@ export class ResultSink {
   private writer(kind: PartKind): CsvPartWriter {
     let writer = this.writers.get(kind);
     if (!writer) {
-      const index = this.state.parts[kind];
+      const index = this.state.parts[kind] ?? 0;
       const key = partKey(this.state, kind, index, this.state.round + 1);
       writer = new CsvPartWriter(this.deps.store, key, partColumns(kind, this.plan));
       this.writers.set(kind, writer);
@@ -158,6 +166,18 @@ export class ResultSink {
     await this.writer("rejected").write([String(line), reason, ...this.fit(raw)]);
   }
 
+  /** A row not sent: the record `id` already holds every value it sets. */
+  async unchanged(id: string, values: Values): Promise<void> {
+    this.pending.unchanged += 1;
+    await this.writer("unchanged").write([id, ...this.fit(values)]);
+  }
+
+  /** A dry run's row: what it would do, to which record, changing which fields. */
+  async planned(line: number, fate: RowFate, id: string, changed: string[], values: Values): Promise<void> {
+    this.pending.planned[fate] += 1;
+    await this.writer("plan").write([String(line), fate, id, changed.join(";"), ...this.fit(values)]);
+  }
+
   private async stage(values: Values): Promise<void> {
     this.pending.retry += 1;
     await this.writer("retry").write(this.fit(values));
@@ -166,7 +186,8 @@ export class ResultSink {
   /** Rows recorded so far by this sink (all kinds). */
   get rows(): number {
     const p = this.pending;
-    return p.succeeded + p.failed + p.unprocessed + p.rejected + p.retry;
+    const planned = Object.values(p.planned).reduce((sum, n) => sum + n, 0);
+    return p.succeeded + p.failed + p.unprocessed + p.rejected + p.unchanged + planned + p.retry;
   }
 
   get rejectedRows(): number {
@@ -176,7 +197,7 @@ export class ResultSink {
   /** Make the parts whole, then account for their rows in the state. */
   async commit(): Promise<void> {
     for (const [kind, writer] of this.writers) {
-      if (await writer.close()) this.state.parts[kind] += 1;
+      if (await writer.close()) this.state.parts[kind] = (this.state.parts[kind] ?? 0) + 1;
     }
     this.writers.clear();
     const p = this.pending;
@@ -186,6 +207,12 @@ export class ResultSink {
     counts.failed += p.failed;
     counts.unprocessed += p.unprocessed;
     counts.rejected += p.rejected;
+    counts.unchanged = (counts.unchanged ?? 0) + p.unchanged;
+    if (Object.values(p.planned).some((n) => n > 0)) {
+      this.state.planned ??= emptyFates();
+      const planned = this.state.planned;
+      for (const [fate, n] of Object.entries(p.planned)) planned[fate as RowFate] += n;
+    }
     this.state.retryRows += p.retry;
     for (const [code, n] of Object.entries(p.errorCodes)) addCode(this.state.errorCodes, code, n);
     for (const [code, n] of Object.entries(p.retriedCodes)) addCode(this.state.retriedCodes, code, n);

@@ -38,9 +38,15 @@ export function stagedJobKey(state: RunRef, index: number): string {
   return `${runFolder(state)}staged/job-${pad(index)}.csv`;
 }
 
-export const RESULT_FILES = ["success", "failed", "unprocessed", "rejected"] as const;
-export type ResultFile = (typeof RESULT_FILES)[number];
+export const RESULT_FILES = ["success", "failed", "unprocessed", "rejected", "unchanged"] as const;
+/** What a dry run writes beside summary.json and plan.json. */
+export const DRY_RUN_FILES = ["plan", "rejected"] as const;
+export type ResultFile = (typeof RESULT_FILES)[number] | (typeof DRY_RUN_FILES)[number];
 
-export function resultFileKey(state: Pick<LoadState, "resultsFolder">, file: ResultFile | "summary"): string {
-  return `${state.resultsFolder}${file === "summary" ? "summary.json" : `${file}.csv`}`;
+export function resultFileKey(
+  state: Pick<LoadState, "resultsFolder">,
+  file: ResultFile | "summary" | "planJson",
+): string {
+  const name = file === "summary" ? "summary.json" : file === "planJson" ? "plan.json" : `${file}.csv`;
+  return `${state.resultsFolder}${name}`;
 }

@@ -4,7 +4,7 @@ import type { LoadPlan } from "./load-plan";
 import type { LoadState, LoadSummary, PartKind } from "./load-state";
 import { partColumns } from "./result-sink";
 import { csvHeaderOnly, readCsvRecords, withoutHeader } from "./row-codec";
-import { partKey, RESULT_FILES, resultFileKey } from "./run-folder";
+import { DRY_RUN_FILES, partKey, RESULT_FILES, resultFileKey } from "./run-folder";
 
 /**
  * The end of a load: the parts of each kind joined into one result file each (`success.csv`,
@@ -39,10 +39,10 @@ async function* reencoded(
  * again so they line up under the final header.
  */
 export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promise<void> {
-  for (const file of RESULT_FILES) {
+  for (const file of state.dryRun ? DRY_RUN_FILES : RESULT_FILES) {
     const kind: PartKind = file;
     const columns = partColumns(kind, plan);
-    const parts = state.parts[kind];
+    const parts = state.parts[kind] ?? 0;
     async function* body(): AsyncGenerator<Uint8Array> {
       yield csvHeaderOnly(columns);
       const writer = new SalesforceCsvWriter(columns, {
@@ -67,14 +67,20 @@ export async function writeResultFiles(deps: LoadDeps, state: LoadState, plan: L
   }
 }
 
-export function resultFiles(state: Pick<LoadState, "resultsFolder">): LoadSummary["files"] {
-  return {
+export function resultFiles(state: Pick<LoadState, "resultsFolder" | "dryRun">): LoadSummary["files"] {
+  const files: LoadSummary["files"] = {
     summary: resultFileKey(state, "summary"),
     success: resultFileKey(state, "success"),
     failed: resultFileKey(state, "failed"),
     unprocessed: resultFileKey(state, "unprocessed"),
     rejected: resultFileKey(state, "rejected"),
+    unchanged: resultFileKey(state, "unchanged"),
   };
+  if (state.dryRun) {
+    files.plan = resultFileKey(state, "planJson");
+    files.planCsv = resultFileKey(state, "plan");
+  }
+  return files;
 }
 
 function plural(n: number, word: string): string {
@@ -91,8 +97,20 @@ export function outcomeMessage(state: LoadState, outcome: LoadSummary["outcome"]
     `${counts.unprocessed} unprocessed`,
     `${counts.rejected} rejected`,
   ];
+  if (counts.unchanged) parts.push(`${counts.unchanged} unchanged (not sent)`);
   const where = `see ${state.resultsFolder}`;
-  if (outcome === "succeeded") return `The ${what} loaded all ${plural(counts.read, "row")}; ${where}.`;
+  if (outcome === "planned") {
+    const planned = Object.entries(state.planned ?? {})
+      .filter(([, n]) => n > 0)
+      .map(([fate, n]) => `${n} ${fate}`);
+    return `Dry run of the ${what}: nothing was sent. Of ${plural(counts.read, "row")}: ${[...planned, `${counts.rejected} rejected`].join(", ")}; see ${resultFileKey(state, "planJson")} and plan.csv.`;
+  }
+  if (outcome === "succeeded") {
+    if (counts.unchanged) {
+      return `The ${what} loaded all ${plural(counts.read, "row")}: ${counts.succeeded} sent, ${counts.unchanged} unchanged and not sent; ${where}.`;
+    }
+    return `The ${what} loaded all ${plural(counts.read, "row")}; ${where}.`;
+  }
   if (outcome === "partial") {
     return `The ${what} loaded ${counts.succeeded} of ${plural(counts.read, "row")} (${parts.join(", ")}); ${where}.`;
   }
@@ -130,7 +148,42 @@ export function buildSummary(
   };
   if (state.target.externalIdField) summary.externalIdField = state.target.externalIdField;
   if (state.api) summary.api = state.api;
+  if (state.dryRun) summary.dryRun = true;
+  if (state.diffSource) summary.diffSource = { ...state.diffSource };
+  if (state.planned) summary.planned = { ...state.planned };
   return summary;
+}
+
+/**
+ * A dry run's plan.json: what a real load of the file would do — the API, its calls or jobs, the rows
+ * it would send, and every row's fate (plan.csv lists them) — and where current values came from.
+ */
+export async function writeDryRunPlan(deps: LoadDeps, state: LoadState, plan: LoadPlan): Promise<void> {
+  const sends = state.validRows ?? 0;
+  const api = state.api ?? "collections";
+  const out = {
+    dryRun: true,
+    key: state.file.key,
+    object: state.target.object,
+    operation: state.target.operation,
+    ...(state.target.externalIdField ? { externalIdField: state.target.externalIdField } : {}),
+    columns: plan.columns.map((column) => column.name),
+    skipUnchanged: state.skipUnchanged === true,
+    rows: { read: state.counts.read, rejected: state.counts.rejected, wouldSend: sends },
+    fates: { ...(state.planned ?? {}) },
+    api,
+    // Collections send 200 rows a call; Bulk ingest splits jobs at jobMaxBytes of CSV (estimated from the file).
+    ...(api === "collections"
+      ? { calls: Math.ceil(sends / 200) }
+      : {
+          jobs: sends === 0 ? 0 : Math.max(1, Math.ceil((state.file.size ?? 0) / deps.settings.jobMaxBytes)),
+        }),
+    ...(state.diffSource ? { diffSource: { ...state.diffSource } } : {}),
+    files: { plan: resultFileKey(state, "plan"), rejected: resultFileKey(state, "rejected") },
+  };
+  await deps.store.put(resultFileKey(state, "planJson"), `${JSON.stringify(out, null, 2)}\n`, {
+    contentType: "application/json",
+  });
 }
 
 export async function writeSummary(deps: LoadDeps, summary: LoadSummary): Promise<void> {

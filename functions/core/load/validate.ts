@@ -2,6 +2,7 @@ import { ConfigurationError, DataError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { checkLimitReserve } from "../../salesforce/limits";
 import { limitsObserver } from "../run-metrics";
+import { DIFF_BATCH_ROWS, RowDiffer } from "./diff";
 import { inboundFormatOf } from "./inbound-file";
 import { checkpoint } from "./journal";
 import { isoNow, type LoadDeps } from "./load-deps";
@@ -102,7 +103,10 @@ export async function validatePass(
     fromStart ? await createPlan(deps, state, client) : await readPlan(deps, state),
   );
   const limit = deps.settings.collectionsMaxRows;
-  const keep = fromStart && state.target.operation !== "hardDelete";
+  // Rows compared with their records (skipUnchanged) are staged, so a send that continues in a later
+  // invocation never reads the file again and sends the unchanged ones; a dry run keeps none.
+  const comparing = state.skipUnchanged === true || state.dryRun === true;
+  const keep = fromStart && state.target.operation !== "hardDelete" && !comparing;
   let buffered: SourceRow[] | undefined = keep ? [] : undefined;
   let sink = new ResultSink(deps, state, holder.plan);
   const stager = new JobStager(deps, state);
@@ -114,6 +118,39 @@ export async function validatePass(
   let position = state.position;
   let valid = 0;
   let finished = true;
+  /** A valid row to send: kept in memory while they may all be sent from there, else staged. */
+  const accept = async (row: SourceRow) => {
+    if (state.dryRun) return;
+    if (buffered !== undefined && buffered.length < limit) buffered.push(row);
+    else {
+      if (buffered !== undefined) await stageBuffered();
+      const handing = stager.write(holder.plan, row.values);
+      if (handing !== undefined) await handing;
+    }
+  };
+  let differ: RowDiffer | undefined;
+  const pending: SourceRow[] = [];
+  /** Compare the rows waiting for it: a dry run plans each; skipUnchanged sends those that change a field. */
+  const compare = async () => {
+    if (pending.length === 0) return;
+    if (differ === undefined || differ.plan !== holder.plan) {
+      differ = await RowDiffer.open(deps, state, holder.plan, client);
+    }
+    const verdicts = await differ.verdicts(pending);
+    for (const [index, row] of pending.entries()) {
+      const verdict = verdicts[index] ?? { fate: "update", changed: [] };
+      const skip = state.skipUnchanged === true && verdict.fate === "unchanged";
+      if (state.dryRun)
+        await sink.planned(row.line, verdict.fate, verdict.id ?? "", verdict.changed, row.values);
+      else if (skip) {
+        await sink.unchanged(verdict.id ?? "", row.values);
+        continue;
+      }
+      if (!skip) valid += 1;
+      await accept(row);
+    }
+    pending.length = 0;
+  };
   const source = openRoundSource(deps, state, planFor, state.position);
   try {
     for (;;) {
@@ -126,18 +163,17 @@ export async function validatePass(
       if (next.done) break;
       if (sink.plan !== holder.plan) {
         // Rejected rows go under the header they were read with; the result file lines them up.
+        await compare();
         await sink.commit();
         sink = new ResultSink(deps, state, holder.plan);
       }
       for (const item of next.value) {
         if (item.ok) {
-          valid += 1;
           position = item.row.index + 1;
-          if (buffered !== undefined && buffered.length < limit) buffered.push(item.row);
+          if (comparing) pending.push(item.row);
           else {
-            if (buffered !== undefined) await stageBuffered();
-            const handing = stager.write(holder.plan, item.row.values);
-            if (handing !== undefined) await handing;
+            valid += 1;
+            await accept(item.row);
           }
           continue;
         }
@@ -151,8 +187,10 @@ export async function validatePass(
         }
         await sink.rejected(reject.line, reject.reason, reject.raw);
       }
+      if (pending.length >= DIFF_BATCH_ROWS) await compare();
       budget.end();
     }
+    await compare();
     // Rows kept in memory are lost with the invocation: when validation continues in another one,
     // they are staged like the rest.
     if (!finished) await stageBuffered();
@@ -183,6 +221,7 @@ export async function validatePass(
   state.phase = "send";
   state.position = 0;
   state.api = chooseApi(state.target, state.validRows, deps.settings);
+  if (state.dryRun) state.status = "finishing";
   state.timings.validatedAt = isoNow(deps);
   await checkpoint(deps, state);
   deps.log.info("load: file validated", {
@@ -191,6 +230,8 @@ export async function validatePass(
     valid: state.validRows,
     rejected: state.counts.rejected,
     api: state.api,
+    unchanged: state.counts.unchanged,
+    diffSource: state.diffSource?.source,
   });
   const result: { plan: LoadPlan; buffered?: SourceRow[] } = { plan: holder.plan };
   if (buffered && state.api === "collections") result.buffered = buffered;

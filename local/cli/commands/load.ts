@@ -17,6 +17,8 @@ import { type CommandContext, print, progressOf, regionOf, withSession } from ".
 
 function loadExitCode(report: LoadReport): ExitCode {
   if (report.status === "succeeded") return EXIT.ok;
+  // A dry run sent nothing: it failed only when rows of the file are invalid.
+  if (report.status === "planned") return (report.counts?.rejected ?? 0) > 0 ? EXIT.failed : EXIT.ok;
   // Rejected whole: nothing reached Salesforce, and the file is what has to change.
   if (report.status === "rejected") return EXIT.usage;
   if (report.status === "duplicate") {
@@ -33,6 +35,8 @@ interface LoadOptions extends SessionOptions {
   operation?: InboundOperation;
   externalId?: string;
   retry?: boolean;
+  dryRun?: boolean;
+  skipUnchanged?: boolean;
 }
 
 export function loadCommand(context: CommandContext): Command {
@@ -51,7 +55,15 @@ export function loadCommand(context: CommandContext): Command {
     )
     .option("--external-id <field>", "the external id field an upsert matches on")
     .option("--key <key>", "load an object already in the bucket instead (inbound/<Object>/<operation>/...)")
-    .option("--retry", "with --key: take over a load of this file version whose run failed");
+    .option("--retry", "with --key: take over a load of this file version whose run failed")
+    .option(
+      "--dry-run",
+      "validate and plan only (plan.json, plan.csv): which rows would create, update, stay unchanged or miss; nothing is sent",
+    )
+    .option(
+      "--skip-unchanged",
+      "update/upsert: send only rows that change a field, compared with the lake when fresh, else the org",
+    );
   addStorageOptions(command);
   addCredentialOptions(command);
   addOutputOptions(command);
@@ -64,9 +76,14 @@ Examples:
   npx saddledata load --file contacts.csv --object Contact --operation insert --json
   npx saddledata load --key inbound/Account/update/accounts-2024-06-01.csv
   npx saddledata load --key inbound/Account/update/accounts-2024-06-01.csv --retry
+  npx saddledata load --file accounts.csv --object Account --operation upsert --external-id ERP_Id__c --dry-run
+  npx saddledata load --file accounts.csv --object Account --operation upsert --external-id ERP_Id__c --skip-unchanged
 
 Each file version is loaded once: loading the same content under the same key again reports the
-earlier run. Results: results/<inbound key>/{summary.json,success.csv,failed.csv,unprocessed.csv,rejected.csv}.
+earlier run. Results: results/<inbound key>/{summary.json,success.csv,failed.csv,unprocessed.csv,rejected.csv,unchanged.csv}.
+--dry-run with --file puts the file under inbound/<Object>/<operation>[/<F>]/dry-run/, which only plans
+it (results/…/dry-run/<file>/plan.json and plan.csv); with --key it plans that file and takes no claim,
+so the same file can be loaded for real afterwards.
 Before a --file is uploaded, its header is checked against the object's describe (one API call), so
 a misspelled object, field or external id never lands in inbound/. The exit status is 0 only when
 every row loaded; rows that Salesforce refused are in failed.csv (exit 1); a file rejected whole
@@ -127,15 +144,20 @@ ${EXIT_HELP}`,
             const { checkFileAgainstOrg } = await import("../load-preflight");
             await checkFileAgainstOrg(session.runtime, options.file, target);
             const local = session.env.aws;
+            if (options.skipUnchanged) {
+              // The file's event starts the load with the connection's settings: this run's say so.
+              session.runtime.config.settings.load.skipUnchanged = true;
+            }
+            const dryRun = options.dryRun === true;
             if (local) {
               const inbound = watchInbound(local.s3, runs.runner, region);
               try {
-                report = await dropFile(runs, inbound, options.file, target);
+                report = await dropFile(runs, inbound, options.file, target, undefined, dryRun);
               } finally {
                 await inbound.stop();
               }
             } else {
-              report = await uploadAndTrigger(runs, options.file, target, region);
+              report = await uploadAndTrigger(runs, options.file, target, region, dryRun);
             }
           } else {
             report = await loadExistingKey(runs, options.key as string, {
@@ -145,6 +167,8 @@ ${EXIT_HELP}`,
                 ...(options.externalId === undefined ? {} : { externalIdField: options.externalId }),
               },
               retry: options.retry === true,
+              dryRun: options.dryRun === true,
+              skipUnchanged: options.skipUnchanged === true,
             });
           }
         } finally {
@@ -152,9 +176,12 @@ ${EXIT_HELP}`,
         }
         const exitCode = loadExitCode(report);
         const counts = report.counts;
-        const line = counts
-          ? `${report.status}: ${counts.succeeded} of ${counts.read} rows loaded`
-          : report.status;
+        const line =
+          report.status === "planned"
+            ? `dry run: ${counts?.read ?? 0} rows planned, nothing sent`
+            : counts
+              ? `${report.status}: ${counts.succeeded} of ${counts.read} rows loaded${counts.unchanged ? `, ${counts.unchanged} unchanged (not sent)` : ""}`
+              : report.status;
         if (exitCode === EXIT.ok) step.succeed(line);
         else step.fail(line);
         print(context, options, { ...report, storage: session.storage }, loadText(report));

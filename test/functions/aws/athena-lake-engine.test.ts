@@ -366,3 +366,43 @@ describe("AthenaLakeEngine", () => {
     await expect(engine.startMerge(STREAM, "MERGE")).rejects.toMatchObject({ name: "TransientError" });
   });
 });
+
+describe("AthenaLakeEngine.currentValues", () => {
+  it("runs a load's lookup and reads Athena's CSV: quoted values, quotes and line breaks inside, nulls empty", async () => {
+    // Prepare
+    const store = new MemoryObjectStore("data-bucket");
+    await store.put(
+      "salesforce/acme/athena-results/q7.csv",
+      '"Id","ERP_Id__c","Name","AnnualRevenue"\n"001000000000001AAA","E-1","Acme, ""the"" one\nsecond line","1250.50"\n"001000000000002AAA","E-2",,\n',
+    );
+    const { engine, sent } = engineWith(
+      {},
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q7" }),
+        GetQueryExecution: () => ({
+          QueryExecution: {
+            Status: { State: "SUCCEEDED" },
+            ResultConfiguration: { OutputLocation: "s3://data-bucket/salesforce/acme/athena-results/q7.csv" },
+          },
+        }),
+      },
+      store,
+    );
+
+    // Act
+    const rows = await engine.currentValues(STREAM, 4, "SELECT 1");
+
+    // Assess
+    expect(rows).toEqual([
+      {
+        Id: "001000000000001AAA",
+        ERP_Id__c: "E-1",
+        Name: 'Acme, "the" one\nsecond line',
+        AnnualRevenue: "1250.50",
+      },
+      { Id: "001000000000002AAA", ERP_Id__c: "E-2", Name: null, AnnualRevenue: null },
+    ]);
+    expect(sent.map((entry) => entry.command)).toEqual(["StartQueryExecution", "GetQueryExecution"]);
+    expect(sent[0]?.input).toMatchObject({ QueryString: "SELECT 1", WorkGroup: "saddledata-acme" });
+  });
+});

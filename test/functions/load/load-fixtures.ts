@@ -79,12 +79,14 @@ export async function expectFilesAgree(store: ObjectStore, summary: LoadSummary 
       `summary.json counts ${JSON.stringify(written.counts)} differ from ${JSON.stringify(summary.counts)}`,
     );
   }
-  const expected: Array<[keyof LoadSummary["files"], number, string[]]> = [
-    ["success", summary.counts.succeeded, ["sf__Id", "sf__Created"]],
-    ["failed", summary.counts.failed, ["sf__Id", "sf__Error"]],
-    ["unprocessed", summary.counts.unprocessed, ["reason"]],
-    ["rejected", summary.counts.rejected, ["line", "reason"]],
-  ];
+  const expected: Array<["success" | "failed" | "unprocessed" | "rejected" | "unchanged", number, string[]]> =
+    [
+      ["success", summary.counts.succeeded, ["sf__Id", "sf__Created"]],
+      ["failed", summary.counts.failed, ["sf__Id", "sf__Error"]],
+      ["unprocessed", summary.counts.unprocessed, ["reason"]],
+      ["rejected", summary.counts.rejected, ["line", "reason"]],
+      ["unchanged", summary.counts.unchanged, ["sf__Id"]],
+    ];
   for (const [file, rows, leading] of expected) {
     const result = await readResult(store, summary.files[file]);
     if (result.rows.length !== rows) {
