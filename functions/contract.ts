@@ -33,6 +33,24 @@ export const STATE_TABLE_PARTITION_KEY = "pk";
 export const STATE_TABLE_TTL_ATTRIBUTE = "expiresAt";
 
 /**
+ * The state table's one global secondary index, which lists items without a scan (`saddledata status`,
+ * the local lake). Its keys are written with every stream item and file claim:
+ * - a stream: `listPk = "stream#<connection>"`, `listSk = <Object>`;
+ * - a file claim: `listPk = "load#loading"` while it loads, then `"load#finished"`,
+ *   `listSk = "<claimedAt>#<bucket>/<key>#<version>"` (newest last).
+ * Items written before the index existed get their keys once, from the table's marker item (`pk`
+ * below): see functions/aws/dynamo-state-store.ts.
+ */
+export const STATE_TABLE_LIST_INDEX = {
+  name: "list",
+  partitionKey: "listPk",
+  sortKey: "listSk",
+  /** The item that says every item of the table carries the index's keys (its `version`). */
+  markerPk: "#list-index",
+  version: 1,
+} as const;
+
+/**
  * The connection's Glue database (Glue names are lower case: letters, digits, `_`): a connection
  * `Acme-Prod` is `saddledata_acme_prod`.
  */

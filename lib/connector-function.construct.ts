@@ -317,9 +317,12 @@ export class ConnectorFunction extends NodejsFunction {
     return this.setEnvironment(ENV.athenaWorkgroup, lake.workgroupName);
   }
 
-  /** Cursors, leases and load claims. */
+  /**
+   * Cursors, leases and load claims: the table's items, not its index (`table.grant` would add
+   * `<table>/index/*`; only `saddledata status` reads the index, with the operator's credentials).
+   */
   useStateTable(table: ITable): this {
-    table.grant(this, ...STATE_TABLE_ACTIONS);
+    iam.Grant.addToPrincipal({ grantee: this, actions: STATE_TABLE_ACTIONS, resourceArns: [table.tableArn] });
     return this.setEnvironment(ENV.table, table.tableName);
   }
 

@@ -31,6 +31,7 @@ import type * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import type { Construct } from "constructs";
 import {
   LOAD_TRIGGER_ENV,
+  STATE_TABLE_LIST_INDEX,
   STATE_TABLE_PARTITION_KEY,
   STATE_TABLE_TTL_ATTRIBUTE,
 } from "../functions/contract";
@@ -131,6 +132,13 @@ export class ConnectorStack extends Stack {
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
       timeToLiveAttribute: STATE_TABLE_TTL_ATTRIBUTE,
       removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // Lists a connection's streams and the file claims without a scan (`saddledata status`).
+    this.table.addGlobalSecondaryIndex({
+      indexName: STATE_TABLE_LIST_INDEX.name,
+      partitionKey: { name: STATE_TABLE_LIST_INDEX.partitionKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: STATE_TABLE_LIST_INDEX.sortKey, type: dynamodb.AttributeType.STRING },
+      projectionType: dynamodb.ProjectionType.ALL,
     });
 
     this.lake = new Lake(this, "Lake", { connection: connection.name, bucket: this.bucket, prefix });

@@ -4,17 +4,21 @@
  *   watermark and merge claim (see `lakeAttributes`);
  * - file claims, `pk = "load#<bucket>/<key>#<version>"`: which run loads an inbound file version.
  * Every change is a conditional write, so two runs can never both think they own a stream or a file.
+ * Both carry the keys of the table's `list` index (STATE_TABLE_LIST_INDEX), so a connection's streams
+ * and the file claims are listed by Query, never by a scan; the one scan left gives the index's keys to
+ * items written before it existed, once per table (`ensureListIndex`).
  */
 import {
   type AttributeValue,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   ScanCommand,
   UpdateItemCommand,
   type UpdateItemCommandInput,
 } from "@aws-sdk/client-dynamodb";
-import { STATE_TABLE_PARTITION_KEY } from "../contract";
+import { STATE_TABLE_LIST_INDEX, STATE_TABLE_PARTITION_KEY } from "../contract";
 import {
   type CommitUpdate,
   type FileClaim,
@@ -39,9 +43,13 @@ const MAX_ERROR_LENGTH = 2000;
 type Item = Record<string, AttributeValue>;
 
 export interface DynamoStateStoreOptions {
-  /** Items per Scan page for `list` (DynamoDB's 1 MB page when absent). */
-  scanPageSize?: number;
+  /** Items per Query (and Scan) page when listing (DynamoDB's 1 MB page when absent). */
+  pageSize?: number;
 }
+
+const INDEX = STATE_TABLE_LIST_INDEX;
+const LOADING_CLAIMS = "load#loading";
+const FINISHED_CLAIMS = "load#finished";
 
 export class DynamoStateStore implements StateStore {
   constructor(
@@ -55,32 +63,128 @@ export class DynamoStateStore implements StateStore {
     return item === undefined ? undefined : toStreamState(key, item);
   }
 
+  /**
+   * The connection's streams by object name: one Query of the `list` index (eventually consistent, as
+   * every index read: a stream whose first lease was taken a moment ago may be missing).
+   */
   async list(connection: string): Promise<StreamState[]> {
     checkName("connection", connection);
+    await this.ensureListIndex();
     const states: StreamState[] = [];
+    for await (const item of this.queryIndex(streamListPk(connection), { newestFirst: false })) {
+      const object = str(item.object);
+      if (object !== undefined) states.push(toStreamState({ connection, object }, item));
+    }
+    return states.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+  }
+
+  /**
+   * File claims, newest first, from the `list` index: `{ loading: true }` every claim still loading (its
+   * run has not recorded an outcome), `{ limit }` the most recent claims whatever their status.
+   */
+  async listFiles(query: { loading: true } | { limit: number }): Promise<FileClaim[]> {
+    await this.ensureListIndex();
+    const partitions = "loading" in query ? [LOADING_CLAIMS] : [LOADING_CLAIMS, FINISHED_CLAIMS];
+    const limit = "limit" in query ? query.limit : undefined;
+    const found: Array<{ sk: string; claim: FileClaim }> = [];
+    for (const partition of partitions) {
+      for await (const item of this.queryIndex(partition, { newestFirst: true, limit })) {
+        const claim = toFileClaim(item);
+        if (claim !== undefined) found.push({ sk: str(item[INDEX.sortKey]) ?? "", claim });
+      }
+    }
+    found.sort((a, b) => (a.sk < b.sk ? 1 : a.sk > b.sk ? -1 : 0));
+    return found.slice(0, limit).map((entry) => entry.claim);
+  }
+
+  /**
+   * Gives the `list` index's keys to the items written before the index existed, once per table: when
+   * the table's marker item says so, nothing is read but the marker. Otherwise one Scan finds the items
+   * without keys and a conditional write gives each its keys (never overwriting keys a run wrote
+   * meanwhile), then the marker is written. Returns how many items got keys.
+   */
+  async ensureListIndex(): Promise<number> {
+    if (this.listIndexed) return 0;
+    const marker = await this.read(INDEX.markerPk);
+    if ((num(marker?.version) ?? 0) >= INDEX.version) {
+      this.listIndexed = true;
+      return 0;
+    }
+    let indexed = 0;
     let startKey: Item | undefined;
     do {
-      const output = await this.call("Scan", `${connection}#*`, () =>
+      const output = await this.call("Scan", "items without list keys", () =>
         this.client.send(
           new ScanCommand({
             TableName: this.tableName,
             ConsistentRead: true,
-            // The attribute check keeps file claims out when a connection is named "load".
-            FilterExpression: "begins_with(#pk, :prefix) AND #connection = :connection",
-            ExpressionAttributeNames: { "#pk": STATE_TABLE_PARTITION_KEY, "#connection": "connection" },
-            ExpressionAttributeValues: { ":prefix": s(`${connection}#`), ":connection": s(connection) },
-            ...(this.options.scanPageSize === undefined ? {} : { Limit: this.options.scanPageSize }),
+            FilterExpression: "attribute_not_exists(#listPk)",
+            ExpressionAttributeNames: { "#listPk": INDEX.partitionKey },
+            ...(this.options.pageSize === undefined ? {} : { Limit: this.options.pageSize }),
             ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
           }),
         ),
       );
       for (const item of output.Items ?? []) {
-        const object = str(item.object);
-        if (object !== undefined) states.push(toStreamState({ connection, object }, item));
+        const keys = listKeysOf(item);
+        const pk = str(item[STATE_TABLE_PARTITION_KEY]);
+        if (keys === undefined || pk === undefined) continue;
+        try {
+          await this.client.send(
+            new UpdateItemCommand(
+              this.update(pk, {
+                set: keys,
+                condition: "attribute_exists(#pk) AND attribute_not_exists(#listPk)",
+                values: {},
+              }),
+            ),
+          );
+          indexed += 1;
+        } catch (error) {
+          if (!isConditionFailed(error)) throw this.translate(error, "UpdateItem", pk);
+        }
       }
       startKey = output.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return states.sort((a, b) => (a.object < b.object ? -1 : a.object > b.object ? 1 : 0));
+    await this.call("PutItem", INDEX.markerPk, () =>
+      this.client.send(new PutItemCommand({ TableName: this.tableName, Item: listIndexMarker(new Date()) })),
+    );
+    this.listIndexed = true;
+    return indexed;
+  }
+
+  private listIndexed = false;
+
+  /** The items of one partition of the `list` index, page by page, by sort key. */
+  private async *queryIndex(
+    partition: string,
+    options: { newestFirst: boolean; limit?: number | undefined },
+  ): AsyncIterable<Item> {
+    let startKey: Item | undefined;
+    let left = options.limit ?? Number.POSITIVE_INFINITY;
+    do {
+      const pageSize = Math.min(left, this.options.pageSize ?? Number.POSITIVE_INFINITY);
+      const output = await this.call("Query", `index ${INDEX.name} ${partition}`, () =>
+        this.client.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            IndexName: INDEX.name,
+            KeyConditionExpression: "#listPk = :listPk",
+            ExpressionAttributeNames: { "#listPk": INDEX.partitionKey },
+            ExpressionAttributeValues: { ":listPk": s(partition) },
+            ScanIndexForward: !options.newestFirst,
+            ...(Number.isFinite(pageSize) ? { Limit: pageSize } : {}),
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        ),
+      );
+      for (const item of output.Items ?? []) {
+        if (left <= 0) return;
+        left -= 1;
+        yield item;
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined && left > 0);
   }
 
   async acquireLease(key: StreamKey, holder: string, leaseMs: number, now: number): Promise<StreamState> {
@@ -92,6 +196,7 @@ export class DynamoStateStore implements StateStore {
             set: {
               connection: s(key.connection),
               object: s(key.object),
+              ...streamListKeys(key),
               leaseHolder: s(holder),
               leaseExpiresAt: n(now + leaseMs),
               lastRunId: s(holder),
@@ -331,6 +436,8 @@ export class DynamoStateStore implements StateStore {
             runId: s(runId),
             status: s("loading" satisfies FileStatus),
             claimedAt: s(now.toISOString()),
+            [INDEX.partitionKey]: s(LOADING_CLAIMS),
+            [INDEX.sortKey]: s(claimListSk(now.toISOString(), pk)),
           },
           ConditionExpression: "attribute_not_exists(#pk)",
           ExpressionAttributeNames: { "#pk": STATE_TABLE_PARTITION_KEY },
@@ -359,7 +466,11 @@ export class DynamoStateStore implements StateStore {
     now: Date,
   ): Promise<void> {
     const pk = filePk(file);
-    const set: Item = { status: s(outcome.status), finishedAt: s(now.toISOString()) };
+    const set: Item = {
+      status: s(outcome.status),
+      finishedAt: s(now.toISOString()),
+      [INDEX.partitionKey]: s(outcome.status === "loading" ? LOADING_CLAIMS : FINISHED_CLAIMS),
+    };
     if (outcome.summaryKey !== undefined) set.summaryKey = s(outcome.summaryKey);
     try {
       await this.client.send(
@@ -381,20 +492,7 @@ export class DynamoStateStore implements StateStore {
 
   async getFile(file: FileKey): Promise<FileClaim | undefined> {
     const item = await this.read(filePk(file));
-    if (item === undefined) return undefined;
-    const claim: FileClaim = {
-      bucket: file.bucket,
-      key: file.key,
-      version: file.version,
-      runId: str(item.runId) ?? "",
-      status: (str(item.status) ?? "loading") as FileStatus,
-      claimedAt: str(item.claimedAt) ?? "",
-    };
-    const finishedAt = str(item.finishedAt);
-    if (finishedAt !== undefined) claim.finishedAt = finishedAt;
-    const summaryKey = str(item.summaryKey);
-    if (summaryKey !== undefined) claim.summaryKey = summaryKey;
-    return claim;
+    return item === undefined ? undefined : toFileClaim(item, file);
   }
 
   /** Runs a write conditional on `holder` holding the lease; a lost condition names who holds it now. */
@@ -456,6 +554,12 @@ export class DynamoStateStore implements StateStore {
     if (name === "ResourceNotFoundException") {
       return new ConfigurationError(
         `DynamoDB table ${this.tableName} does not exist (${action} ${what}): check the state table name`,
+        { code: name, cause: error },
+      );
+    }
+    if (name === "ValidationException" && /specified index/i.test((error as Error).message)) {
+      return new ConfigurationError(
+        `DynamoDB table ${this.tableName} has no index ${INDEX.name} (${action} ${what}): deploy this version's stack (cdk deploy), which adds it in place`,
         { code: name, cause: error },
       );
     }
@@ -567,6 +671,74 @@ function streamPk(key: StreamKey): string {
 
 function filePk(file: FileKey): string {
   return `${FILE_PREFIX}${file.bucket}/${file.key}#${file.version}`;
+}
+
+function streamListPk(connection: string): string {
+  return `stream#${connection}`;
+}
+
+function streamListKeys(key: StreamKey): Item {
+  return { [INDEX.partitionKey]: s(streamListPk(key.connection)), [INDEX.sortKey]: s(key.object) };
+}
+
+/** Claims sort by when they were claimed, then by file version (the part of the key after `load#`). */
+function claimListSk(claimedAt: string, pk: string): string {
+  return `${claimedAt}#${pk.slice(FILE_PREFIX.length)}`;
+}
+
+/**
+ * The `list` index's keys of an item written before the index existed, or undefined for an item that is
+ * neither a stream nor a file claim (the marker). A stream item names its connection and object; a file
+ * claim its bucket, key, status and claim time.
+ */
+export function listKeysOf(item: Item): Item | undefined {
+  const pk = str(item[STATE_TABLE_PARTITION_KEY]);
+  const connection = str(item.connection);
+  const object = str(item.object);
+  if (connection !== undefined && object !== undefined && pk === `${connection}#${object}`) {
+    return streamListKeys({ connection, object });
+  }
+  const claimedAt = str(item.claimedAt);
+  if (pk?.startsWith(FILE_PREFIX) && claimedAt !== undefined && str(item.bucket) !== undefined) {
+    const status = str(item.status) ?? "loading";
+    return {
+      [INDEX.partitionKey]: s(status === "loading" ? LOADING_CLAIMS : FINISHED_CLAIMS),
+      [INDEX.sortKey]: s(claimListSk(claimedAt, pk)),
+    };
+  }
+  return undefined;
+}
+
+/** The item that says every item of the table has its `list` index keys. */
+export function listIndexMarker(at: Date): Item {
+  return {
+    [STATE_TABLE_PARTITION_KEY]: s(INDEX.markerPk),
+    version: n(INDEX.version),
+    indexedAt: s(at.toISOString()),
+  };
+}
+
+/** A file claim item as the port's claim (of `file` when read by its key); undefined for another item. */
+function toFileClaim(item: Item): FileClaim | undefined;
+function toFileClaim(item: Item, file: FileKey): FileClaim;
+function toFileClaim(item: Item, file?: FileKey): FileClaim | undefined {
+  const bucket = file?.bucket ?? str(item.bucket);
+  const key = file?.key ?? str(item.key);
+  const version = file?.version ?? str(item.version);
+  if (bucket === undefined || key === undefined || version === undefined) return undefined;
+  const claim: FileClaim = {
+    bucket,
+    key,
+    version,
+    runId: str(item.runId) ?? "",
+    status: (str(item.status) ?? "loading") as FileStatus,
+    claimedAt: str(item.claimedAt) ?? "",
+  };
+  const finishedAt = str(item.finishedAt);
+  if (finishedAt !== undefined) claim.finishedAt = finishedAt;
+  const summaryKey = str(item.summaryKey);
+  if (summaryKey !== undefined) claim.summaryKey = summaryKey;
+  return claim;
 }
 
 /** "#" separates the parts of a key; inside a name it would let two streams share an item. */

@@ -30,6 +30,8 @@ export interface Session {
   region?: string;
   /** The sync Map's concurrency from a deployment config, when given. */
   mapConcurrency?: number;
+  /** The connection's schedule from a deployment config, when it has one. */
+  schedule?: { expression: string; timeZone?: string };
   redact(text: string): string;
   stop(): Promise<void>;
 }
@@ -110,5 +112,6 @@ export async function openSession(
   if (stateDir !== undefined) session.stateDir = stateDir;
   if (env.aws) session.region = env.aws.region;
   if (file?.mapConcurrency !== undefined) session.mapConcurrency = file.mapConcurrency;
+  if (file?.schedule !== undefined) session.schedule = file.schedule;
   return session;
 }

@@ -1,7 +1,7 @@
 /**
  * `--settings FILE`: either a connection's settings object (functions/core/settings.ts) or a whole
  * deployment configuration as `cdk deploy` reads it (`{ "connections": [...] }`), so the file that
- * configures the stack also configures local runs.
+ * configures the stack also configures local runs (and tells `saddledata status` the schedule).
  */
 import { readFile } from "node:fs/promises";
 import { type ConnectorSettings, parseSettings } from "../../functions/core/settings";
@@ -15,6 +15,8 @@ export interface SettingsFile {
   prefix?: string;
   apiVersion?: string;
   mapConcurrency?: number;
+  /** The connection's EventBridge Scheduler expression and its time zone (`saddledata status`). */
+  schedule?: { expression: string; timeZone?: string };
 }
 
 export async function readSettingsFile(path: string, connection?: string): Promise<SettingsFile> {
@@ -62,5 +64,11 @@ export async function readSettingsFile(path: string, connection?: string): Promi
     mapConcurrency: chosen.mapConcurrency,
   };
   if (chosen.apiVersion) out.apiVersion = chosen.apiVersion;
+  if (chosen.schedule) {
+    out.schedule = {
+      expression: chosen.schedule,
+      ...(chosen.scheduleTimeZone ? { timeZone: chosen.scheduleTimeZone } : {}),
+    };
+  }
   return out;
 }

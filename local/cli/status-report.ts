@@ -1,12 +1,25 @@
 /**
  * `saddledata status`: what the state table and the catalog say about a connection — each object's
- * cursor, last run, status, last error and lease, how far its lake tables are merged, and the most
- * recent load claims.
+ * cursor, last commit, lag, the records of its last run, last run, status, last error and lease, how far
+ * its lake tables are merged, the next scheduled run, the loads in flight and the most recent load claims.
+ * Every read is targeted: Queries of the state table's `list` index (never a Scan), the catalog index and
+ * each object's last manifest by key.
  */
+import { DynamoStateStore } from "../../functions/aws/dynamo-state-store";
+import { LOAD_EXECUTION_TIMEOUT_HOURS } from "../../functions/contract";
 import { readCatalogIndex } from "../../functions/core/catalog-store";
-import type { FileClaim, LakeTableState, LakeWatermark, StreamState } from "../../functions/core/ports";
+import type { Manifest } from "../../functions/core/extract/manifest";
+import type {
+  FileClaim,
+  LakeTableState,
+  LakeWatermark,
+  ObjectStore,
+  StreamState,
+} from "../../functions/core/ports";
+import { lagSeconds } from "../../functions/core/run-metrics";
+import { ConfigurationError } from "../../functions/errors";
 import type { LocalEnvironment } from "../environment";
-import { listLoadClaims } from "./load-claims";
+import { type NextRun, nextScheduledRun } from "./schedule";
 import { count, table } from "./text-format";
 
 export interface ObjectStatus {
@@ -20,6 +33,16 @@ export interface ObjectStatus {
   /** When the object's Ids were last reconciled with the org (its Id snapshot's time). */
   lastReconciledAt?: string;
   lastManifestKey?: string;
+  /**
+   * Seconds from the data's age to now: the committed cursor, or for a stream without one (full
+   * refresh) its last run's window end or start, as the `LagSeconds` metric counts. Now is this
+   * machine's clock, not the org's.
+   */
+  lagSeconds?: number;
+  /** Records the last committed run landed (its manifest's total). */
+  lastRunRecords?: number;
+  /** The connection's next scheduled run, when a schedule is known. */
+  nextRunAt?: string;
   lease?: { holder: string; expiresAt: string; active: boolean };
   /**
    * The lake: runs committed, then the current-state table this machine's engine keeps (DuckDB, the one
@@ -39,24 +62,63 @@ export interface StatusReport {
   connection: string;
   storage: string;
   catalog?: { version: number; discoveredAt: string; objects: number };
+  /** The connection's schedule and when it fires next (`exact: false`: counted from the last run's start). */
+  schedule?: { expression: string; timeZone: string; next?: NextRun };
   objects: ObjectStatus[];
+  /**
+   * Files whose load has not recorded an outcome, newest first; `stale`: claimed longer ago than a load
+   * execution may run, so its run died without finishing (`load --key … --retry` starts it again).
+   */
+  loadsInFlight: Array<FileClaim & { stale: boolean }>;
   loads: FileClaim[];
 }
+
+export interface StatusOptions {
+  loads: number;
+  now?: number;
+  /** An EventBridge Scheduler expression and its time zone (from the deployment config or --schedule). */
+  schedule?: { expression: string; timeZone?: string } | undefined;
+}
+
+/** Manifests read at once. */
+const MANIFEST_READS = 8;
 
 export async function statusReport(
   env: LocalEnvironment,
   storage: string,
-  options: { loads: number; now?: number },
+  options: StatusOptions,
 ): Promise<StatusReport> {
   const { runtime } = env;
   const connection = runtime.config.connection;
   const now = options.now ?? Date.now();
-  const [index, states, loads, engine] = await Promise.all([
+  const state = new DynamoStateStore(env.clients.dynamodb, runtime.config.table);
+  const [catalogIndex, states, inFlight, loads, engine] = await Promise.all([
     readCatalogIndex(runtime.store, runtime.layout),
-    runtime.state.list(connection),
-    listLoadClaims(env.clients.dynamodb, runtime.config.table, options.loads),
+    state.list(connection),
+    state.listFiles({ loading: true }),
+    state.listFiles({ limit: options.loads }),
     runtime.lake(),
   ]);
+  // Connections may share a bucket prefix on one machine: another connection's catalog is not this one's.
+  const index = catalogIndex?.connection === connection ? catalogIndex : undefined;
+  if (states.length === 0 && index === undefined && loads.length === 0) {
+    const where = `s3://${runtime.config.bucket}/${runtime.layout.prefix}`;
+    throw new ConfigurationError(
+      `Connection ${connection} has no objects in state table ${runtime.config.table}, no catalog under ${where} and no loads: check --connection (and --prefix), or run \`saddledata sync\` first.`,
+    );
+  }
+  const manifests = await lastManifests(runtime.store, states);
+  const lastRunAt = Math.max(
+    ...[...manifests.values()].map((manifest) => Date.parse(manifest.startedAt)).filter(Number.isFinite),
+  );
+  const next =
+    options.schedule === undefined
+      ? undefined
+      : nextScheduledRun(options.schedule.expression, {
+          now,
+          timeZone: options.schedule.timeZone,
+          lastRunAt: Number.isFinite(lastRunAt) ? lastRunAt : undefined,
+        });
   const objects = states.map((state) => {
     const status: ObjectStatus = { object: state.object };
     if (state.cursor) status.cursor = state.cursor;
@@ -67,6 +129,11 @@ export async function statusReport(
     if (state.lastCommittedAt) status.lastCommittedAt = state.lastCommittedAt;
     if (state.lastReconciledAt) status.lastReconciledAt = state.lastReconciledAt;
     if (state.lastManifestKey) status.lastManifestKey = state.lastManifestKey;
+    const manifest = state.lastManifestKey === undefined ? undefined : manifests.get(state.lastManifestKey);
+    const lag = lagSeconds(now, state.cursor ?? manifest?.window.end ?? manifest?.startedAt);
+    if (lag !== undefined) status.lagSeconds = lag;
+    if (manifest !== undefined) status.lastRunRecords = manifest.totals.records;
+    if (next !== undefined) status.nextRunAt = next.at;
     if (state.leaseHolder && state.leaseExpiresAt !== undefined) {
       status.lease = {
         holder: state.leaseHolder,
@@ -77,7 +144,19 @@ export async function statusReport(
     if (state.commitSeq !== undefined) status.lake = lakeStatus(state, engine.watermark);
     return status;
   });
-  const report: StatusReport = { connection, storage, objects, loads };
+  const staleBefore = now - LOAD_EXECUTION_TIMEOUT_HOURS * 3_600_000;
+  const loadsInFlight = inFlight.map((claim) => ({
+    ...claim,
+    stale: Date.parse(claim.claimedAt) < staleBefore,
+  }));
+  const report: StatusReport = { connection, storage, objects, loadsInFlight, loads };
+  if (options.schedule !== undefined) {
+    report.schedule = {
+      expression: options.schedule.expression,
+      timeZone: options.schedule.timeZone ?? "UTC",
+      ...(next === undefined ? {} : { next }),
+    };
+  }
   if (index) {
     report.catalog = {
       version: index.version,
@@ -86,6 +165,34 @@ export async function statusReport(
     };
   }
   return report;
+}
+
+/** Each stream's last manifest, by key: a GetObject each, a few at a time; a missing one is left out. */
+async function lastManifests(store: ObjectStore, states: StreamState[]): Promise<Map<string, Manifest>> {
+  const keys = states.flatMap((state) =>
+    state.lastManifestKey === undefined ? [] : [state.lastManifestKey],
+  );
+  const manifests = new Map<string, Manifest>();
+  const decoder = new TextDecoder();
+  let next = 0;
+  const reader = async () => {
+    while (next < keys.length) {
+      const key = keys[next++] as string;
+      const bytes = await store.get(key);
+      if (bytes !== undefined) manifests.set(key, JSON.parse(decoder.decode(bytes)) as Manifest);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(MANIFEST_READS, keys.length) }, reader));
+  return manifests;
+}
+
+/** "45s", "12m 5s", "3h 20m", "2d 4h". */
+export function lagText(seconds: number | undefined): string {
+  if (seconds === undefined) return "-";
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m ${seconds % 60}s`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h ${Math.floor((seconds % 3600) / 60)}m`;
+  return `${Math.floor(seconds / 86_400)}d ${Math.floor((seconds % 86_400) / 3600)}h`;
 }
 
 function tableStatus(table: LakeTableState | undefined): LakeTableStatus {
@@ -130,21 +237,60 @@ export function statusText(report: StatusReport): string {
       ? `Catalog v${report.catalog.version}: ${count(report.catalog.objects)} objects, discovered ${report.catalog.discoveredAt}`
       : "No catalog yet: run `saddledata discover` or `saddledata sync`.",
   );
+  if (report.schedule) {
+    const { expression, timeZone, next } = report.schedule;
+    const when =
+      next === undefined ? "no next run known" : `next run ${next.exact ? "" : "about "}${next.at}`;
+    lines.push(`Schedule ${expression} (${timeZone}): ${when}`);
+  }
   if (report.objects.length === 0) {
     lines.push("No object has been synced yet.");
   } else {
     lines.push(
       "",
       table(
-        ["OBJECT", "STATUS", "CURSOR", "LAST RUN", "LEASE", "LAKE", "LAST ERROR"],
+        [
+          "OBJECT",
+          "STATUS",
+          "CURSOR",
+          "LAST RUN",
+          "LEASE",
+          "LAST COMMIT",
+          "LAG",
+          "RECORDS",
+          "LAKE",
+          "LAST ERROR",
+        ],
         report.objects.map((object) => [
           object.object,
           object.lastStatus ?? "-",
           object.cursor ? `${object.cursor}${object.cursorField ? ` (${object.cursorField})` : ""}` : "-",
           object.lastRunId ?? "-",
           leaseText(object.lease),
+          object.lastCommittedAt ?? "-",
+          lagText(object.lagSeconds),
+          object.lastRunRecords === undefined ? "-" : count(object.lastRunRecords),
           lakeText(object.lake),
           (object.lastError ?? object.lake?.lastMergeError)?.replace(/\s+/g, " ").slice(0, 100) ?? "-",
+        ]),
+      ),
+    );
+  }
+  lines.push("");
+  if (report.loadsInFlight.length === 0) {
+    lines.push("No load in flight.");
+  } else {
+    lines.push(
+      "Loads in flight:",
+      table(
+        ["CLAIMED", "FILE", "RUN", ""],
+        report.loadsInFlight.map((claim) => [
+          claim.claimedAt,
+          `s3://${claim.bucket}/${claim.key}`,
+          claim.runId,
+          claim.stale
+            ? `stale: no outcome after ${LOAD_EXECUTION_TIMEOUT_HOURS} h, retry with load --key`
+            : "",
         ]),
       ),
     );

@@ -143,12 +143,27 @@ describe("ConnectorStack", () => {
     }
   });
 
-  it("defines the state table with pk, on-demand billing, PITR, encryption and TTL on expiresAt", () => {
+  it("defines the state table with pk, the list index, on-demand billing, PITR, encryption and TTL on expiresAt", () => {
     // Assess
     synth.template.hasResource("AWS::DynamoDB::Table", {
       Properties: {
         KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
-        AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+        AttributeDefinitions: [
+          { AttributeName: "pk", AttributeType: "S" },
+          { AttributeName: "listPk", AttributeType: "S" },
+          { AttributeName: "listSk", AttributeType: "S" },
+        ],
+        // One index, so an existing table gets it in one in-place update.
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: "list",
+            KeySchema: [
+              { AttributeName: "listPk", KeyType: "HASH" },
+              { AttributeName: "listSk", KeyType: "RANGE" },
+            ],
+            Projection: { ProjectionType: "ALL" },
+          },
+        ],
         BillingMode: "PAY_PER_REQUEST",
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },

@@ -1,11 +1,19 @@
-import { type DynamoDBClient, GetItemCommand } from "@aws-sdk/client-dynamodb";
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../../functions/aws/clients";
-import { DynamoStateStore } from "../../../functions/aws/dynamo-state-store";
+import { DynamoStateStore, listIndexMarker } from "../../../functions/aws/dynamo-state-store";
 import type { CommitUpdate, FileKey, StreamKey } from "../../../functions/core/ports";
 import { ConfigurationError, LeaseConflictError } from "../../../functions/errors";
 import { type LocalDynamo, startDynamo } from "../../../local/aws/dynamodb";
 import { createStateTable } from "../../../local/aws/local-aws";
+import { recordCommands } from "../../support/recorded-commands";
 
 const TABLE = "saddledata-state";
 const MINUTE = 60_000;
@@ -42,7 +50,7 @@ describe("DynamoStateStore", () => {
       credentials: { accessKeyId: "local", secretAccessKey: "local" },
     }).dynamodb;
     await createStateTable(client, TABLE);
-    store = new DynamoStateStore(client, TABLE, { scanPageSize: 2 });
+    store = new DynamoStateStore(client, TABLE, { pageSize: 2 });
   });
 
   afterAll(async () => {
@@ -429,6 +437,8 @@ describe("DynamoStateStore", () => {
 
       // Act
       const intruder = store.finishFile(other, "load-2", { status: "failed" }, new Date(T0 + MINUTE));
+      // Its refusal may come before the assertions below await it: handled, not an unhandled rejection.
+      intruder.catch(() => undefined);
       await store.finishFile(
         other,
         "load-1",
@@ -473,23 +483,127 @@ describe("DynamoStateStore", () => {
   });
 
   describe("reading", () => {
-    it("lists a connection's streams across scan pages, and nothing else", async () => {
+    it("lists a connection's streams across query pages, and nothing else, without a scan", async () => {
       // Prepare: a connection named "load" shares its key prefix with file claims.
       for (const object of ["Contact", "Account", "Opportunity"]) {
         await store.acquireLease({ connection: "load", object }, "r-1", MINUTE, T0);
       }
       await store.acquireLease({ connection: "loader", object: "Lead" }, "r-1", MINUTE, T0);
       await store.claimFile({ bucket: "lake", key: "x.csv", version: "1" }, "load-1", new Date(T0));
+      const sent = recordCommands(client);
 
       // Act
       const listed = await store.list("load");
+      sent.dispose();
 
-      // Assess
+      // Assess: two pages of two.
       expect(listed.map((state) => `${state.connection}/${state.object}`)).toEqual([
         "load/Account",
         "load/Contact",
         "load/Opportunity",
       ]);
+      expect(listed[0]).toMatchObject({ leaseHolder: "r-1", lastStatus: "running" });
+      expect(sent.names).not.toContain("ScanCommand");
+      expect(sent.names.filter((name) => name === "QueryCommand")).toHaveLength(2);
+    });
+
+    it("lists the claims still loading, and the most recent claims newest first, by Query", async () => {
+      // Prepare: a table of its own, so no other test's claims count.
+      const table = "claims-listed";
+      await createStateTable(client, table);
+      const claims = new DynamoStateStore(client, table, { pageSize: 2 });
+      const file = (name: string): FileKey => ({
+        bucket: "lake",
+        key: `inbound/Account/insert/${name}`,
+        version: "v1",
+      });
+      for (const [index, name] of ["a.csv", "b.csv", "c.csv", "d.csv", "e.csv"].entries()) {
+        await claims.claimFile(file(name), `load-${name}`, new Date(T0 + index * MINUTE));
+      }
+      await claims.finishFile(
+        file("b.csv"),
+        "load-b.csv",
+        { status: "succeeded" },
+        new Date(T0 + 9 * MINUTE),
+      );
+      await claims.finishFile(file("e.csv"), "load-e.csv", { status: "failed" }, new Date(T0 + 9 * MINUTE));
+      const sent = recordCommands(client);
+
+      // Act
+      const loading = await claims.listFiles({ loading: true });
+      const recent = await claims.listFiles({ limit: 3 });
+      sent.dispose();
+
+      // Assess
+      expect(loading.map((claim) => claim.key.split("/").at(-1))).toEqual(["d.csv", "c.csv", "a.csv"]);
+      expect(loading[0]).toMatchObject({ runId: "load-d.csv", status: "loading", version: "v1" });
+      expect(recent.map((claim) => [claim.key.split("/").at(-1), claim.status])).toEqual([
+        ["e.csv", "failed"],
+        ["d.csv", "loading"],
+        ["c.csv", "loading"],
+      ]);
+      expect(sent.names).not.toContain("ScanCommand");
+    });
+
+    it("gives items written before the index their keys once, then lists them by Query alone", async () => {
+      // Prepare: a deployed table that just got the index (CloudFormation adds it in place): items as
+      // the store wrote them before (no index keys), and no marker.
+      const table = "before-the-index";
+      await createStateTable(client, table);
+      await client.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: "#list-index" } } }));
+      const old = (item: Record<string, string>) =>
+        client.send(
+          new PutItemCommand({
+            TableName: table,
+            Item: Object.fromEntries(Object.entries(item).map(([name, value]) => [name, { S: value }])),
+          }),
+        );
+      await old({
+        pk: "prod#Account",
+        connection: "prod",
+        object: "Account",
+        cursor: "2026-01-01T00:00:00.000Z",
+      });
+      await old({ pk: "prod#Contact", connection: "prod", object: "Contact", lastStatus: "failed" });
+      await old({ pk: "test#Lead", connection: "test", object: "Lead" });
+      await old({
+        pk: "load#lake/inbound/Lead/insert/l.csv#e1",
+        bucket: "lake",
+        key: "inbound/Lead/insert/l.csv",
+        version: "e1",
+        runId: "load-1",
+        status: "loading",
+        claimedAt: "2026-01-02T00:00:00.000Z",
+      });
+      const sent = recordCommands(client);
+
+      // Act
+      const first = await new DynamoStateStore(client, table).list("prod");
+      const firstCommands = [...sent.names];
+      sent.names.length = 0;
+      const again = new DynamoStateStore(client, table);
+      const second = await again.list("prod");
+      const loading = await again.listFiles({ loading: true });
+      sent.dispose();
+
+      // Assess
+      expect(first.map((state) => [state.object, state.cursor, state.lastStatus])).toEqual([
+        ["Account", "2026-01-01T00:00:00.000Z", undefined],
+        ["Contact", undefined, "failed"],
+      ]);
+      expect(firstCommands).toContain("ScanCommand");
+      expect(second).toEqual(first);
+      expect(loading.map((claim) => claim.runId)).toEqual(["load-1"]);
+      expect(sent.names).not.toContain("ScanCommand");
+      const index = await client.send(
+        new QueryCommand({
+          TableName: table,
+          IndexName: "list",
+          KeyConditionExpression: "listPk = :pk",
+          ExpressionAttributeValues: { ":pk": { S: "stream#test" } },
+        }),
+      );
+      expect(index.Items?.map((item) => item.object?.S)).toEqual(["Lead"]);
     });
 
     it("answers undefined for a stream never seen, and rejects names that would break the key", async () => {
@@ -500,6 +614,26 @@ describe("DynamoStateStore", () => {
       // Assess
       expect(unseen).toBeUndefined();
       await expect(bad).rejects.toBeInstanceOf(ConfigurationError);
+    });
+
+    it("says a table without the list index needs the stack deployed", async () => {
+      // Prepare: a table as the stack defined it before the index.
+      await client.send(
+        new CreateTableCommand({
+          TableName: "no-index",
+          AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }],
+          KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+          BillingMode: "PAY_PER_REQUEST",
+        }),
+      );
+      await client.send(new PutItemCommand({ TableName: "no-index", Item: listIndexMarker(new Date(T0)) }));
+
+      // Act
+      const listed = new DynamoStateStore(client, "no-index").list("prod");
+
+      // Assess
+      await expect(listed).rejects.toBeInstanceOf(ConfigurationError);
+      await expect(listed).rejects.toThrow("DynamoDB table no-index has no index list");
     });
 
     it("reports a missing table as a ConfigurationError naming it", async () => {
