@@ -146,6 +146,15 @@ export const GLUE_LAKE_ACTIONS = [
   "glue:BatchGetPartition",
 ] as const;
 
+/** What a load's comparison calls in Glue: it reads the current-state tables, never changes them. */
+export const GLUE_READ_ACTIONS = [
+  "glue:GetDatabase",
+  "glue:GetTable",
+  "glue:GetPartition",
+  "glue:GetPartitions",
+  "glue:BatchGetPartition",
+] as const;
+
 /** What it calls in Athena: its queries in the connection's workgroup. */
 export const ATHENA_LAKE_ACTIONS = [
   "athena:StartQueryExecution",
@@ -311,6 +320,35 @@ export class ConnectorFunction extends NodejsFunction {
       data: ["read"],
       // VACUUM removes the files of expired snapshots (the bucket keeps them as noncurrent versions).
       lake: ["read", "upload", "delete"],
+      "athena-results": ["read", "upload"],
+    });
+    this.setEnvironment(ENV.glueDatabase, lake.databaseName);
+    return this.setEnvironment(ENV.athenaWorkgroup, lake.workgroupName);
+  }
+
+  /**
+   * A load's comparison with the lake (skipUnchanged, dry runs): Athena queries in the workgroup over the
+   * current-state tables, which it reads as the caller (`lake/`), with the catalog that names their
+   * columns; Glue is only read. Query results are written to and read from `athena-results/`.
+   */
+  readLake(lake: Lake, bucket: IBucket, prefix: string): this {
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...GLUE_READ_ACTIONS], resources: lake.glueArns() }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: [...ATHENA_LAKE_ACTIONS], resources: [lake.workgroupArn()] }),
+    );
+    this.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ["s3:GetBucketLocation"], resources: [bucket.bucketArn] }),
+    );
+    acknowledge(
+      this.role as iam.Role,
+      "Glue tables of the connection's own database, read only: their names come from the Salesforce objects synced, known only at run time.",
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:glue:<AWS::Region>:<AWS::AccountId>:table/${lake.databaseName}/*]`,
+    );
+    this.useBucket(bucket, prefix, {
+      catalog: ["read"],
+      lake: ["read"],
       "athena-results": ["read", "upload"],
     });
     this.setEnvironment(ENV.glueDatabase, lake.databaseName);

@@ -183,6 +183,8 @@ export class ConnectorStack extends Stack {
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
       .useBucket(this.bucket, prefix, { inbound: ["read"], results: ["read", "upload"] })
+      // skipUnchanged and dry runs compare rows with the current-state tables through Athena.
+      .readLake(this.lake, this.bucket, prefix)
       .useStateTable(this.table);
 
     this.syncStateMachine = new SyncStateMachine(this, "Sync", {

@@ -244,14 +244,26 @@ describe("ConnectorStack", () => {
     );
   });
 
-  it("grants load exactly: the secret, inbound/ reads, results/ reads and uploads, the state items", () => {
+  it("grants load exactly: the secret, inbound/ reads, results/ reads and uploads, the state items, the lake read only", () => {
     // Assess
+    const glue = "glue:BatchGetPartition,glue:GetDatabase,glue:GetPartition,glue:GetPartitions,glue:GetTable";
+    const arn = (service: string, resource: string) =>
+      `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
     expect(permissionsOf(synth, roleOf(synth, "load"))).toEqual(
       [
         "logs:CreateLogStream,logs:PutLogEvents <loadLogs>",
         "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
         `s3:GetObject <DataBucket>/${prefix}inbound/*`,
         `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}results/*`,
+        // skipUnchanged and dry runs: Athena over the current-state tables, never a write to them.
+        `athena:GetQueryExecution,athena:StartQueryExecution,athena:StopQueryExecution ${arn("athena", "workgroup/saddledata-acme")}`,
+        `${glue} ${arn("glue", "catalog")}`,
+        `${glue} ${arn("glue", "database/saddledata_acme")}`,
+        `${glue} ${arn("glue", "table/saddledata_acme/*")}`,
+        `s3:GetObject <DataBucket>/${prefix}catalog/*`,
+        `s3:GetObject <DataBucket>/${prefix}lake/*`,
+        `s3:AbortMultipartUpload,s3:GetObject,s3:PutObject <DataBucket>/${prefix}athena-results/*`,
+        "s3:GetBucketLocation <DataBucket>",
         "s3:ListBucket <DataBucket>",
         "dynamodb:GetItem,dynamodb:PutItem,dynamodb:UpdateItem <StateTable>",
       ].sort(),

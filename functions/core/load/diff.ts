@@ -183,7 +183,10 @@ export class RowDiffer {
     readonly plan: LoadPlan,
     private readonly key: KeyOf | undefined,
     private readonly compared: number[],
-    private readonly lookup: Lookup | undefined,
+    private lookup: Lookup | undefined,
+    /** The org's lookup, for when the lake fails half-way. */
+    private readonly fallback?: (reason: string) => Lookup,
+    private readonly state?: LoadState,
   ) {}
 
   get source(): DiffSource | undefined {
@@ -206,13 +209,31 @@ export class RowDiffer {
     const fields = compared.map((index) => plan.columns[index]?.name as string);
     let lookup: Lookup | undefined;
     if (state.diffSource?.source !== "org") {
-      const lake = await lakeLookup(deps, plan, key, fields);
+      // The lake only saves API calls: when it cannot answer, for whatever reason, the org does.
+      const lake = await lakeLookup(deps, plan, key, fields).catch(
+        (error: unknown) => `the lake could not be read (${describeError(error).message})`,
+      );
       if (typeof lake !== "string") lookup = lake;
       else state.diffSource = { source: "org", reason: lake };
     }
-    lookup ??= orgLookup(deps, plan, key, fields, client, state.diffSource?.reason ?? "");
+    const fallback = (reason: string) => orgLookup(deps, plan, key, fields, client, reason);
+    lookup ??= fallback(state.diffSource?.reason ?? "");
     state.diffSource = lookup.source;
-    return new RowDiffer(plan, key, compared, lookup);
+    return new RowDiffer(plan, key, compared, lookup, fallback, state);
+  }
+
+  /** Current values by key: from the lake, or from the org once the lake failed (said in the state). */
+  private async find(keys: string[]): Promise<Map<string, Current | undefined>> {
+    const lookup = this.lookup as Lookup;
+    if (lookup.source.source === "org" || this.fallback === undefined) return lookup.find(keys);
+    try {
+      return await lookup.find(keys);
+    } catch (error) {
+      const org = this.fallback(`the lake's lookup failed (${describeError(error).message})`);
+      this.lookup = org;
+      if (this.state) this.state.diffSource = org.source;
+      return org.find(keys);
+    }
   }
 
   /** Each row's fate, in order. */
@@ -225,7 +246,7 @@ export class RowDiffer {
     });
     const counts = new Map<string, number>();
     for (const value of keys) if (value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
-    const found = counts.size === 0 ? new Map() : await lookup.find([...counts.keys()]);
+    const found = counts.size === 0 ? new Map() : await this.find([...counts.keys()]);
     return rows.map((row, index) => {
       const value = keys[index];
       const current = value === undefined ? undefined : found.get(value);

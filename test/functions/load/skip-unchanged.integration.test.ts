@@ -174,6 +174,32 @@ describe("loads that send only what changed", () => {
     expectReconciled(summary);
   }, 60_000);
 
+  it("asks the org when the current-state table's file is missing, never calling its rows unchanged", async () => {
+    // Prepare: the table's Parquet file is gone, and a record changed in the org since the sync.
+    const h = await start({ skipUnchanged: true });
+    await load(h, `${UPSERT}/v1.csv`, accounts(5));
+    await syncAndMerge(h, "Account");
+    for await (const info of h.runtime.store.list(h.runtime.layout.localLakeFolder("Account"))) {
+      await h.runtime.store.delete(info.key);
+    }
+    const [changed] = rowsOf(
+      await readResult(h.runtime.store, "results/inbound/Account/upsert/ERP_Id__c/v1.csv/success.csv"),
+    );
+    expect(h.org.update("Account", { Id: changed?.sf__Id, Name: "Renamed in the org" }, "json").success).toBe(
+      true,
+    );
+
+    // Act
+    const summary = await load(h, `${UPSERT}/v1-again.csv`, accounts(5));
+
+    // Assess
+    expect(summary.diffSource?.source).toBe("org");
+    expect(summary.diffSource?.reason).toMatch(/the lake's lookup failed/);
+    expect(summary.counts).toMatchObject({ read: 5, succeeded: 1, unchanged: 4 });
+    expect(h.org.get("Account", changed?.sf__Id ?? "")?.Name).toBe("Account 0");
+    expectReconciled(summary);
+  }, 60_000);
+
   it("compares by Salesforce type: decimals by value, datetimes by instant, multi-selects as sets", async () => {
     // Prepare
     const h = await start();
