@@ -155,7 +155,8 @@ export class ConnectorStack extends Stack {
     const discover = new ConnectorFunction(this, "DiscoverFunction", { function: "discover", logRetention })
       .configure(plain)
       .readSecret(secret, secretId, connection.secretKmsKeyArn)
-      .useBucket(this.bucket, prefix, { catalog: ["read", "write"] })
+      // runs: the run's objects, which the sync's Distributed Map reads.
+      .useBucket(this.bucket, prefix, { catalog: ["read", "write"], runs: ["write"] })
       .nameStateTable(this.table);
     const extract = new ConnectorFunction(this, "ExtractFunction", {
       function: "extract",
@@ -191,6 +192,8 @@ export class ConnectorStack extends Stack {
       discover,
       extract,
       lake,
+      bucket: this.bucket,
+      prefix,
       maxConcurrency: connection.mapConcurrency,
       stateMachineName: `saddledata-${connection.name}-sync`,
       logRetention,

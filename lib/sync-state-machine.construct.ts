@@ -1,26 +1,77 @@
 /**
- * The sync (Source) state machine: discover, then every selected object through its own
- * start → poll/fetch (→ compare Ids in the lake, when the run reconciles) → commit → merge loop in a Map, then a summary that fails the execution when any object
- * failed. One object's failure is caught inside its Map iteration and becomes its summary, so the other
- * objects still commit. Payloads carry S3 keys and continuations, never records.
+ * The sync (Source) state machine: discover (which writes the run's objects to S3), then every selected
+ * object through its own start → poll/fetch (→ compare Ids in the lake, when the run reconciles) → commit →
+ * merge loop as a child execution of a Distributed Map, then a summary that fails the execution when any
+ * object failed. One object's failure is caught inside its child and becomes its outcome, so the other
+ * objects still commit. The Map reads its items from S3 and writes the outcomes to S3, and every object
+ * has its own execution history (25,000 events), so neither the 256 KiB state nor the history caps the
+ * number of objects. Payloads carry S3 keys and continuations, never records.
  */
-import { Duration } from "aws-cdk-lib";
+import { type CfnElement, Duration, Stack } from "aws-cdk-lib";
+import * as iam from "aws-cdk-lib/aws-iam";
 import * as logs from "aws-cdk-lib/aws-logs";
+import type * as s3 from "aws-cdk-lib/aws-s3";
 import * as sfn from "aws-cdk-lib/aws-stepfunctions";
 import { Construct } from "constructs";
+import { Layout } from "../functions/core/layout";
 import type { ConnectorFunction } from "./connector-function.construct";
 import { connectorTask } from "./connector-task";
-import { acknowledgeStateMachineRole } from "./nag";
+import { acknowledge, acknowledgeStateMachineRole } from "./nag";
 
 export interface SyncStateMachineProps {
   discover: ConnectorFunction;
   extract: ConnectorFunction;
   /** Merges each committed object into its current-state table. */
   lake: ConnectorFunction;
-  /** Objects extracted at once. */
+  /** The connection's bucket: the Distributed Map reads the run's objects and writes their outcomes there. */
+  bucket: s3.IBucket;
+  /** The connection's prefix in the bucket. */
+  prefix: string;
+  /** Objects extracted at once (the Distributed Map's MaxConcurrency). */
   maxConcurrency: number;
   stateMachineName?: string;
   logRetention: logs.RetentionDays;
+}
+
+/**
+ * The run's objects (`objectsKey`), read from the `runs/` folder only: CDK's own reader would grant
+ * GetObject on every object of the bucket.
+ */
+class RunObjectsReader extends sfn.S3JsonItemReader {
+  constructor(
+    private readonly objectsBucket: s3.IBucket,
+    private readonly folder: string,
+  ) {
+    super({ bucket: objectsBucket, key: sfn.JsonPath.stringAt("$.objectsKey") });
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ["s3:GetObject"],
+        resources: [this.objectsBucket.arnForObjects(`${this.folder}*`)],
+      }),
+    ];
+  }
+}
+
+/** The Map run's results, written under their own prefix only: CDK's writer would grant the whole bucket. */
+class MapResultsWriter extends sfn.ResultWriterV2 {
+  constructor(
+    private readonly resultsBucket: s3.IBucket,
+    private readonly folder: string,
+  ) {
+    super({ bucket: resultsBucket, prefix: folder });
+  }
+
+  override providePolicyStatements(): iam.PolicyStatement[] {
+    return [
+      new iam.PolicyStatement({
+        actions: ["s3:PutObject", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:AbortMultipartUpload"],
+        resources: [this.resultsBucket.arnForObjects(`${this.folder}/*`)],
+      }),
+    ];
+  }
 }
 
 /** Step Functions' Catch output lands here; the abort action reads it as `error`. */
@@ -35,7 +86,10 @@ export class SyncStateMachine extends Construct {
 
   constructor(scope: Construct, id: string, props: SyncStateMachineProps) {
     super(scope, id);
+    // ResultWriterV2 (ResultWriter is deprecated) is behind a feature flag read from the context.
+    this.node.setContext("@aws-cdk/aws-stepfunctions:useDistributedMapResultWriterV2", true);
     const { discover, extract, lake } = props;
+    const layout = new Layout(props.prefix);
 
     const discoverObjects = connectorTask(this, "Discover objects", discover, {
       payload: { runId: sfn.JsonPath.stringAt("$$.Execution.Name"), request: sfn.JsonPath.entirePayload },
@@ -171,10 +225,13 @@ export class SyncStateMachine extends Construct {
     downloadPages.next(nextStep);
     compareIds.next(nextStep);
 
-    // Each object's outcome replaces its entry in `objects`: the list and the outcomes are never both in
-    // the state, and the run id rides once, not in every entry.
-    const extractEach = new sfn.Map(this, "Extract each object", {
-      itemsPath: "$.objects",
+    // Discover wrote the run's objects to S3 (`objectsKey`): each becomes a STANDARD child execution (a
+    // Bulk job can outlast an Express child's five minutes) with its own history, and each child's outcome
+    // goes to S3 (ResultWriter), where the summary reads it; the state keeps only the Map run's manifest
+    // key. A child that fails outright (its catch could not even record the failure) is tolerated here
+    // and reported by the summary as that object's failure.
+    const extractEach = new sfn.DistributedMap(this, "Extract each object", {
+      itemReader: new RunObjectsReader(props.bucket, `${layout.prefix}runs/`),
       itemSelector: {
         runId: sfn.JsonPath.stringAt("$.runId"),
         object: sfn.JsonPath.stringAt("$$.Map.Item.Value.object"),
@@ -182,7 +239,10 @@ export class SyncStateMachine extends Construct {
         catalogKey: sfn.JsonPath.stringAt("$$.Map.Item.Value.catalogKey"),
       },
       maxConcurrency: props.maxConcurrency,
-      resultPath: "$.objects",
+      mapExecutionType: sfn.StateMachineType.STANDARD,
+      toleratedFailurePercentage: 100,
+      resultWriterV2: new MapResultsWriter(props.bucket, layout.mapResults()),
+      resultPath: "$.results",
     });
     extractEach.itemProcessor(startExtract);
 
@@ -190,7 +250,7 @@ export class SyncStateMachine extends Construct {
       payload: {
         action: "summarize",
         runId: sfn.JsonPath.stringAt("$.runId"),
-        results: sfn.JsonPath.listAt("$.objects"),
+        resultWriter: sfn.JsonPath.objectAt("$.results.ResultWriterDetails"),
         failed: sfn.JsonPath.listAt("$.failed"),
       },
     });
@@ -215,5 +275,19 @@ export class SyncStateMachine extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     acknowledgeStateMachineRole(this.stateMachine, [discover, extract, lake]);
+    const bucketId = Stack.of(props.bucket).getLogicalId(props.bucket.node.defaultChild as CfnElement);
+    acknowledge(
+      this.stateMachine.role,
+      `The Distributed Map reads the run's objects under ${layout.prefix}runs/ and writes its results under ${layout.mapResults()}/: keys known at run time only.`,
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${layout.prefix}runs/*]`,
+      `AwsSolutions-IAM5[Resource::<${bucketId}.Arn>/${layout.mapResults()}/*]`,
+    );
+    const machineName = `{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(this.stateMachine.node.defaultChild as CfnElement)}"}]}]}`;
+    acknowledge(
+      this.stateMachine,
+      "The Distributed Map starts, describes and stops child executions of this state machine only; Step Functions names them at run time.",
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}:*]`,
+      `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:${machineName}/*:*]`,
+    );
   }
 }

@@ -15,6 +15,7 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import { createAwsClients } from "../../functions/aws/clients";
 import { readStream } from "../../functions/core/catalog-store";
+import { readPlannedObjects } from "../../functions/core/discover";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import { createRuntime, readRuntimeConfig } from "../../functions/runtime/runtime";
 import type { EmulatorReady } from "../emulator/main";
@@ -82,7 +83,8 @@ async function main(): Promise<SetupResult | LoadFileResult> {
     { runId: request.runId, request: { objects: [object], mode: "full_refresh" } },
     runtime,
   )) as DiscoverOutput;
-  const task = discovered.objects.find((candidate) => candidate.object === object);
+  const planned = await readPlannedObjects(runtime.store, runtime.layout, discovered.runId);
+  const task = planned.find((candidate) => candidate.object === object);
   if (task === undefined) throw new Error(`discover did not list ${object}: ${JSON.stringify(discovered)}`);
   const stream = await readStream(runtime.store, task.catalogKey);
   return { catalogKey: task.catalogKey, selectFields: stream.selectFields };

@@ -235,16 +235,26 @@ export function selectTasks(index: CatalogIndex, selection: StreamSelection, log
 }
 
 /**
- * Objects one sync execution takes. Step Functions holds each object's outcome in the execution's
- * state (256 KiB) and each object spends 14-40 events of its history (25,000): past this, an execution
- * would die part-way with States.DataLimitExceeded or a full history, so a wider selection is refused
- * before anything is extracted.
+ * The run's plan in S3 (`runs/<runId>/objects.json`, a JSON array): the sync's Distributed Map reads its
+ * items there, so the execution's 256 KiB state never holds the list and no object count caps a run.
  */
-export const MAX_OBJECTS_PER_SYNC = 1000;
+export async function writePlannedObjects(
+  store: ObjectStore,
+  layout: Layout,
+  runId: string,
+  objects: readonly PlannedObject[],
+): Promise<string> {
+  const key = layout.runObjects(runId);
+  await store.put(key, JSON.stringify(objects), { contentType: "application/json" });
+  return key;
+}
 
-export function assertSyncWidth(tasks: readonly PlannedObject[]): void {
-  if (tasks.length <= MAX_OBJECTS_PER_SYNC) return;
-  throw new ConfigurationError(
-    `This sync selects ${tasks.length} objects; one execution takes at most ${MAX_OBJECTS_PER_SYNC} (Step Functions' 256 KiB state and 25,000-event history). Narrow the selection with exclude patterns (e.g. "*History", "*Share", "*Feed") or the objects setting, or split it across connections or runs started with {"objects": [...]}.`,
-  );
+/** A run's plan as discover wrote it; an absent plan is an empty one. */
+export async function readPlannedObjects(
+  store: ObjectStore,
+  layout: Layout,
+  runId: string,
+): Promise<PlannedObject[]> {
+  const bytes = await store.get(layout.runObjects(runId));
+  return bytes ? (JSON.parse(new TextDecoder().decode(bytes)) as PlannedObject[]) : [];
 }

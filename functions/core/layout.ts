@@ -112,6 +112,19 @@ export class Layout {
     return `${this.prefix}lake-local/${object}/`;
   }
 
+  /** The objects a sync run extracts (discover's plan), which the sync's Distributed Map reads. */
+  runObjects(runId: string): string {
+    return `${this.prefix}runs/${runId}/objects.json`;
+  }
+
+  /**
+   * Where the sync's Distributed Map writes its results (ResultWriter's Prefix: each Map run adds
+   * `/<map run id>/manifest.json` and its result files). Not a run id: those start with a letter or digit.
+   */
+  mapResults(): string {
+    return `${this.prefix}runs/_map-results`;
+  }
+
   /** A sync run's summary: every object's outcome and manifest. */
   runSummary(runId: string): string {
     return `${this.prefix}runs/${runId}/summary.json`;

@@ -1,6 +1,6 @@
 // functions/discover/: the discover Lambda: refresh the catalog, plan the run's objects
 import * as z from "zod";
-import { assertSyncWidth, discover, type PlannedObject, selectTasks } from "../core/discover";
+import { discover, selectTasks, writePlannedObjects } from "../core/discover";
 import { assertRunId } from "../core/layout";
 import { ObjectFilter } from "../core/patterns";
 import { defineHandler } from "../runtime/lambda";
@@ -18,16 +18,11 @@ const DiscoverInput = z.object({
     })
     .passthrough()
     .default({}),
-  /**
-   * The command line's `discover`: refresh and list the catalog without planning a run, so an org wider
-   * than one execution takes can still be listed.
-   */
-  listOnly: z.boolean().optional(),
 });
 
 export type DiscoverInput = z.infer<typeof DiscoverInput>;
 
-/** What discover answers: the sync execution's state until each object's outcome replaces its entry. */
+/** What discover answers: the sync execution's state (the objects themselves are in S3). */
 export interface DiscoverOutput {
   runId: string;
   catalogVersion: number;
@@ -41,8 +36,13 @@ export interface DiscoverOutput {
   apiCalls: number;
   /** Objects whose describe failed: reported as failed, never skipped. */
   failed: Array<{ object: string; status: "failed"; error: { name: string; message: string } }>;
-  /** What the run extracts, in which mode (the state machine adds the run id to each). */
-  objects: PlannedObject[];
+  /**
+   * What the run extracts, in which mode: `runs/<runId>/objects.json`, a JSON array the sync's Distributed
+   * Map reads (adding the run id to each), never the execution's state.
+   */
+  objectsKey: string;
+  /** How many objects the plan holds. */
+  objectCount: number;
 }
 
 /** Names listed per kind of catalog change (all of them are in the catalog's change record in S3). */
@@ -77,7 +77,7 @@ export const discoverHandler = defineHandler(
       },
       log,
     );
-    if (!input.listOnly) assertSyncWidth(tasks);
+    const objectsKey = await writePlannedObjects(store, layout, runId, tasks);
     const failed = result.failed
       .filter((failure) => !tasks.some((task) => task.object === failure.object))
       .map((failure) => ({
@@ -89,7 +89,7 @@ export const discoverHandler = defineHandler(
         },
       }));
     const { objectsAdded, objectsRemoved, streams } = result.changes;
-    // The answer is the execution's state: the Map adds each object's outcome, the run id rides once.
+    // The answer is the execution's state: short, whatever the number of objects.
     return {
       runId,
       catalogVersion: result.index.version,
@@ -105,7 +105,8 @@ export const discoverHandler = defineHandler(
       },
       apiCalls: salesforce.totalCalls,
       failed,
-      objects: tasks,
+      objectsKey,
+      objectCount: tasks.length,
     };
   },
   (input) => ({ runId: input.runId }),

@@ -7,7 +7,7 @@ import type { ExtractState, ExtractTask } from "../core/extract/extract-state";
 import { fetchExtract } from "../core/extract/fetch";
 import { pollExtract } from "../core/extract/poll";
 import { startExtract } from "../core/extract/start";
-import { type ObjectOutcome, summarizeSync } from "../core/extract/sync-summary";
+import { type ObjectOutcome, readMapOutcomes, summarizeSync } from "../core/extract/sync-summary";
 import { extractSettingsOf } from "../core/settings";
 import { defineHandler } from "../runtime/lambda";
 import type { InvocationKeys } from "../runtime/log";
@@ -34,7 +34,12 @@ const ExtractInput = z.discriminatedUnion("action", [
   z.object({
     action: z.literal("summarize"),
     runId: z.string(),
-    results: z.array(z.object({ object: z.string(), status: z.enum(["succeeded", "failed"]) }).passthrough()),
+    /** Where the Distributed Map wrote every object's outcome (its ResultWriter's manifest). */
+    resultWriter: z.object({ Bucket: z.string(), Key: z.string() }).optional(),
+    /** The outcomes themselves, when they come inline. */
+    results: z
+      .array(z.object({ object: z.string(), status: z.enum(["succeeded", "failed"]) }).passthrough())
+      .default([]),
     failed: z.array(z.object({ object: z.string(), status: z.literal("failed") }).passthrough()).default([]),
   }),
 ]);
@@ -83,11 +88,15 @@ export const extractHandler = defineHandler(
         return commitExtract(await depsOf(runtime), input.state);
       case "abort":
         return abortExtract(await depsOf(runtime), input.state, caughtErrorSummary(input.error));
-      case "summarize":
-        return summarizeSync({ store: runtime.store, layout: runtime.layout }, input.runId, [
+      case "summarize": {
+        const deps = { store: runtime.store, layout: runtime.layout };
+        const mapped = input.resultWriter ? await readMapOutcomes(deps, input.runId, input.resultWriter) : [];
+        return summarizeSync(deps, input.runId, [
+          ...mapped,
           ...(input.results as ObjectOutcome[]),
           ...(input.failed as ObjectOutcome[]),
         ]);
+      }
     }
   },
   keysOf,

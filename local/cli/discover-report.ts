@@ -4,7 +4,7 @@
  */
 import type { CatalogStream, SyncMode } from "../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../functions/core/catalog-store";
-import { MAX_OBJECTS_PER_SYNC } from "../../functions/core/discover";
+import { readPlannedObjects } from "../../functions/core/discover";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
 import type { Runtime } from "../../functions/runtime/runtime";
 import { newRunId } from "./sync-run";
@@ -45,17 +45,15 @@ async function readStreams(runtime: Runtime, keys: string[]): Promise<CatalogStr
 export async function runDiscover(runtime: Runtime): Promise<DiscoverReport> {
   const started = Date.now();
   const runId = newRunId("discover");
-  const output = (await discoverHandler.invoke(
-    { runId, request: {}, listOnly: true },
-    runtime,
-  )) as DiscoverOutput;
+  const output = (await discoverHandler.invoke({ runId, request: {} }, runtime)) as DiscoverOutput;
   const index = await readCatalogIndex(runtime.store, runtime.layout);
   const entries = Object.entries(index?.streams ?? {}).sort(([a], [b]) => a.localeCompare(b));
   const streams = await readStreams(
     runtime,
     entries.map(([, entry]) => entry.key),
   );
-  const modes = new Map(output.objects.map((task) => [task.object, task.mode]));
+  const planned = await readPlannedObjects(runtime.store, runtime.layout, runId);
+  const modes = new Map(planned.map((task) => [task.object, task.mode]));
   return {
     runId,
     catalogVersion: output.catalogVersion,
@@ -115,12 +113,6 @@ export function discoverText(report: DiscoverReport): string {
     lines.push(
       "  Could not describe:",
       ...report.failed.map((failure) => `    ${failure.object}: ${failure.error}`),
-    );
-  }
-  const selected = report.objects.filter((object) => object.syncMode !== null).length;
-  if (selected > MAX_OBJECTS_PER_SYNC) {
-    lines.push(
-      `  A sync would refuse this selection: ${count(selected)} objects, one execution takes at most ${count(MAX_OBJECTS_PER_SYNC)}. Narrow it with exclude patterns (e.g. "*History", "*Share", "*Feed") or the objects setting.`,
     );
   }
   return `${lines.join("\n")}\n`;

@@ -4,6 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { SyncMode } from "../../functions/core/catalog";
+import { readPlannedObjects } from "../../functions/core/discover";
 import {
   type ExtractState,
   type ExtractSummary,
@@ -115,7 +116,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const finished = new Map<string, ExtractSummary>();
   const merged = new Map<string, MergeState>();
   let summaryKey: string | undefined;
-  const total = () => (discovered ? discovered.objects.length : 0);
+  const total = () => (discovered ? discovered.objectCount : 0);
   const show = (object: string | undefined, what: string) => {
     if (!progress || !discovered) return;
     const detail = object ? `${object}: ${what}` : what;
@@ -132,7 +133,7 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
     }
     if (call.fn === "discover") {
       discovered = call.result as DiscoverOutput;
-      show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.objects.length} objects`);
+      show(undefined, `catalog v${discovered.catalogVersion}, ${discovered.objectCount} objects`);
       return;
     }
     const action = (call.event as { action?: string }).action;
@@ -159,7 +160,9 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   const unwatch = runs.watch({
     call: observe,
     event: (event, execution) => {
-      const note = execution === runId ? failureNote(event) : undefined;
+      // The run's own events and its objects' child executions' (named `<runId>/<child>`).
+      const ours = execution === runId || execution.startsWith(`${runId}/`);
+      const note = ours ? failureNote(event) : undefined;
       if (note === undefined || !progress) return;
       if (discovered) show(undefined, note);
       else progress.update(note);
@@ -173,9 +176,11 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   }
   if (execution.status === "FAILED" && discovered === undefined) raiseInputError(execution);
 
-  const modeOf = new Map((discovered?.objects ?? []).map((task) => [task.object, task.mode]));
+  // The run's plan is in the bucket (the Distributed Map read it there).
+  const planned = discovered ? await readPlannedObjects(runs.runtime.store, runs.runtime.layout, runId) : [];
+  const modeOf = new Map(planned.map((task) => [task.object, task.mode]));
   const objects: ObjectReport[] = [];
-  for (const task of discovered?.objects ?? []) {
+  for (const task of planned) {
     const summary = finished.get(task.object);
     objects.push(
       summary

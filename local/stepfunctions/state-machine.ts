@@ -5,7 +5,9 @@
  * Lambda runs (`xHandler.invoke(payload, runtime, remainingMs)`). What a deployed execution would see is
  * kept: `{ FunctionName, Payload }` in and `{ Payload }` out for `lambda:invoke` tasks, JSON-serialized
  * payloads, errors matched by `name` with Lambda's `{ errorType, errorMessage }` cause, the 256 KiB
- * payload limit, the context object's execution name, and refusal of a second execution with one name.
+ * payload limit, the 25,000-event history of each execution (history.ts), the context object's execution
+ * name, and refusal of a second execution with one name. A Distributed Map, which the library cannot
+ * run, is carried out by distributed-map.ts: each item a child execution of its own, run here.
  */
 import { randomUUID } from "node:crypto";
 import { ExecutionAbortedError, ExecutionError, StateMachine } from "aws-local-stepfunctions";
@@ -17,8 +19,16 @@ import { loadHandler } from "../../functions/load/handler";
 import { loadExecutionName } from "../../functions/load-trigger/execution-name";
 import type { Runtime } from "../../functions/runtime/runtime";
 import type { ConnectorFunctionName } from "../../lib/connector-function.construct";
-import { matchesEventPattern } from "./event-pattern";
 import {
+  asLocalDefinition,
+  type DistributedMapState,
+  LOCAL_DISTRIBUTED_MAP,
+  runDistributedMap,
+} from "./distributed-map";
+import { matchesEventPattern } from "./event-pattern";
+import { HistoryCount, historyLimitError, MAX_HISTORY_EVENTS, stateKinds } from "./history";
+import {
+  LOCAL_ACCOUNT,
   type StateMachineDefinition,
   type SynthesizedStack,
   synthesizeLocalStack,
@@ -35,7 +45,7 @@ export interface LocalRunnerOptions {
   runtime: Runtime;
   /** Region the placeholder ARNs name (default us-east-1). */
   region?: string;
-  /** MaxConcurrency of the sync Map (default 4). */
+  /** MaxConcurrency of the sync's Distributed Map (default 4). */
   mapConcurrency?: number;
   /** Pause of every Wait state, in ms. Default: the duration the state asks for. */
   waitMs?: number;
@@ -70,9 +80,25 @@ export interface LocalExecution {
   output?: unknown;
   error?: string;
   cause?: string;
-  /** States in the order entered, Map iterations included. */
+  /** States in the order entered, inline Map iterations included (a Distributed Map's are its children's). */
   states: string[];
   events: LocalExecutionEvent[];
+  /** The events AWS would have recorded in this execution's history (at most 25,000). */
+  historyEvents: number;
+  /** The child executions of its Distributed Map runs, in item order (their events are not kept). */
+  children: LocalChildExecution[];
+}
+
+/** A Distributed Map's child execution, as the parent's report keeps it. */
+export interface LocalChildExecution {
+  name: string;
+  executionArn: string;
+  mapRunArn: string;
+  status: "SUCCEEDED" | "FAILED";
+  error?: string;
+  cause?: string;
+  historyEvents: number;
+  states: string[];
 }
 
 export type LocalLoadTrigger =
@@ -170,13 +196,67 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
   /** What one execution's tasks check before they run. */
   interface ExecutionGuard {
     exceeded?: { state: string; bytes: number };
+    /** The history has no room left: the execution fails with States.Runtime. */
+    historyFull?: boolean;
   }
 
-  const overridesFor = (definition: StateMachineDefinition, guard: ExecutionGuard) => {
+  /** Fail a task of an execution that must stop (a state past 256 KiB, a full history). */
+  const checkGuard = async (guard: ExecutionGuard) => {
+    // Let the event watcher see the events so far: after an oversized state or a full history nothing may run.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (guard.exceeded) throw dataLimitExceeded(guard.exceeded.state, guard.exceeded.bytes);
+    if (guard.historyFull) throw historyLimitError();
+  };
+
+  const overridesFor = (definition: StateMachineDefinition, guard: ExecutionGuard, scope: ExecutionScope) => {
     const taskResourceLocalHandlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, map] of scope.maps) {
+      taskResourceLocalHandlers[name] = async (input: unknown) => {
+        await checkGuard(guard);
+        // The child runs the processor's states; ProcessorConfig is the Map's, not part of a definition.
+        const { StartAt, States } = map.ItemProcessor;
+        const childDefinition: StateMachineDefinition = { StartAt, States };
+        const ran: LocalChildExecution[] = [];
+        const run = await runDistributedMap(name, map, input, {
+          store: runtime.store,
+          region,
+          account: LOCAL_ACCOUNT,
+          context: scope.context,
+          stateMachineArn: scope.stateMachineArn,
+          runChild: async (childInput, childName, executionArn) => {
+            const startDate = new Date().toISOString();
+            const child = await execute(
+              {
+                key: `${scope.key}/${name}`,
+                definition: childDefinition,
+                stateMachineArn: `${scope.stateMachineArn}/${map.Label ?? name}`,
+                name: childName,
+                executionArn,
+                eventSource: `${scope.name}/${childName}`,
+              },
+              childInput,
+            );
+            ran.push({
+              name: childName,
+              executionArn,
+              mapRunArn: "",
+              status: child.status,
+              ...(child.error === undefined ? {} : { error: child.error }),
+              ...(child.cause === undefined ? {} : { cause: child.cause }),
+              historyEvents: child.historyEvents,
+              states: child.states,
+            });
+            return { ...child, startDate, stopDate: new Date().toISOString() };
+          },
+        });
+        for (const child of ran) scope.children.push({ ...child, mapRunArn: run.mapRunArn });
+        return run.output;
+      };
+    }
     const waitTimeOverrides: Record<string, number> = {};
     const retryIntervalOverrides: Record<string, number> = {};
     for (const [name, state] of statesOf(definition)) {
+      if (state.Type === "Task" && state.Resource === LOCAL_DISTRIBUTED_MAP) continue;
       if (state.Type === "Task")
         taskResourceLocalHandlers[name] = taskHandler(name, state as unknown as TaskState, guard);
       if (state.Type === "Wait" && options.waitMs !== undefined) waitTimeOverrides[name] = options.waitMs;
@@ -195,9 +275,7 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
       );
     }
     return async (input: unknown): Promise<unknown> => {
-      // Let the event watcher see the state outputs so far: after an oversized one nothing may run.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (guard.exceeded) throw dataLimitExceeded(guard.exceeded.state, guard.exceeded.bytes);
+      await checkGuard(guard);
       const { FunctionName, Payload } = viaInvoke
         ? (input as { FunctionName: string; Payload: unknown })
         : { FunctionName: state.Resource, Payload: input };
@@ -238,38 +316,77 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
     },
   };
 
-  const machines = new Map<keyof typeof kinds, StateMachine>();
-  const run = async (kind: keyof typeof kinds, input: unknown, name: string): Promise<LocalExecution> => {
-    const machine = kinds[kind];
-    if (!EXECUTION_NAME.test(name)) {
-      throw new ConfigurationError(
-        `Invalid execution name ${JSON.stringify(name)}: 1 to 80 of A-Z a-z 0-9 - _.`,
-      );
+  /** One execution's identity, and what its Distributed Map tasks need. */
+  interface ExecutionScope {
+    /** Names the definition: one validated StateMachine per definition. */
+    key: string;
+    name: string;
+    stateMachineArn: string;
+    context: Record<string, unknown>;
+    maps: Map<string, DistributedMapState>;
+    children: LocalChildExecution[];
+  }
+
+  interface ExecutionSpec {
+    key: string;
+    definition: StateMachineDefinition;
+    stateMachineArn: string;
+    name: string;
+    executionArn: string;
+    /** The execution name `onEvent` reports (a child's is `<parent>/<child>`). */
+    eventSource: string;
+  }
+
+  // Validated once per definition: the library validates on construction (100–300 ms) and runs any
+  // number of executions from one instance.
+  const machines = new Map<
+    string,
+    {
+      machine: StateMachine;
+      local: { definition: StateMachineDefinition; maps: Map<string, DistributedMapState> };
+      kinds: ReturnType<typeof stateKinds>;
     }
-    if (machine.names.has(name)) {
-      throw new ExecutionAlreadyExistsError(`Execution ${name} of the ${kind} state machine already exists.`);
+  >();
+  const machineFor = (spec: ExecutionSpec) => {
+    let found = machines.get(spec.key);
+    if (!found) {
+      const local = asLocalDefinition(spec.definition);
+      found = {
+        machine: new StateMachine(local.definition as never),
+        local,
+        kinds: stateKinds(spec.definition),
+      };
+      machines.set(spec.key, found);
     }
-    machine.names.add(name);
-    const stateMachineName = machine.arn.split(":").at(-1) ?? kind;
-    const executionArn = `${machine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
+    return found;
+  };
+
+  /** Run one execution (a started one, or a Distributed Map's child) to its end. */
+  const execute = async (spec: ExecutionSpec, input: unknown): Promise<LocalExecution> => {
+    const { machine, local, kinds: stateKindsByName } = machineFor(spec);
+    const stateMachineName = spec.stateMachineArn.split(":").at(-1) ?? spec.key;
+    const context = {
+      Execution: { Id: spec.executionArn, Name: spec.name, RoleArn: `${spec.stateMachineArn}-role` },
+      StateMachine: { Id: spec.stateMachineArn, Name: stateMachineName },
+    };
     const guard: ExecutionGuard = {};
-    // Validated once per definition: the library validates on construction (100–300 ms) and runs any
-    // number of executions from one instance.
-    let stateMachine = machines.get(kind);
-    if (!stateMachine) {
-      stateMachine = new StateMachine(machine.definition as never);
-      machines.set(kind, stateMachine);
-    }
-    const execution = stateMachine.run(input as never, {
-      overrides: overridesFor(machine.definition, guard) as never,
-      context: {
-        Execution: { Id: executionArn, Name: name, RoleArn: `${machine.arn}-role` },
-        StateMachine: { Id: machine.arn, Name: stateMachineName },
-      },
+    const scope: ExecutionScope = {
+      key: spec.key,
+      name: spec.eventSource,
+      stateMachineArn: spec.stateMachineArn,
+      context: { ...context, Execution: { ...context.Execution, Input: input } },
+      maps: local.maps,
+      children: [],
+    };
+    const execution = machine.run(input as never, {
+      overrides: overridesFor(local.definition, guard, scope) as never,
+      context,
     });
     const events: LocalExecutionEvent[] = [];
+    const history = new HistoryCount(stateKindsByName);
     // Step Functions fails an execution whose state output outgrows the limit (a Map's merged results,
-    // say); the library does not, so its events are watched and the execution stopped there.
+    // say) or whose history is full; the library does not, so its events are watched and the execution
+    // stopped there.
     const collecting = (async () => {
       for await (const raw of execution.eventLogs) {
         const event = raw as {
@@ -287,8 +404,13 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
         if (event.Cause !== undefined)
           entry.cause = typeof event.Cause === "string" ? event.Cause : JSON.stringify(event.Cause);
         events.push(entry);
-        options.onEvent?.(entry, name);
-        if (event.type === "StateExited" && event.state && !guard.exceeded) {
+        options.onEvent?.(entry, spec.eventSource);
+        const ended = history.add(event);
+        if (!ended && history.full && !guard.historyFull && !guard.exceeded) {
+          guard.historyFull = true;
+          execution.abort();
+        }
+        if (event.type === "StateExited" && event.state && !guard.exceeded && !guard.historyFull) {
           const bytes = Buffer.byteLength(JSON.stringify(event.state.output ?? null));
           if (bytes > MAX_PAYLOAD_BYTES) {
             guard.exceeded = { state: event.state.name, bytes };
@@ -297,29 +419,67 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
         }
       }
     })();
-    const base = { name, executionArn, events };
-    let outcome: Omit<LocalExecution, "states" | "events" | "name" | "executionArn">;
+    let outcome: Pick<LocalExecution, "status" | "output" | "error" | "cause">;
     try {
       outcome = { status: "SUCCEEDED", output: await execution.result };
     } catch (error) {
       if (error instanceof ExecutionError) {
         const failure = error.cause as Error;
         outcome = { status: "FAILED", error: failure.name, cause: failure.message };
-      } else if (error instanceof ExecutionAbortedError && guard.exceeded) {
+      } else if (error instanceof ExecutionAbortedError && (guard.exceeded || guard.historyFull)) {
         outcome = { status: "FAILED" };
       } else {
         throw error;
       }
     }
     await collecting;
+    let historyEvents = history.events;
     if (guard.exceeded) {
       const limit = dataLimitExceeded(guard.exceeded.state, guard.exceeded.bytes);
       outcome = { status: "FAILED", error: limit.name, cause: limit.message };
+    } else if (guard.historyFull) {
+      const limit = historyLimitError();
+      outcome = { status: "FAILED", error: limit.name, cause: limit.message };
+      // The failure is the history's last event.
+      historyEvents = MAX_HISTORY_EVENTS;
     }
     const states = events
       .filter((event) => event.type === "StateEntered")
       .map((event) => event.state as string);
-    return { ...base, ...outcome, states };
+    return {
+      name: spec.name,
+      executionArn: spec.executionArn,
+      events,
+      ...outcome,
+      states,
+      historyEvents,
+      children: scope.children,
+    };
+  };
+
+  const run = async (kind: keyof typeof kinds, input: unknown, name: string): Promise<LocalExecution> => {
+    const machine = kinds[kind];
+    if (!EXECUTION_NAME.test(name)) {
+      throw new ConfigurationError(
+        `Invalid execution name ${JSON.stringify(name)}: 1 to 80 of A-Z a-z 0-9 - _.`,
+      );
+    }
+    if (machine.names.has(name)) {
+      throw new ExecutionAlreadyExistsError(`Execution ${name} of the ${kind} state machine already exists.`);
+    }
+    machine.names.add(name);
+    const executionArn = `${machine.arn.replace(":stateMachine:", ":execution:")}:${name}`;
+    return execute(
+      {
+        key: kind,
+        definition: machine.definition,
+        stateMachineArn: machine.arn,
+        name,
+        executionArn,
+        eventSource: name,
+      },
+      input,
+    );
   };
 
   return {

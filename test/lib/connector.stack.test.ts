@@ -217,13 +217,14 @@ describe("ConnectorStack", () => {
     },
   );
 
-  it("grants discover exactly: the secret, catalog/ read and write, listing for 404s, its logs", () => {
+  it("grants discover exactly: the secret, catalog/ read and write, the run's plan in runs/, listing for 404s, its logs", () => {
     // Assess
     expect(permissionsOf(synth, roleOf(synth, "discover"))).toEqual(
       [
         "logs:CreateLogStream,logs:PutLogEvents <discoverLogs>",
         "secretsmanager:DescribeSecret,secretsmanager:GetSecretValue <Secret>",
         `s3:GetObject,s3:PutObject <DataBucket>/${prefix}catalog/*`,
+        `s3:PutObject <DataBucket>/${prefix}runs/*`,
         "s3:ListBucket <DataBucket>",
       ].sort(),
     );
@@ -329,6 +330,32 @@ describe("ConnectorStack", () => {
     );
     expect(invokes(stack.loadStateMachine)).toEqual(
       ["lambda:InvokeFunction <loadFunction>", "lambda:InvokeFunction <loadFunction>:*"].sort(),
+    );
+  });
+
+  it("lets the sync's Distributed Map read the run's plan, write its results and run its own children only", () => {
+    // Prepare
+    const { stack } = synth;
+    const roleId = stack.getLogicalId(stack.syncStateMachine.role.node.defaultChild as never);
+
+    // Act
+    const granted = permissionsOf(synth, roleId).filter((line) => /^(s3|states):/.test(line));
+
+    // Assess: S3 under runs/ only (never data/ or catalog/), and executions of this state machine only.
+    expect(granted.filter((line) => line.startsWith("s3:"))).toEqual(
+      [
+        `s3:GetObject <DataBucket>/${prefix}runs/*`,
+        `s3:AbortMultipartUpload,s3:GetObject,s3:ListMultipartUploadParts,s3:PutObject <DataBucket>/${prefix}runs/_map-results/*`,
+      ].sort(),
+    );
+    const machineId = stack.getLogicalId(stack.syncStateMachine.node.defaultChild as never);
+    const executions = `arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${machineId}"}]}]}`;
+    expect(granted.filter((line) => line.startsWith("states:"))).toEqual(
+      [
+        "states:StartExecution <SyncStateMachine>",
+        `states:DescribeExecution,states:StopExecution ${executions}:*`,
+        `states:RedriveExecution ${executions}/*:*`,
+      ].sort(),
     );
   });
 

@@ -31,7 +31,7 @@ interface Definition {
 
 /**
  * The definition as deployed, with CloudFormation references written as readable placeholders: the
- * partition as `aws`, each function's ARN as `${<function>}`.
+ * partition as `aws`, each function's ARN as `${<function>}`, the data bucket's name as `${bucket}`.
  */
 function normalizedDefinition(stack: ConnectorStack, machine: "sync" | "load"): Definition {
   const stateMachine = machine === "sync" ? stack.syncStateMachine : stack.loadStateMachine;
@@ -45,11 +45,13 @@ function normalizedDefinition(stack: ConnectorStack, machine: "sync" | "load"): 
     (stateMachine.node.defaultChild as unknown as { definitionString: unknown }).definitionString,
   ) as string | { "Fn::Join": [string, Json[]] };
   const parts = typeof resource === "string" ? [resource] : resource["Fn::Join"][1];
+  const bucketId = stack.getLogicalId(stack.bucket.node.defaultChild as never);
   const text = parts
     .map((part) => {
       if (typeof part === "string") return part;
       const token = part as Record<string, Json>;
       if ("Ref" in token && token.Ref === "AWS::Partition") return "aws";
+      if ("Ref" in token && token.Ref === bucketId) return `\${bucket}`;
       if ("Fn::GetAtt" in token) {
         const [id, attribute] = token["Fn::GetAtt"] as [string, string];
         const name = functionNames.get(id);
@@ -116,20 +118,36 @@ describe("state machine definitions", () => {
     },
   );
 
-  it("fans objects out with the configured concurrency and keeps one failure inside its iteration", () => {
+  it("fans objects out as STANDARD child executions of a Distributed Map, from S3 to S3, and keeps one failure inside its child", () => {
     // Prepare
     const definition = normalizedDefinition(stack, "sync");
     const map = definition.States["Extract each object"] as State;
     const inner = map.ItemProcessor?.States ?? {};
 
     // Assess
-    // Each object's outcome replaces its entry; the run id is added per item, not carried in each.
+    // The items are discover's plan in S3, the outcomes go to S3: the state holds neither. The run id is
+    // added per item from the Map's input. A child that fails outright is the summary's to report.
     expect(map).toMatchObject({
       Type: "Map",
-      ItemsPath: "$.objects",
-      ResultPath: "$.objects",
+      ItemReader: {
+        Resource: "arn:aws:states:::s3:getObject",
+        ReaderConfig: { InputType: "JSON" },
+        Parameters: { Bucket: `\${bucket}`, "Key.$": "$.objectsKey" },
+      },
+      ItemProcessor: { ProcessorConfig: { Mode: "DISTRIBUTED", ExecutionType: "STANDARD" } },
+      ResultWriter: {
+        Resource: "arn:aws:states:::s3:putObject",
+        Parameters: { Bucket: `\${bucket}`, Prefix: "salesforce/acme/runs/_map-results" },
+      },
+      ResultPath: "$.results",
       MaxConcurrency: 6,
+      ToleratedFailurePercentage: 100,
       ItemSelector: { "runId.$": "$.runId", "object.$": "$$.Map.Item.Value.object" },
+    });
+    expect(map.ItemsPath).toBeUndefined();
+    expect(definition.States["Summarize run"]?.Parameters?.Payload).toMatchObject({
+      "resultWriter.$": "$.results.ResultWriterDetails",
+      "failed.$": "$.failed",
     });
     // An iteration keeps only short fields of commit's and abort's answers until the summary.
     expect(Object.keys(inner["Commit object"]?.ResultSelector ?? {}).sort()).toEqual(

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
+import { readPlannedObjects } from "../../functions/core/discover";
 import type { ExtractState, ExtractSummary, ExtractTask } from "../../functions/core/extract/extract-state";
 import type { MergeState, MergeTask } from "../../functions/core/lake/merge";
 import { type DiscoverOutput, discoverHandler } from "../../functions/discover/handler";
@@ -73,7 +74,8 @@ export async function driveDiscover(
   request: Record<string, unknown> = {},
 ): Promise<DrivenDiscover> {
   const output = (await discoverHandler.invoke({ runId, request }, runtime)) as DiscoverOutput;
-  return { ...output, tasks: output.objects.map((object) => ({ runId: output.runId, ...object })) };
+  const planned = await readPlannedObjects(runtime.store, runtime.layout, output.runId);
+  return { ...output, tasks: planned.map((object) => ({ runId: output.runId, ...object })) };
 }
 
 /** Discover then extract every selected object in turn; returns the summaries by object. */

@@ -1,3 +1,4 @@
+import { readPlannedObjects } from "../discover";
 import type { Layout } from "../layout";
 import type { ObjectStore } from "../ports";
 import {
@@ -153,6 +154,95 @@ export function buildSyncSummary(
       message,
     },
   };
+}
+
+/** Where a Distributed Map's ResultWriter put the Map run's manifest (the Map state's output). */
+export interface ResultWriterDetails {
+  Bucket: string;
+  Key: string;
+}
+
+/**
+ * ResultWriter's manifest (`<Prefix>/<map run id>/manifest.json`): the result files of each status.
+ * Each file is a JSON array of child executions, each with `Input` and (succeeded) `Output` as JSON
+ * text, or (failed) `Error` and `Cause`.
+ */
+interface MapRunManifest {
+  DestinationBucket: string;
+  MapRunArn: string;
+  ResultFiles: Partial<Record<"SUCCEEDED" | "FAILED" | "PENDING", Array<{ Key: string; Size: number }>>>;
+}
+
+interface ChildExecutionResult {
+  Input?: string;
+  Output?: string;
+  Status?: string;
+  Error?: string;
+  Cause?: string;
+}
+
+async function readJson<T>(store: ObjectStore, key: string): Promise<T> {
+  const bytes = await store.get(key);
+  if (!bytes) throw new Error(`The sync's Map results are missing: s3://${store.bucket}/${key}.`);
+  return JSON.parse(new TextDecoder().decode(bytes)) as T;
+}
+
+function objectOf(result: ChildExecutionResult): string | undefined {
+  try {
+    return (JSON.parse(result.Input ?? "null") as { object?: string } | null)?.object;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Every object's outcome from the Distributed Map's results in S3: a succeeded child's output is the
+ * outcome; a failed child (its own catch could not record the failure: a full history, an oversized
+ * state) is that object's failure, named by its error; an object of the run's plan without a result
+ * (the Map run stopped before it) failed too. Nothing is skipped.
+ */
+export async function readMapOutcomes(
+  deps: { store: ObjectStore; layout: Layout },
+  runId: string,
+  details: ResultWriterDetails,
+): Promise<ObjectOutcome[]> {
+  if (details.Bucket !== deps.store.bucket) {
+    throw new Error(`The sync's Map results are in bucket ${details.Bucket}, not ${deps.store.bucket}.`);
+  }
+  const manifest = await readJson<MapRunManifest>(deps.store, details.Key);
+  const outcomes = new Map<string, ObjectOutcome>();
+  for (const status of ["SUCCEEDED", "FAILED", "PENDING"] as const) {
+    for (const file of manifest.ResultFiles[status] ?? []) {
+      for (const result of await readJson<ChildExecutionResult[]>(deps.store, file.Key)) {
+        const object = objectOf(result);
+        if (object === undefined) continue;
+        if (status === "SUCCEEDED" && result.Output !== undefined) {
+          outcomes.set(object, JSON.parse(result.Output) as ObjectOutcome);
+        } else {
+          const name = result.Error ?? (status === "PENDING" ? "NotRun" : "ChildExecutionFailed");
+          outcomes.set(object, {
+            object,
+            status: "failed",
+            error: {
+              name,
+              message: (
+                result.Cause ?? `the object's child execution ended ${result.Status ?? status}`
+              ).slice(0, 1000),
+            },
+          });
+        }
+      }
+    }
+  }
+  for (const planned of await readPlannedObjects(deps.store, deps.layout, runId)) {
+    if (outcomes.has(planned.object)) continue;
+    outcomes.set(planned.object, {
+      object: planned.object,
+      status: "failed",
+      error: { name: "NotRun", message: `no result in the Map run ${manifest.MapRunArn}` },
+    });
+  }
+  return [...outcomes.values()];
 }
 
 export interface SummarizeDeps {

@@ -3,9 +3,7 @@ import { createDemoOrg } from "../../../emulator/org/demo";
 import type { Org, Value } from "../../../emulator/org/types";
 import type { CatalogStream } from "../../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../../functions/core/catalog-store";
-import { MAX_OBJECTS_PER_SYNC } from "../../../functions/core/discover";
 import type { ExtractState, ExtractSummary } from "../../../functions/core/extract/extract-state";
-import { type DiscoverOutput, discoverHandler } from "../../../functions/discover/handler";
 import {
   ConfigurationError,
   LeaseConflictError,
@@ -542,33 +540,27 @@ describe("sync: refusals", () => {
     );
   });
 
-  it("refuses a sync wider than one execution takes before extracting anything; discover still lists it", async () => {
-    // Prepare: enough custom objects that the default selection (every object) is too wide.
+  it("plans a sync wider than 1,000 objects: the plan goes to S3, discover's answer stays small", async () => {
+    // Prepare: more custom objects than one execution used to take (the selection is every object).
     const h = await start();
-    for (let index = 0; index < MAX_OBJECTS_PER_SYNC; index++) {
+    const wide = 1_001;
+    for (let index = 0; index < wide; index++) {
       h.emulator.org.addObject({ name: `Wide_${String(index).padStart(4, "0")}__c` });
     }
 
     // Act
-    const attempt = driveDiscover(h.runtime, "wide-1");
-    await attempt.catch(() => undefined);
-    const listed = (await discoverHandler.invoke(
-      { runId: "wide-2", request: {}, listOnly: true },
-      h.runtime,
-    )) as DiscoverOutput;
-    const narrowed = await driveDiscover(h.runtime, "wide-3", { objects: ["Wide_00*"] });
+    const discovered = await driveDiscover(h.runtime, "wide-1");
+    const narrowed = await driveDiscover(h.runtime, "wide-2", { objects: ["Wide_00*"] });
 
-    // Assess
-    await expect(attempt).rejects.toBeInstanceOf(ConfigurationError);
-    await expect(attempt).rejects.toThrow(
-      new RegExp(
-        `This sync selects \\d{4} objects; one execution takes at most ${MAX_OBJECTS_PER_SYNC} .*exclude patterns`,
-      ),
-    );
+    // Assess: nothing refused, nothing extracted; the execution's state holds the plan's key, not the plan.
+    expect(discovered.objectCount).toBeGreaterThan(wide);
+    expect(discovered.tasks).toHaveLength(discovered.objectCount);
+    expect(discovered.objectsKey).toBe(h.runtime.layout.runObjects("wide-1"));
+    const { tasks: _tasks, ...answer } = discovered;
+    expect(Buffer.byteLength(JSON.stringify(answer))).toBeLessThan(16 * 1024);
     expect(h.emulator.calls.count("bulkQueryCreate")).toBe(0);
-    expect(listed.objects.length).toBeGreaterThan(MAX_OBJECTS_PER_SYNC);
     expect(narrowed.tasks.map((task) => task.object)).toHaveLength(100);
-    expect(narrowed.tasks[0]).toMatchObject({ runId: "wide-3", object: "Wide_0000__c" });
+    expect(narrowed.tasks[0]).toMatchObject({ runId: "wide-2", object: "Wide_0000__c" });
   }, 60_000);
 
   it("an exhausted API limit refuses to start and leaves the cursor where it was", async () => {

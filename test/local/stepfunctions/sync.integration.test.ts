@@ -112,14 +112,29 @@ describe("sync through the synthesized state machine", () => {
     expect(accounts.api).toBe("bulk");
     expect(accounts.parts.length).toBe(Math.ceil(emulator.org.count("Account") / 60));
     expect((await manifestOf(resultOf("Attachment")?.manifestKey)).api).toBe("rest");
+    // Each object ran as a child execution of the Distributed Map, with a history of its own.
+    expect(firstRun.states).toEqual([
+      "Discover objects",
+      "Extract each object",
+      "Summarize run",
+      "Any object failed?",
+      "Sync succeeded",
+    ]);
+    expect(firstRun.children).toHaveLength(OBJECTS.length);
+    const childStates = firstRun.children.flatMap((child) => child.states);
     // One "Download pages" per part at least: the fetches really continued across invocations.
-    const downloads = firstRun.states.filter((state) => state === "Download pages").length;
+    const downloads = childStates.filter((state) => state === "Download pages").length;
     expect(downloads).toBeGreaterThanOrEqual(accounts.parts.length);
-    expect(firstRun.states.slice(0, 2)).toEqual(["Discover objects", "Extract each object"]);
-    // Each committed object is merged into its current-state table, in the same iteration.
-    expect(firstRun.states.filter((state) => state === "Merge into lake")).toHaveLength(OBJECTS.length);
-    expect(firstRun.states.filter((state) => state === "Object done")).toHaveLength(OBJECTS.length);
-    expect(firstRun.states.slice(-3)).toEqual(["Summarize run", "Any object failed?", "Sync succeeded"]);
+    // Each committed object is merged into its current-state table, in the same child.
+    expect(childStates.filter((state) => state === "Merge into lake")).toHaveLength(OBJECTS.length);
+    expect(childStates.filter((state) => state === "Object done")).toHaveLength(OBJECTS.length);
+    // Histories: the parent's does not grow with objects or pages; a child's grows with its own pages.
+    expect(firstRun.historyEvents).toBe(22);
+    for (const child of firstRun.children) {
+      const ownStates = child.states.length;
+      expect(child.historyEvents, child.name).toBeGreaterThanOrEqual(2 + 2 * ownStates);
+      expect(child.historyEvents, child.name).toBeLessThan(25_000);
+    }
     // Every line the run's invocations logged names the run, and every extract line its object.
     const extractLines = log.lines.filter((line) => line.message.startsWith("extract"));
     expect(extractLines.length).toBeGreaterThan(OBJECTS.length);
