@@ -1,6 +1,6 @@
 import { describeError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
-import { nextRestQueryPage, startRestQuery } from "../../salesforce/rest-query";
+import { nextRestQueryPage, queryMany, startRestQuery } from "../../salesforce/rest-query";
 import { readCatalogIndex, readStream } from "../catalog-store";
 import { id18, sameValue } from "../formats/load/same-value";
 import { currentValuesSql } from "../lake/current-values-sql";
@@ -19,8 +19,11 @@ import type { SourceRow } from "./row-cursor";
  * 200 keys. A record the source does not hold is never "unchanged": the row is sent.
  */
 
-/** Rows compared per lookup (one lake statement, or this many keys in queries of QUERY_KEYS). */
-export const DIFF_BATCH_ROWS = 2000;
+/**
+ * Rows compared per lookup: one lake statement, or one `composite/batch` call of 25 queries of
+ * QUERY_KEYS keys each.
+ */
+export const DIFF_BATCH_ROWS = 5000;
 /** Keys per REST query: `WHERE key IN (…)` stays far below a URL's length. */
 const QUERY_KEYS = 200;
 
@@ -84,6 +87,16 @@ function indexed(rows: Current[], key: KeyOf): Map<string, Current | undefined> 
   return out;
 }
 
+async function singleQuery(client: SalesforceClient, object: string, soql: string): Promise<Current[]> {
+  const rows: Current[] = [];
+  let page = await startRestQuery(client, { object, soql, includeDeleted: false });
+  for (;;) {
+    rows.push(...page.records);
+    if (page.done || !page.nextRecordsUrl) return rows;
+    page = await nextRestQueryPage(client, { object, nextRecordsUrl: page.nextRecordsUrl });
+  }
+}
+
 function orgLookup(
   deps: LoadDeps,
   plan: LoadPlan,
@@ -96,20 +109,18 @@ function orgLookup(
   return {
     source: { source: "org", reason },
     async find(keys) {
-      const rows: Current[] = [];
+      const soqls: string[] = [];
       for (let start = 0; start < keys.length; start += QUERY_KEYS) {
         const chunk = keys.slice(start, start + QUERY_KEYS).map(soqlLiteral);
-        const soql = `SELECT ${select.join(", ")} FROM ${plan.object} WHERE ${key.field} IN (${chunk.join(", ")})`;
-        let page = await startRestQuery(client, { object: plan.object, soql, includeDeleted: false });
-        for (;;) {
-          rows.push(...page.records);
-          if (page.done || !page.nextRecordsUrl) break;
-          page = await nextRestQueryPage(client, {
-            object: plan.object,
-            nextRecordsUrl: page.nextRecordsUrl,
-          });
-        }
+        soqls.push(
+          `SELECT ${select.join(", ")} FROM ${plan.object} WHERE ${key.field} IN (${chunk.join(", ")})`,
+        );
       }
+      // One query answers in one call; more go 25 to a composite/batch call.
+      const rows: Current[] =
+        soqls.length === 1
+          ? await singleQuery(client, plan.object, soqls[0] as string)
+          : (await queryMany(client, { object: plan.object, soqls })).flat();
       deps.log.debug("load: current values read from the org", { keys: keys.length, rows: rows.length });
       return indexed(rows, key);
     },

@@ -151,7 +151,9 @@ describe("loads that send only what changed", () => {
     expect(stale.diffSource?.source).toBe("org");
     expect(stale.diffSource?.reason).toMatch(/diffMaxLagMinutes: 0/);
     expect(stale.counts).toMatchObject({ read: 10_000, succeeded: 6, unchanged: 9_994 });
-    expect(h.emulator.calls.count("query")).toBe(50); // 200 keys a query
+    // 200 keys a query, 25 queries a composite/batch call: 5,000 rows a call.
+    expect(h.emulator.calls.count("composite")).toBe(2);
+    expect(h.emulator.calls.count("query")).toBe(0);
     expectReconciled(fresh);
     expectReconciled(stale);
   }, 180_000);
@@ -228,6 +230,26 @@ describe("loads that send only what changed", () => {
     expect(summary.diffSource?.source).toBe("lake");
     expect(summary.counts).toMatchObject({ read: 3, succeeded: 1, created: 1, unchanged: 2 });
   }, 60_000);
+
+  it("compares a file validated over many invocations, each one batch, and sends the changed rows once", async () => {
+    // Prepare
+    const h = await start();
+    await load(h, `${UPSERT}/base.csv`, accounts(3_000));
+    const file = await dropFile(h, `${UPSERT}/sliced.csv`, accounts(3_000, new Set([0, 1_500, 2_999])));
+
+    // Act: no time left after one step, so every invocation reads one batch and stops.
+    const result = await driveLoad(h.runtime, { ...file, skipUnchanged: true }, { remainingMs: () => 0 });
+
+    // Assess
+    expect(result.error).toBeUndefined();
+    const submits = result.actions.filter((action) => action === "submit").length;
+    expect(submits).toBeGreaterThan(2);
+    expect(result.summary?.counts).toMatchObject({ read: 3_000, succeeded: 3, unchanged: 2_997 });
+    const sent = rowsOf(await readResult(h.runtime.store, result.summary?.files.success ?? ""));
+    expect(sent.map((row) => row.ERP_Id__c)).toEqual(["E-0", "E-1500", "E-2999"]);
+    expectReconciled(result.summary as LoadSummary);
+    await expectFilesAgree(h.runtime.store, result.summary);
+  }, 120_000);
 
   it("sends every row when skipUnchanged is off", async () => {
     // Prepare
