@@ -90,6 +90,8 @@ export const METRICS = {
   loadFailed: "LoadRowsFailed",
   loadUnprocessed: "LoadRowsUnprocessed",
   loadRejected: "LoadRowsRejected",
+  /** Rows not sent because their records already held every value (skipUnchanged). */
+  loadUnchanged: "LoadRowsUnchanged",
   loadApiCalls: "LoadApiCalls",
   loadDuration: "LoadDurationSeconds",
   /** The org's daily allowances, as read before heavy work (gauges). */

@@ -190,6 +190,7 @@ export class Monitoring extends Construct {
           this.metric(METRICS.loadFailed, "Sum", hour, "failed"),
           this.metric(METRICS.loadUnprocessed, "Sum", hour, "unprocessed"),
           this.metric(METRICS.loadRejected, "Sum", hour, "rejected"),
+          this.metric(METRICS.loadUnchanged, "Sum", hour, "unchanged (not sent)"),
         ],
         width: 12,
       }),

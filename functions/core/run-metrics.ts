@@ -80,6 +80,7 @@ export function publishLoad(
       ...figure(METRICS.loadFailed, "Count", run.counts.failed),
       ...figure(METRICS.loadUnprocessed, "Count", run.counts.unprocessed),
       ...figure(METRICS.loadRejected, "Count", run.counts.rejected),
+      ...figure(METRICS.loadUnchanged, "Count", run.counts.unchanged),
       ...figure(METRICS.loadApiCalls, "Count", run.apiCalls),
       ...figure(METRICS.loadDuration, "Seconds", run.durationSeconds),
     ],

@@ -187,6 +187,7 @@ describe("Monitoring", () => {
       METRICS.loadFailed,
       METRICS.loadUnprocessed,
       METRICS.loadRejected,
+      METRICS.loadUnchanged,
     ]) {
       expect(text("Load outcomes (rows per hour)")).toContain(name);
     }

@@ -119,6 +119,7 @@ describe("metrics in embedded metric format", () => {
       [METRICS.loadFailed]: counts?.failed,
       [METRICS.loadUnprocessed]: counts?.unprocessed,
       [METRICS.loadRejected]: counts?.rejected,
+      [METRICS.loadUnchanged]: 0,
       [METRICS.loadApiCalls]: run.summary?.apiCalls,
     });
   });
