@@ -76,10 +76,17 @@ interface Lookup {
   find(keys: string[]): Promise<Map<string, Current | undefined>>;
 }
 
-function indexed(rows: Current[], key: KeyOf): Map<string, Current | undefined> {
+/**
+ * Rows by normalized key, each row's fields keyed by their lower-case name: Athena answers every column
+ * name in lower case (Trino folds even quoted aliases), REST and DuckDB as the query spelled it.
+ */
+function indexed(answers: Current[], key: KeyOf): Map<string, Current | undefined> {
   const out = new Map<string, Current | undefined>();
-  for (const row of rows) {
-    const raw = row[key.field];
+  for (const answer of answers) {
+    const row = Object.fromEntries(
+      Object.entries(answer).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    const raw = row[key.field.toLowerCase()];
     const normalized = raw === null || raw === undefined ? undefined : key.normalize(String(raw));
     if (normalized === undefined) continue;
     out.set(normalized, out.has(normalized) ? undefined : row);
@@ -265,7 +272,7 @@ export class RowDiffer {
         // No record (or two with the key): an upsert creates, the rest miss (Salesforce says why).
         return { fate: plan.operation === "upsert" ? "create" : "miss", changed: [] };
       }
-      const id = id18(String(current.Id ?? "")) ?? undefined;
+      const id = id18(String(current.id ?? "")) ?? undefined;
       if (plan.operation === "delete" || plan.operation === "hardDelete") {
         return { fate: "delete", ...(id ? { id } : {}), changed: [] };
       }
@@ -279,7 +286,7 @@ export class RowDiffer {
           changed.push(planned.name);
           continue;
         }
-        if (!sameValue(planned.field, sent, current[planned.name])) changed.push(planned.name);
+        if (!sameValue(planned.field, sent, current[planned.name.toLowerCase()])) changed.push(planned.name);
       }
       // A key twice in one batch: the rows are sent, as Salesforce would apply them in order.
       const twice = (counts.get(value as string) ?? 0) > 1;
