@@ -123,6 +123,7 @@ export class SyncStateMachine extends Construct {
         records: "records",
         deletes: "deletes",
         reconciled: "reconciled",
+        partial: "partial",
         apiCalls: "apiCalls",
         runDate: "runDate",
       },

@@ -80,6 +80,17 @@ export function invoiceObject(): ObjectDef {
         },
         { label: "Days Overdue", precision: 18, scale: 0 },
       ),
+      formula(
+        "string",
+        "Account_Rating__c",
+        "TEXT(Account__r.Rating)",
+        (row, context) => {
+          const account = row.get("Account__c");
+          if (typeof account !== "string") return null;
+          return context.record(account)?.get("Rating") ?? null;
+        },
+        { label: "Account Rating", length: 1300 },
+      ),
       multipicklist("Tags__c", INVOICE_TAGS, { label: "Tags" }),
       datetime("Issued_At__c", { label: "Issued At" }),
       email("Contact_Email__c", { label: "Contact Email" }),

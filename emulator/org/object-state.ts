@@ -23,6 +23,7 @@ export class ObjectState {
     pod: string,
     counterBase: number,
     private readonly now: () => number,
+    private readonly record: (id: string) => Row | undefined = () => undefined,
   ) {
     this.table = new Table(def.keyPrefix, pod, counterBase, (row, field) => this.computeField(row, field));
     this.reindex();
@@ -76,6 +77,6 @@ export class ObjectState {
   private computeField(row: Row, field: string): Value | undefined {
     const compute = this.computes.get(field);
     if (!compute) return undefined;
-    return compute(row, { now: this.now() });
+    return compute(row, { now: this.now(), record: this.record });
   }
 }

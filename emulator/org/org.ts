@@ -91,6 +91,12 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
   const orgId = makeId("00D", pod, 100_000_000 + (hash32(seed, 0x0d) % 900_000_000));
   const objects = new Map<string, ObjectState>();
   const byPrefix = new Map<string, ObjectState>();
+  /** A live record by Id, whatever its object (what a formula reads through a lookup). */
+  const liveRecord = (id: string) => {
+    if (typeof id !== "string" || id.length < 15) return undefined;
+    const row = byPrefix.get(id.slice(0, 3))?.table.find(id);
+    return row && row.get("IsDeleted") !== true ? row : undefined;
+  };
   const locks = new Map<string, number>();
   let userId = "";
   let customPrefixes = 0;
@@ -143,7 +149,7 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
       throw new OrgError("DUPLICATE_VALUE", `Key prefix ${def.keyPrefix} is already used by another object`);
     }
     const counterBase = 100_000_000 + (hash32(seed, hashString(def.keyPrefix)) % 900_000_000);
-    const state = new ObjectState(def, pod, counterBase, () => clock.now());
+    const state = new ObjectState(def, pod, counterBase, () => clock.now(), liveRecord);
     objects.set(lower, state);
     byPrefix.set(def.keyPrefix, state);
     return state;

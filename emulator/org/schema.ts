@@ -14,6 +14,11 @@ export interface RowReader {
 export interface ComputeContext {
   /** The org clock's current time (epoch ms), for TODAY()/NOW() style formulas. */
   now: number;
+  /**
+   * A live record of any object by Id (a parent through a lookup, for cross-object formulas such as
+   * `Account__r.Rating`); undefined when there is none or it is deleted.
+   */
+  record(id: string): RowReader | undefined;
 }
 
 /** Computes a field on read from the row's other fields; the value is never stored. */

@@ -151,7 +151,16 @@ describe("state machine definitions", () => {
     });
     // An iteration keeps only short fields of commit's and abort's answers until the summary.
     expect(Object.keys(inner["Commit object"]?.ResultSelector ?? {}).sort()).toEqual(
-      ["apiCalls.$", "deletes.$", "object.$", "reconciled.$", "records.$", "runDate.$", "status.$"].sort(),
+      [
+        "apiCalls.$",
+        "deletes.$",
+        "object.$",
+        "partial.$",
+        "reconciled.$",
+        "records.$",
+        "runDate.$",
+        "status.$",
+      ].sort(),
     );
     expect(Object.keys(inner["Record object failure"]?.ResultSelector ?? {}).sort()).toEqual(
       ["apiCalls.$", "errorName.$", "object.$", "status.$"].sort(),

@@ -17,8 +17,10 @@ export interface LandedRun {
   manifest: Manifest;
   /** The run's records by Id: its query's rows. */
   records: Map<string, LandedRecord>;
-  /** The deletes the org's delete log reported (rows with `_origin`), by Id. */
+  /** The deletes the org's delete log reported (rows with `_origin` `getDeleted`), by Id. */
   logged: Map<string, LandedRecord>;
+  /** Rows found otherwise (Id reconciliation's deletes and re-fetches, partial reads), by origin then Id. */
+  found: Map<string, Map<string, LandedRecord>>;
 }
 
 export interface Landed {
@@ -97,7 +99,7 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
       landed.problems.push(`${manifestKey} is not JSON`);
       continue;
     }
-    const run: LandedRun = { manifestKey, manifest, records: new Map(), logged: new Map() };
+    const run: LandedRun = { manifestKey, manifest, records: new Map(), logged: new Map(), found: new Map() };
     let total = 0;
     let fields: string[] = [];
     if (manifest.parts.some((part) => isParquetPart(part.key))) {
@@ -134,7 +136,14 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
       total += parsed.records.length;
       for (const record of parsed.records) {
         const id = String(record.Id);
-        const rows = record._origin === undefined || record._origin === null ? run.records : run.logged;
+        const origin =
+          record._origin === undefined || record._origin === null ? undefined : String(record._origin);
+        let rows =
+          origin === undefined ? run.records : origin === "getDeleted" ? run.logged : run.found.get(origin);
+        if (rows === undefined) {
+          rows = new Map();
+          run.found.set(origin as string, rows);
+        }
         if (rows.has(id)) landed.problems.push(`${manifestKey}: record ${id} landed twice in one run`);
         rows.set(id, record);
       }
@@ -159,7 +168,8 @@ export async function readLanded(store: ObjectStore, prefix: string, object: str
 
 /**
  * Each record's newest landed version: the greatest cursor-field value, and of equal values the one
- * committed last (what a consumer that deduplicates by Id keeps).
+ * committed last (what a consumer that deduplicates by Id keeps), with the fields of every partial row
+ * (formula refresh, new-field backfill) read since laid over it, as the lake's merge does.
  */
 export function latestVersions(landed: Landed, cursorField: string): Map<string, LandedRecord> {
   const latest = new Map<string, LandedRecord>();
@@ -168,6 +178,15 @@ export function latestVersions(landed: Landed, cursorField: string): Map<string,
       const current = latest.get(id);
       if (current === undefined || String(record[cursorField]) >= String(current[cursorField])) {
         latest.set(id, record);
+      }
+    }
+    // A run's partial reads come after its query.
+    for (const origin of ["formula", "backfill"]) {
+      for (const [id, partial] of run.found.get(origin) ?? []) {
+        const current = latest.get(id);
+        if (current === undefined) continue;
+        const { _origin, ...fields } = partial;
+        latest.set(id, { ...current, ...fields });
       }
     }
   }

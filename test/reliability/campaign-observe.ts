@@ -4,7 +4,11 @@
  * with the error's name). A failed execution has no output, but its summary input still says which
  * objects it reported succeeded.
  */
-import type { ObjectOutcome } from "../../functions/core/extract/sync-summary";
+import {
+  type ObjectOutcome,
+  type ResultWriterDetails,
+  readMapOutcomes,
+} from "../../functions/core/extract/sync-summary";
 import type { LocalHandler } from "../../local/stepfunctions/state-machine";
 
 export type ReportedResult = ObjectOutcome & { status: string };
@@ -26,15 +30,29 @@ export class RunObserver {
           runId?: string;
           results?: ReportedResult[];
           failed?: ReportedResult[];
+          resultWriter?: ResultWriterDetails;
         };
         if (payload.action === "summarize" && payload.runId) {
           const runId = payload.runId;
+          // The Distributed Map's children wrote their outcomes to S3 (ResultWriter): read them as the
+          // summary does.
+          const written =
+            payload.resultWriter === undefined
+              ? []
+              : ((await readMapOutcomes(
+                  { store: runtime.store, layout: runtime.layout },
+                  runId,
+                  payload.resultWriter,
+                )) as ReportedResult[]);
           // The manifest key as the summary derives it from the kept run date.
           const named = (result: ReportedResult): ReportedResult =>
             result.runDate && !result.manifestKey
               ? { ...result, manifestKey: runtime.layout.manifest(result.object, result.runDate, runId) }
               : result;
-          this.reported.set(runId, [...(payload.results ?? []), ...(payload.failed ?? [])].map(named));
+          this.reported.set(
+            runId,
+            [...written, ...(payload.results ?? []), ...(payload.failed ?? [])].map(named),
+          );
         }
         return inner.invoke(event, runtime, remainingMs);
       },

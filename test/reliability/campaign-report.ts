@@ -14,8 +14,12 @@ export interface CampaignReport {
   faults: Record<string, number>;
   /** Crashes injected into handlers, by `<action> <before|after> <error name>`. */
   crashes: Record<string, number>;
+  /** Changes the campaign made to the org, by kind (inserts, hard deletes, clock jumps, fields added…). */
+  orgChanges: Record<string, number>;
   /** Record comparisons the invariants made (one per record per check). */
   recordsChecked: number;
+  /** Current-state rows compared with the org formula fields included (after a run that read them whole). */
+  formulaRowsChecked: number;
   /** Inbound rows whose outcome the load invariants accounted for. */
   rowsAccounted: number;
   /** What is wrong, each prefixed with where (`seed 7 round 2 Account: …`). */
@@ -29,7 +33,9 @@ export function emptyReport(): CampaignReport {
     failedRuns: 0,
     faults: {},
     crashes: {},
+    orgChanges: {},
     recordsChecked: 0,
+    formulaRowsChecked: 0,
     rowsAccounted: 0,
     violations: [],
   };
@@ -48,6 +54,8 @@ export function mergeReports(into: CampaignReport, from: CampaignReport): Campai
   into.runs += from.runs;
   into.failedRuns += from.failedRuns;
   into.recordsChecked += from.recordsChecked;
+  into.formulaRowsChecked += from.formulaRowsChecked;
+  for (const [key, n] of Object.entries(from.orgChanges)) countInto(into.orgChanges, key, n);
   into.rowsAccounted += from.rowsAccounted;
   for (const [key, n] of Object.entries(from.faults)) countInto(into.faults, key, n);
   for (const [key, n] of Object.entries(from.crashes)) countInto(into.crashes, key, n);
@@ -70,7 +78,10 @@ export function formatReport(name: string, report: CampaignReport): string {
     `${name}: ${report.seeds} seeds, ${report.runs} runs (${report.failedRuns} failed and repaired later)`,
     `  faults fired (${totalOf(report.faults)}): ${sorted(report.faults)}`,
     `  crashes injected (${totalOf(report.crashes)}): ${sorted(report.crashes)}`,
-    `  records checked: ${report.recordsChecked}, inbound rows accounted: ${report.rowsAccounted}`,
+    ...(totalOf(report.orgChanges) > 0
+      ? [`  org changes (${totalOf(report.orgChanges)}): ${sorted(report.orgChanges)}`]
+      : []),
+    `  records checked: ${report.recordsChecked} (current-state rows with formula fields: ${report.formulaRowsChecked}), inbound rows accounted: ${report.rowsAccounted}`,
     `  violations: ${report.violations.length}`,
     ...report.violations.slice(0, 20).map((violation) => `    - ${violation}`),
   ];

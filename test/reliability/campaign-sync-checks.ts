@@ -25,6 +25,7 @@ import { join } from "node:path";
 import type { Org } from "../../emulator/org/types";
 import type { CatalogStream } from "../../functions/core/catalog";
 import { readCatalogIndex, readStream } from "../../functions/core/catalog-store";
+import type { Manifest } from "../../functions/core/extract/manifest";
 import { quoteIdentifier } from "../../functions/core/lake/merge-sql";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
@@ -60,6 +61,8 @@ export interface RunExpectations {
 export interface CheckResult {
   violations: string[];
   recordsChecked: number;
+  /** Current-state rows whose formula fields were compared too (the run had read them whole). */
+  formulaRowsChecked?: number;
 }
 
 /** A sync execution's output is the run summary (the Summarize run task's answer). */
@@ -118,6 +121,7 @@ export class SyncChecker {
   async afterRun(execution: LocalExecution, expect: RunExpectations): Promise<CheckResult> {
     const violations: string[] = [];
     let recordsChecked = 0;
+    let formulaRowsChecked = 0;
     const say = (object: string, text: string) => violations.push(`${expect.label} ${object}: ${text}`);
     const output = (execution.output ?? {}) as SyncOutput;
     const results = expect.reported;
@@ -186,11 +190,30 @@ export class SyncChecker {
         const run = landed.runs.find((candidate) => candidate.manifestKey === result.manifestKey);
         if (!run) say(object, `reported succeeded but its manifest ${result.manifestKey} did not land`);
         else {
-          if (run.manifest.totals.records !== (result.records ?? 0) + (result.deletes ?? 0)) {
+          const [reconciledDeletes, refetched] = result.reconciled ?? [0, 0];
+          const [formulaRows, , , backfillRows] = result.partial ?? [0, 0, 0, 0];
+          const reported =
+            (result.records ?? 0) +
+            (result.deletes ?? 0) +
+            reconciledDeletes +
+            refetched +
+            formulaRows +
+            backfillRows;
+          if (run.manifest.totals.records !== reported) {
             say(
               object,
-              `reported ${result.records} records and ${result.deletes} logged deletes, its manifest holds ${run.manifest.totals.records}`,
+              `reported ${result.records} records, ${result.deletes} logged deletes, ${reconciledDeletes + refetched} reconciled and ${formulaRows + backfillRows} partial rows; its manifest holds ${run.manifest.totals.records}`,
             );
+          }
+          for (const [origin, rows] of run.found) {
+            const expected = {
+              reconcile: reconciledDeletes,
+              refetch: refetched,
+              formula: formulaRows,
+              backfill: backfillRows,
+            }[origin];
+            if (rows.size !== expected)
+              say(object, `${rows.size} rows landed with _origin ${origin}, reported ${expected}`);
           }
           if (run.logged.size !== (run.manifest.deletes?.found ?? 0)) {
             say(
@@ -220,8 +243,19 @@ export class SyncChecker {
         }
       }
 
-      // 2. The cursor never points past data that is not in S3.
+      // 2. The cursor never points past data that is not in S3: the fields the last committed run selected
+      // (a field added since is backfilled by the next run that commits).
       const cursor = state?.cursor ? Date.parse(state.cursor) : undefined;
+      const lastRun = landed.runs.find((run) => run.manifestKey === state?.lastManifestKey);
+      const committedFields = new Set(
+        lastRun === undefined
+          ? stream.selectFields
+          : (await readStream(this.target.store, lastRun.manifest.catalogKey)).selectFields,
+      );
+      const committed = {
+        ...stream,
+        selectFields: stream.selectFields.filter((name) => committedFields.has(name)),
+      };
       if (cursor !== undefined) {
         for (const record of org.values()) {
           if (record.stamp >= cursor || late.has(record.id)) continue;
@@ -234,7 +268,7 @@ export class SyncChecker {
               `cursor ${state?.cursor} is past ${record.id} (stamp ${iso(record.stamp)}), whose version ${landedStamp === undefined ? "never landed" : `landed is older (${iso(landedStamp)})`}`,
             );
           } else if (landedStamp === record.stamp) {
-            const diff = differences(stream, got as Record<string, unknown>, record.record);
+            const diff = differences(committed, got as Record<string, unknown>, record.record);
             if (diff.length > 0)
               say(object, `${record.id}'s latest landed version differs: ${diff.join("; ")}`);
           }
@@ -269,8 +303,26 @@ export class SyncChecker {
       const tables = await this.currentStateTables(streams, expect.label);
       violations.push(...tables.violations);
       recordsChecked += tables.recordsChecked;
+      formulaRowsChecked += tables.formulaRowsChecked ?? 0;
     }
-    return { violations, recordsChecked };
+    return { violations, recordsChecked, formulaRowsChecked };
+  }
+
+  /**
+   * Whether the object's last committed run read its formula fields whole (a formula refresh, a full
+   * refresh, a stream's first read): then the table's formula columns must equal the org's too.
+   */
+  private async formulasFresh(object: string): Promise<boolean> {
+    const { store, state, connection } = this.target;
+    const key = (await state.get({ connection, object }))?.lastManifestKey;
+    const bytes = key === undefined ? undefined : await store.get(key);
+    if (bytes === undefined) return false;
+    const manifest = JSON.parse(new TextDecoder().decode(bytes)) as Manifest;
+    return (
+      manifest.mode === "full_refresh" ||
+      manifest.cursorBefore === undefined ||
+      (manifest.partials ?? []).some((pass) => pass.origin === "formula" && pass.done)
+    );
   }
 
   /**
@@ -285,6 +337,7 @@ export class SyncChecker {
     const violations: string[] = [];
     const say = (object: string, text: string) => violations.push(`${label} ${object}: ${text}`);
     let recordsChecked = 0;
+    let formulaRowsChecked = 0;
     const folder = await mkdtemp(join(tmpdir(), "campaign-lake-"));
     let lake: LocalLake | undefined;
     try {
@@ -312,6 +365,8 @@ export class SyncChecker {
         }
         const records = orgRecords(org, stream);
         const cursor = (await state.get({ connection, object }))?.cursor;
+        const formulas =
+          (await this.formulasFresh(object)) && stream.fields.some((field) => field.calculated);
         const late = this.late.get(object) ?? new Set<string>();
         const due = (record: OrgRecord) =>
           cursor === undefined || record.stamp >= Date.parse(cursor) || late.has(record.id);
@@ -329,7 +384,8 @@ export class SyncChecker {
           else if (record.deleted) say(object, `the current-state table holds ${id}, deleted in the org`);
           else {
             recordsChecked += 1;
-            const diff = differences(stream, row, record.record);
+            if (formulas) formulaRowsChecked += 1;
+            const diff = differences(stream, row, record.record, formulas);
             if (diff.length > 0) say(object, `${id} in the current-state table differs: ${diff.join("; ")}`);
           }
         }
@@ -347,7 +403,7 @@ export class SyncChecker {
       lake?.close();
       await rm(folder, { recursive: true, force: true });
     }
-    return { violations, recordsChecked };
+    return { violations, recordsChecked, formulaRowsChecked };
   }
 }
 

@@ -32,6 +32,7 @@ export const SYNC_OBJECTS = ["Account", "Case", "Invoice__c", "Attachment"] as c
 export const T0 = Date.parse("2026-06-01T12:00:00.000Z");
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
+const DAY = 24 * 60 * MINUTE;
 
 export interface SyncSeedOptions {
   seed: number;
@@ -90,7 +91,12 @@ function insertInput(random: Random, object: string, org: Org, tag: string): Rec
 function updateInput(random: Random, object: string): Record<string, unknown> {
   switch (object) {
     case "Account":
-      return { Description: awkwardText(random, 200), Phone: `+1 555 ${random.int(1000, 9999)}` };
+      // Rating moves the invoices' cross-object formula Account_Rating__c without touching them.
+      return {
+        Description: awkwardText(random, 200),
+        Phone: `+1 555 ${random.int(1000, 9999)}`,
+        ...(random.chance(0.5) ? { Rating: random.pick(["Hot", "Warm", "Cold"]) } : {}),
+      };
     case "Case":
       return { Subject: awkwardText(random, 80), IsEscalated: random.chance(0.5) };
     case "Invoice__c":
@@ -119,11 +125,13 @@ interface ChangeContext {
   cursors: ReadonlyMap<string, string | undefined>;
   checker: SyncChecker;
   tag: string;
+  /** Counts changes by kind into the report. */
+  count: (kind: string, n?: number) => void;
 }
 
 /** One round of org changes, in time order: ordinary DML, records touched late, then the ties at the edge. */
 function changeOrg(context: ChangeContext): void {
-  const { org, random, hardDeletes, objects, tag } = context;
+  const { org, random, hardDeletes, objects, tag, count } = context;
   let t = context.from + SECOND;
   const tick = () => {
     t += random.int(1, 5 * SECOND);
@@ -133,25 +141,30 @@ function changeOrg(context: ChangeContext): void {
   const operations: Array<() => void> = [];
   for (const object of objects) {
     for (let n = random.int(0, 4); n > 0; n--) {
-      operations.push(() =>
+      operations.push(() => {
         must(
           org.insert(object, insertInput(random, object, org, `${tag}-${serial++}`), "json"),
           `insert ${object}`,
-        ),
-      );
+        );
+        count("insert");
+      });
     }
     for (let n = random.int(0, 4); n > 0; n--) {
       operations.push(() => {
         const rows = liveRows(org, object);
         if (rows.length === 0) return; // hard deletes can empty a small object
         const row = random.pick(rows);
-        must(org.update(object, { Id: row.id, ...updateInput(random, object) }, "json"), `update ${object}`);
+        const input = updateInput(random, object);
+        must(org.update(object, { Id: row.id, ...input }, "json"), `update ${object}`);
+        count(input.Rating === undefined ? "update" : "parent change (Account.Rating)");
       });
     }
     for (let n = random.int(0, 2); n > 0; n--) {
       operations.push(() => {
         const rows = liveRows(org, object);
-        if (rows.length > 0) must(org.delete(object, random.pick(rows).id), `delete ${object}`);
+        if (rows.length === 0) return;
+        must(org.delete(object, random.pick(rows).id), `delete ${object}`);
+        count("soft delete");
       });
     }
     // Hard deletes leave no trace in queryAll: only the org's delete log reports them.
@@ -162,12 +175,26 @@ function changeOrg(context: ChangeContext): void {
         const row = hardDeletes.pick(rows);
         must(org.hardDelete(object, row.id), `hard delete ${object}`);
         context.checker.hardDeleted(object, row.id, t);
+        count("hard delete");
       });
     }
   }
   for (const operation of shuffled(random, operations)) {
     tick();
     operation();
+  }
+  // Emptying the recycle bin purges the soft-deleted rows for good and cuts the org's delete log: only
+  // Id reconciliation (which the cut delete log brings on) can find those deletes.
+  if (hardDeletes.chance(0.25)) {
+    const object = hardDeletes.pick(objects.filter((name) => name !== "Attachment"));
+    tick();
+    const binned = [
+      ...org.query(`SELECT Id FROM ${object} WHERE IsDeleted = true`, { includeDeleted: true }).rows(),
+    ].map((row) => row.id);
+    org.emptyRecycleBin(object);
+    for (const id of binned) context.checker.hardDeleted(object, id, t);
+    count("recycle bin emptied");
+    count("soft-deleted row purged", binned.length);
   }
   // Records whose transaction committed late: a timestamp inside the lookback, before the cursor, yet
   // later than the version already landed (SystemModstamp never goes back for one record).
@@ -207,6 +234,18 @@ function changeOrg(context: ChangeContext): void {
   }
 }
 
+/** A text field added to one object, already holding values on a few of its live rows. */
+function addFieldWithValues(org: Org, random: Random, name: string, count: (kind: string) => void): void {
+  const object = random.pick(["Account", "Case", "Invoice__c"]);
+  const rows = liveRows(org, object);
+  const values: Record<string, string> = {};
+  for (let n = Math.min(rows.length, random.int(1, 8)); n > 0; n--) {
+    values[random.pick(rows).id] = awkwardText(random, 30);
+  }
+  org.addField(object, { name, type: "string", length: 120, label: name }, { values });
+  count("field added with values");
+}
+
 /** Runs one seed of the sync campaign and reports what it did and every invariant it saw broken. */
 export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignReport> {
   const { seed } = options;
@@ -232,6 +271,8 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
       restMaxRecords: random.pick([0, 20, 10_000]),
       restPartRecords: random.pick([15, 60, 50_000]),
       reserve: { dailyApiRequests: 0, dailyBulkQueryJobs: 0 },
+      // Formula fields read again every hour (about every other run) or daily (after clock jumps).
+      formulaRefresh: random.pick(["1h", "daily"]),
     };
     env = await startLocalEnvironment({
       connection: "chaos",
@@ -279,10 +320,20 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
       `${label}: lag ${lagSeconds}s, lookback ${lookbackSeconds}s, ${JSON.stringify(settings)}`,
     );
     let runAt = T0;
+    const count = (kind: string, n = 1) => countInto(report.orgChanges, kind, n);
+    // One field appears mid-campaign already holding values on some rows (field-level security granted):
+    // the next run must backfill it.
+    const fieldRound = random.int(1, Math.max(1, options.rounds));
     for (let round = 1; round <= options.rounds + 1; round++) {
       const repair = round > options.rounds;
       const previous = runAt;
       runAt = previous + random.int(15, 90) * MINUTE + (random.chance(0.5) ? random.int(1, 999) : 0);
+      // Clock jumps of a day or more move TODAY() formulas (Invoice__c.Days_Overdue__c) without touching
+      // any record; the repair run always follows one, so its formula refresh is due whatever the setting.
+      if (repair || random.chance(0.3)) {
+        runAt += random.int(1, 3) * DAY;
+        count("clock jump (days)");
+      }
       const edge = floorSecond(runAt - lagSeconds * SECOND);
       const cursorsBefore = await checker.cursorsNow();
       if (!repair) {
@@ -298,7 +349,9 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
           cursors: cursorsBefore,
           checker,
           tag: `${seed}-${round}`,
+          count,
         });
+        if (round === fieldRound) addFieldWithValues(org, random, `Chaos_${seed}__c`, count);
       }
       org.clock.set(runAt, { frozen: true });
       emulator.faults.clear();
@@ -330,6 +383,7 @@ export async function runSyncSeed(options: SyncSeedOptions): Promise<CampaignRep
         reported: observer.resultsOf(name),
       });
       report.recordsChecked += checked.recordsChecked;
+      report.formulaRowsChecked += checked.formulaRowsChecked ?? 0;
       report.violations.push(...checked.violations);
       options.progress?.(
         `${label} round ${round}: ${execution.status}${execution.status === "SUCCEEDED" ? "" : ` ${execution.error}: ${String(execution.cause).slice(0, 200)}`}; ${checked.recordsChecked} records checked, ${checked.violations.length} violations`,

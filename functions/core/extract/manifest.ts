@@ -27,7 +27,7 @@ export interface Manifest {
   cursorAfter?: string;
   warnings?: string[];
   parts: Array<{ key: string; records: number; bytes: number }>;
-  /** Every row the parts hold: the query's, the delete log's and the reconciliation's. */
+  /** Every row the parts hold: the query's, the delete log's, the reconciliation's and the partial reads'. */
   totals: { records: number; bytes: number; parts: number };
   /** What the org's delete log gave (incremental runs after the first). */
   deletes?: DeletesOutcome;
@@ -78,7 +78,8 @@ export function buildManifest(
         state.records +
         (state.deletes?.found ?? 0) +
         (state.reconcile?.deletes ?? 0) +
-        (state.reconcile?.refetched ?? 0),
+        (state.reconcile?.refetched ?? 0) +
+        (state.partials ?? []).reduce((sum, pass) => sum + pass.rows, 0),
       bytes: state.bytes,
       parts: state.parts.length,
     },
