@@ -42,6 +42,8 @@ export interface ObjectReport {
   manifestKey?: string;
   cursor?: string;
   error?: string;
+  /** Events in the history of the object's child execution (Step Functions fails one at 25,000). */
+  historyEvents?: number;
 }
 
 export interface SyncReport {
@@ -68,6 +70,11 @@ export interface SyncReport {
   lake: Array<{ object: string; mergedSeq: number; runs: number }>;
   /** Why the execution failed, when it did. */
   error?: { name: string; message: string };
+  /**
+   * Execution histories (Step Functions fails one at 25,000 events): the run's own, and its largest
+   * object child's (each object's is in `objects`).
+   */
+  history: { run: number; largestObject?: { object: string; events: number } };
   seconds: number;
 }
 
@@ -191,7 +198,21 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
   for (const failure of discovered?.failed ?? []) {
     objects.push(objectReport(failure, modeOf.get(failure.object) ?? "full_refresh"));
   }
+  // Each object's child execution of the Distributed Map, and the events of its history.
+  const historyOf = new Map<string, number>();
+  for (const child of execution.children) {
+    const object = (child.input as { object?: string } | null)?.object;
+    if (object !== undefined) historyOf.set(object, child.historyEvents);
+  }
+  for (const object of objects) {
+    const events = historyOf.get(object.object);
+    if (events !== undefined) object.historyEvents = events;
+  }
   objects.sort((a, b) => a.object.localeCompare(b.object));
+  const largest = objects.reduce<ObjectReport | undefined>(
+    (top, object) => ((object.historyEvents ?? 0) > (top?.historyEvents ?? 0) ? object : top),
+    undefined,
+  );
   const lake = [...merged.values()]
     .sort((a, b) => a.object.localeCompare(b.object))
     .map((state) => ({ object: state.object, mergedSeq: state.mergedSeq, runs: state.runs }));
@@ -213,6 +234,12 @@ export async function runSync(runs: Runs, options: RunSyncOptions): Promise<Sync
     },
     manifests: objects.flatMap((object) => (object.manifestKey ? [object.manifestKey] : [])),
     lake,
+    history: {
+      run: execution.historyEvents,
+      ...(largest?.historyEvents === undefined
+        ? {}
+        : { largestObject: { object: largest.object, events: largest.historyEvents } }),
+    },
     seconds: (Date.now() - started) / 1000,
   };
   if (discovered) report.catalogVersion = discovered.catalogVersion;

@@ -40,6 +40,10 @@ export function syncText(report: SyncReport): string {
     lines.push("  Manifests:", ...report.manifests.map((key) => `    ${key}`));
   }
   if (report.summaryKey) lines.push(`  Run summary: ${report.summaryKey}`);
+  const { history } = report;
+  lines.push(
+    `  History: the run ${plural(history.run, "event")}${history.largestObject ? `, the largest object (${history.largestObject.object}) ${count(history.largestObject.events)}` : ""}, of Step Functions' 25,000 each`,
+  );
   if (report.lake.length > 0) {
     lines.push(
       `  Lake: ${plural(report.lake.length, "current-state table")} up to date with this run; query them with saddledata query`,

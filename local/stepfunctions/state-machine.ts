@@ -95,6 +95,8 @@ export interface LocalChildExecution {
   executionArn: string;
   mapRunArn: string;
   status: "SUCCEEDED" | "FAILED";
+  /** The item it ran (after ItemSelector). */
+  input: unknown;
   error?: string;
   cause?: string;
   historyEvents: number;
@@ -241,6 +243,7 @@ export async function createLocalRunner(options: LocalRunnerOptions): Promise<Lo
               executionArn,
               mapRunArn: "",
               status: child.status,
+              input: childInput,
               ...(child.error === undefined ? {} : { error: child.error }),
               ...(child.cause === undefined ? {} : { cause: child.cause }),
               historyEvents: child.historyEvents,

@@ -44,6 +44,13 @@ describe("saddledata sync and status", () => {
       ["Account", org.count("Account")],
       ["Invoice__c", org.count("Invoice__c")],
     ]);
+    // Each object ran as a child execution with its own history; the run's stays small.
+    expect(firstReport.history.run).toBe(22);
+    for (const object of firstReport.objects)
+      expect(object.historyEvents, object.object).toBeGreaterThanOrEqual(23);
+    expect(firstReport.history.largestObject?.events).toBe(
+      Math.max(...firstReport.objects.map((object) => object.historyEvents ?? 0)),
+    );
     expect(status.code, status.stderr).toBe(0);
     const statusReport = JSON.parse(status.stdout) as StatusReport;
     const account = statusReport.objects.find((object) => object.object === "Account");
