@@ -39,8 +39,11 @@ export function stagedJobKey(state: RunRef, index: number): string {
 }
 
 export const RESULT_FILES = ["success", "failed", "unprocessed", "rejected", "unchanged"] as const;
-/** What a dry run writes beside summary.json and plan.json. */
-export const DRY_RUN_FILES = ["plan", "rejected"] as const;
+/**
+ * What a dry run writes beside summary.json and plan.json: plan.csv, and every result file its summary
+ * names (header-only but rejected.csv: nothing was sent).
+ */
+export const DRY_RUN_FILES = ["plan", ...RESULT_FILES] as const;
 export type ResultFile = (typeof RESULT_FILES)[number] | (typeof DRY_RUN_FILES)[number];
 
 export function resultFileKey(

@@ -91,6 +91,10 @@ describe("dry runs", () => {
       ["4", "create", "", "", "E-3"],
     ]);
     expect((await readResult(h.runtime.store, summary.files.rejected)).rows).toHaveLength(1);
+    // Every file the summary names exists; nothing was sent, so all but rejected.csv are header-only.
+    for (const file of ["success", "failed", "unprocessed", "unchanged"] as const) {
+      expect((await readResult(h.runtime.store, summary.files[file])).rows).toEqual([]);
+    }
     // The claim was not taken: the same file version loads for real.
     expect(real.duplicate).toBeUndefined();
     expect(real.summary?.counts).toMatchObject({ read: 4, succeeded: 3, created: 1, rejected: 1 });
