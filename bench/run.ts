@@ -26,7 +26,9 @@ const HELP = `npm run bench -- [options]
   --load <n>         load benchmark records, 0 to skip (default 1000000)
   --merge <n>        rows of the merge benchmark's table, every one changed by the run merged into it,
                      0 to skip (default 1000000)
-  --only <a,b>       only these measurements: merge, extract.connector, extract.parquet,
+  --cost <n>         records of the cost model's sync and load (one execution of each state machine,
+                     priced per 1,000,000 records into results.json's "cost"), 0 to skip (default 100000)
+  --only <a,b>       only these measurements: merge, cost, extract.connector, extract.parquet,
                      extract.baseline (the extract's limit runs with any of them: it sizes the CSV); their
                      figures replace theirs in the results file and nothing else in it changes (an
                      extract path at each of --sizes, which the file must already hold)
@@ -44,7 +46,7 @@ const HELP = `npm run bench -- [options]
   --out <file>       results file (default bench/results.json)`;
 
 /** The measurements that can run alone, each replacing only its own figures in the results file. */
-const ALONE = ["merge", ...EXTRACT_PATHS.map((path) => `extract.${path}` as const)] as const;
+const ALONE = ["merge", "cost", ...EXTRACT_PATHS.map((path) => `extract.${path}` as const)] as const;
 type Alone = (typeof ALONE)[number];
 
 function count(text: string, name: string): number {
@@ -58,6 +60,7 @@ const { values } = parseArgs({
     sizes: { type: "string" },
     load: { type: "string" },
     merge: { type: "string" },
+    cost: { type: "string" },
     only: { type: "string" },
     reps: { type: "string" },
     "import-reps": { type: "string" },
@@ -98,6 +101,8 @@ const options: BenchOptions = {
       ? count(values.merge ?? (smoke ? "20000" : "1000000"), "merge")
       : 0,
   ...(smoke ? { mergePartRecords: 5000 } : {}),
+  costRecords:
+    only === undefined || only.includes("cost") ? count(values.cost ?? (smoke ? "0" : "100000"), "cost") : 0,
   repetitions: Math.max(1, count(values.reps ?? (smoke ? "1" : "3"), "reps")),
   importRepetitions: Math.max(1, count(values["import-reps"] ?? (smoke ? "1" : "5"), "import-reps")),
   waitScale: 1,
@@ -115,6 +120,16 @@ const options: BenchOptions = {
 const started = Date.now();
 const results = await runBenchmark(options);
 process.stdout.write(`${formatTable(results)}\n`);
+for (const [path, figures] of Object.entries(results.cost ?? {})) {
+  if (path !== "extract" && path !== "load") continue;
+  const { perMillion: c } = figures as NonNullable<typeof results.cost>["extract"];
+  process.stdout.write(
+    `cost per 1,000,000 records ${path === "extract" ? "extracted" : "loaded"} (scaled from ${c.measuredRecords}): ` +
+      `$${c.totalUsd.toFixed(4)} = Lambda $${c.lambda.usd.toFixed(4)} (${c.lambda.gbSeconds.toFixed(1)} GB-s) + ` +
+      `Step Functions $${c.stepFunctions.usd.toFixed(4)} (${Math.round(c.stepFunctions.transitions)}) + ` +
+      `S3 $${c.s3.usd.toFixed(4)}${c.athena ? ` + Athena $${c.athena.usd.toFixed(4)} (estimated)` : ""}\n`,
+  );
+}
 process.stdout.write(`(${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
 const out = values.out ?? (smoke ? undefined : join(BENCH_DIR, "results.json"));
 if (out !== undefined) {
@@ -133,6 +148,7 @@ if (out !== undefined) {
 function mergeResults(earlier: BenchResults, fresh: BenchResults): BenchResults {
   const merged: BenchResults = { ...earlier };
   if (only?.includes("merge") && fresh.merge !== undefined) merged.merge = fresh.merge;
+  if (only?.includes("cost") && fresh.cost !== undefined) merged.cost = fresh.cost;
   if (onlyPaths !== undefined && onlyPaths.length > 0) {
     const sizes: SizeFigures[] = [...(earlier.extract?.sizes ?? [])];
     for (const size of fresh.extractSizes ?? fresh.extract?.sizes ?? []) {

@@ -12,6 +12,7 @@ import {
 } from "../lib/connector-function.construct";
 import type { LocalAwsReady } from "./aws/main";
 import { type BundleFigures, measureColdStart } from "./cold-start/cold-start";
+import type { CostRunResult } from "./cost/run";
 import { BENCH_EXTERNAL_ID, BENCH_OBJECT } from "./emulator/bench-object";
 import type { EmulatorReady } from "./emulator/main";
 import type { ExtractBaselineResult } from "./extract/baseline";
@@ -24,6 +25,7 @@ import type { LoadConnectorResult } from "./load/connector";
 import type { LoadLimitResult } from "./load/limit";
 import { runChild, type Service, startService } from "./process/children";
 import { type CallCounts, readCalls, resetCalls } from "./process/emulator-control";
+import { type CostFigures, type CostUsage, costOf, PRICES, type Prices, s3RequestClass } from "./report/cost";
 import { median, ratio } from "./report/stats";
 import type { LoadFileResult, SetupResult } from "./setup/main";
 
@@ -60,6 +62,11 @@ export interface BenchOptions {
   mergeRecords?: number;
   /** Rows per Parquet part of the merge benchmark's change run (default 250,000, a Bulk page). */
   mergePartRecords?: number;
+  /**
+   * Records of the cost phase's sync and load (0 or absent: no cost phase): one whole execution of each
+   * state machine, its usage priced and scaled to 1,000,000 records (`cost` in the results).
+   */
+  costRecords?: number;
   coldStart: boolean;
   /** Read back every part the connector landed and check it against the manifest (slow at scale). */
   verifyLanded?: boolean;
@@ -145,6 +152,7 @@ export interface BenchResults {
     ratios: { connectorToLimit: number };
   };
   merge?: MergeFigures;
+  cost?: CostResults;
   /** Figures by size of a run that measured only some extract paths (`extractPaths`), instead of `extract`. */
   extractSizes?: SizeFigures[];
   bundles: BundleFigures[];
@@ -170,6 +178,17 @@ export interface MergeFigures {
   measuredAt: string;
   loadAverage: { before: number[]; after: number[] };
   runs: Array<Omit<MergeResult, "duckdb" | "rows" | "ids" | "changedRows" | "mergedSeq">>;
+}
+
+/** The cost model: a measured sync and load, their usage, and both priced per 1,000,000 records. */
+export interface CostResults {
+  measuredAt: string;
+  loadAverage: { before: number[]; after: number[] };
+  prices: Prices;
+  /** How each figure was obtained, and what it leaves out. */
+  notes: string[];
+  extract: { run: CostRunResult; usage: CostUsage; perMillion: CostFigures };
+  load: { run: CostRunResult; usage: CostUsage; perMillion: CostFigures };
 }
 
 export const BENCH_CONNECTION = "bench";
@@ -534,6 +553,117 @@ async function mergePhase(
   };
 }
 
+/** A cost run's usage: the Lambda time of the functions as AWS runs them, S3 requests by price class. */
+export function costUsage(run: CostRunResult, athena?: CostUsage["athena"]): CostUsage {
+  const s3 = { put: 0, get: 0, free: 0 };
+  for (const [command, count] of Object.entries(run.s3)) s3[s3RequestClass(command)] += count;
+  const lambda = run.lambda.map(({ wallMs: _wall, ...fn }) =>
+    // In AWS the lake function starts Athena's MERGE and polls it; here it runs DuckDB's merge itself.
+    fn.function === "lake" ? { ...fn, billedMs: 0 } : fn,
+  );
+  // The load trigger starts the load state machine for the file (local mode's runner starts it directly).
+  if (run.kind === "load") {
+    lambda.push({
+      function: "load-trigger",
+      memoryMb: FUNCTION_SPECS["load-trigger"].memorySize,
+      invocations: 1,
+      billedMs: 0,
+    });
+  }
+  return {
+    records: run.records,
+    lambda,
+    stateTransitions: run.transitions,
+    s3,
+    ...(athena === undefined ? {} : { athena }),
+  };
+}
+
+const COST_NOTES = [
+  "One execution of each state machine through local mode's runner (the synthesized definitions), at the cost phase's size, against the bench's emulator and local AWS; every figure scaled linearly to 1,000,000 records, so a run's fixed part (discover, polls, commit, merge start) is scaled with it: an upper bound.",
+  "Lambda: each task invocation's wall time on this machine, rounded up to the ms, at the stack's memory for the function, priced as Arm (the stack's architecture; x86Usd for x86). The lake function's time is left out (in AWS it starts Athena's MERGE and polls it; here it runs DuckDB's merge); the load trigger counts one request and no duration.",
+  "Step Functions: states entered plus retries (countTransitions), Standard workflows.",
+  "S3: the functions' requests counted by an SDK middleware, by command: PUT/COPY/POST/LIST and multipart steps at the PUT price, GET/HEAD at the GET price, deletes free. The lake's are DuckDB's downloads and upload here, not Athena's reads.",
+  "Athena: not measurable on one machine; estimated as one MERGE scanning the run's Parquet parts plus the current-state table it merges into (the table DuckDB wrote, ZSTD Parquet), i.e. a run of N changed rows into a table of N rows, with the 10 MB minimum per query.",
+];
+
+/**
+ * The cost model's measurements: a sync of `records` rows of the bench object (Parquet, the default
+ * format, which the lake reads) through the sync state machine, then a load of a `records`-row upsert
+ * file through the load state machine, each under a connection and prefix of its own.
+ */
+async function costPhase(
+  options: BenchOptions,
+  aws: Service<LocalAwsReady>,
+  records: number,
+): Promise<CostResults> {
+  const { log } = options;
+  const loadBefore = loadavg();
+  const stamp = Date.now();
+  const settings = benchSettings({ ...options.settings, format: "parquet" });
+  const env = {
+    ...lambdaEnvironment(aws.ready, settings),
+    [ENV.connection]: `${BENCH_CONNECTION}-cost-${stamp}`,
+    [ENV.prefix]: `cost-${stamp}`,
+  };
+  const syncEmulator = await startService<EmulatorReady>("emulator", { records });
+  let sync: CostRunResult;
+  try {
+    await runChild<SetupResult>(
+      "setup",
+      { kind: "discover", emulator: syncEmulator.ready, runId: `cost-setup-${stamp}` },
+      { env },
+    );
+    sync = await runChild<CostRunResult>(
+      "cost",
+      { kind: "sync", object: syncEmulator.ready.object, settings },
+      { env },
+    );
+  } finally {
+    await syncEmulator.stop();
+  }
+  check(sync.records === records, `the cost sync landed ${sync.records} rows, not ${records}`);
+  log(
+    `cost: sync of ${records} in ${(sync.wallMs / 1000).toFixed(1)} s, ${sync.transitions} transitions, ` +
+      `${Object.values(sync.s3).reduce((a, b) => a + b, 0)} S3 requests, ${((sync.partsBytes ?? 0) / 1e6).toFixed(1)} MB of parts`,
+  );
+  const loadEmulator = await startService<EmulatorReady>("emulator", { records: 0 });
+  let load: CostRunResult;
+  try {
+    await runChild<SetupResult>(
+      "setup",
+      { kind: "discover", emulator: loadEmulator.ready, runId: `cost-load-setup-${stamp}` },
+      { env },
+    );
+    const key = `cost-${stamp}/inbound/${BENCH_OBJECT}/upsert/${BENCH_EXTERNAL_ID}/cost-${stamp}.csv`;
+    await runChild<LoadFileResult>("setup", { kind: "loadFile", records, keys: [key] }, { env });
+    load = await runChild<CostRunResult>(
+      "cost",
+      { kind: "load", object: BENCH_OBJECT, key, records, settings },
+      { env },
+    );
+  } finally {
+    await loadEmulator.stop();
+  }
+  log(
+    `cost: load of ${records} in ${(load.wallMs / 1000).toFixed(1)} s, ${load.transitions} transitions, ` +
+      `${Object.values(load.s3).reduce((a, b) => a + b, 0)} S3 requests`,
+  );
+  const extractUsage = costUsage(sync, {
+    queries: 1,
+    bytesPerQuery: (sync.partsBytes ?? 0) + (sync.tableBytes ?? 0),
+  });
+  const loadUsage = costUsage(load);
+  return {
+    measuredAt: new Date().toISOString(),
+    loadAverage: { before: loadBefore.map(round2), after: loadavg().map(round2) },
+    prices: PRICES,
+    notes: COST_NOTES,
+    extract: { run: sync, usage: extractUsage, perMillion: costOf(extractUsage) },
+    load: { run: load, usage: loadUsage, perMillion: costOf(loadUsage) },
+  };
+}
+
 /** An hour: the load's emulator never starts processing the jobs it measures up to UploadComplete. */
 const NEVER_PROCESS_MS = 3_600_000;
 
@@ -687,10 +817,12 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
   const bySize: SizeFigures[] = [];
   let load: BenchResults["load"];
   let merge: BenchResults["merge"];
+  let cost: BenchResults["cost"];
   try {
     for (const records of sizes) bySize.push(await extractAtSize(options, aws, records));
     if (options.loadRecords > 0) load = await loadPhase(options, aws, options.loadRecords);
     if ((options.mergeRecords ?? 0) > 0) merge = await mergePhase(options, aws, options.mergeRecords ?? 0);
+    if ((options.costRecords ?? 0) > 0) cost = await costPhase(options, aws, options.costRecords ?? 0);
   } finally {
     await aws.stop();
   }
@@ -714,6 +846,7 @@ export async function runBenchmark(options: BenchOptions): Promise<BenchResults>
         : { extractSizes: bySize }),
     ...(load === undefined ? {} : { load }),
     ...(merge === undefined ? {} : { merge }),
+    ...(cost === undefined ? {} : { cost }),
     bundles,
   };
 }

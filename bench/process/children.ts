@@ -37,6 +37,9 @@ export const CHILD_ENTRIES = {
   // The lake's merge on one machine runs DuckDB (native): not a Lambda, no Lambda bundle.
   mergeSetup: { entry: "lake/merge-setup.ts", lambdaLike: false },
   merge: { entry: "lake/merge.ts", lambdaLike: false },
+  // A whole execution through local mode's runner, which synthesizes the CDK stack: aws-cdk-lib finds
+  // the functions' entry files next to lib/, so this child runs from source (through tsx), unbundled.
+  cost: { entry: "cost/run.ts", lambdaLike: false, source: true },
 } as const;
 
 export type ChildName = keyof typeof CHILD_ENTRIES;
@@ -49,6 +52,7 @@ const built = new Map<ChildName, Promise<string>>();
 
 async function bundle(name: ChildName): Promise<string> {
   const { entry, lambdaLike } = CHILD_ENTRIES[name];
+  if ("source" in CHILD_ENTRIES[name]) return join(BENCH_DIR, entry);
   const outdir = join(WORK_DIR, "children", name);
   if (lambdaLike) {
     const options = esbuildOptionsFor(CONNECTOR_BUNDLING, join(BENCH_DIR, entry), outdir);
@@ -111,11 +115,16 @@ interface Spawned {
 
 function spawnChild(name: ChildName, file: string, request: unknown, options: SpawnOptions): Spawned {
   const log = logStream(name);
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), file, JSON.stringify(request)], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...options.env },
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const loader = file.endsWith(".ts") ? ["--import", "tsx"] : [];
+  const child = spawn(
+    process.execPath,
+    [...loader, ...(options.nodeArgs ?? []), file, JSON.stringify(request)],
+    {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...options.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let tail = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     log.stream.write(chunk);
