@@ -261,6 +261,8 @@ export class DynamoStateStore implements StateStore {
     set.commitSeq = n(change.commitSeq);
     if (change.reconciledAt !== undefined) set.lastReconciledAt = s(change.reconciledAt);
     if (change.formulaRefreshedAt !== undefined) set.lastFormulaRefreshAt = s(change.formulaRefreshedAt);
+    if (change.reconcilePending === null) remove.push("reconcilePending");
+    else if (change.reconcilePending !== undefined) set.reconcilePending = s(change.reconcilePending);
     const previous = seqCondition("commitSeq", change.commitSeq - 1);
     try {
       await this.whileHolding(key, holder, "nothing was committed; the next run repeats the window", () =>
@@ -765,6 +767,7 @@ function toStreamState(key: StreamKey, item: Item): StreamState {
     "lastCommittedAt",
     "lastReconciledAt",
     "lastFormulaRefreshAt",
+    "reconcilePending",
   ] as const;
   for (const field of strings) {
     const value = str(item[field]);

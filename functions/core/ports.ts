@@ -80,6 +80,11 @@ export interface StreamState extends StreamKey {
    * counts from it. Absent: never.
    */
   lastFormulaRefreshAt?: string;
+  /**
+   * Why an Id reconciliation is owed (a run needed one but could not finish it: the lake's table was not
+   * merged through the last commit): the next run reconciles whatever its schedule says. Absent: none.
+   */
+  reconcilePending?: string;
   /** Each engine's current-state table of the stream, by the watermark it owns (absent: never merged). */
   lake?: Partial<Record<LakeWatermark, LakeTableState>>;
 }
@@ -121,6 +126,11 @@ export interface CommitUpdate {
   reconciledAt?: string;
   /** The run read the stream's formula fields whole at this time: recorded as `lastFormulaRefreshAt`. */
   formulaRefreshedAt?: string;
+  /**
+   * A reconciliation this run needed but could not finish, by its reason: recorded as `reconcilePending`
+   * (null: the run reconciled, or needed none, so nothing is owed; undefined: left as it was).
+   */
+  reconcilePending?: string | null;
 }
 
 /** A merge of the runs after the watermark `fromSeq` through `toSeq`, run by `holder`. */

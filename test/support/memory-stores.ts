@@ -109,7 +109,9 @@ export class MemoryStateStore implements StateStore {
       commitSeq: update.commitSeq,
       ...(update.reconciledAt === undefined ? {} : { lastReconciledAt: update.reconciledAt }),
       ...(update.formulaRefreshedAt === undefined ? {} : { lastFormulaRefreshAt: update.formulaRefreshedAt }),
+      ...(typeof update.reconcilePending === "string" ? { reconcilePending: update.reconcilePending } : {}),
     });
+    if (update.reconcilePending === null) delete state.reconcilePending;
     delete state.leaseHolder;
     delete state.leaseExpiresAt;
   }

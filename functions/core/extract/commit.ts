@@ -93,6 +93,10 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
         ? (state.window.end ?? state.startedAt)
         : undefined;
   const refreshedAt = formulaRefreshedAt(state);
+  // A reconciliation the run needed but could not finish (the table was behind its commits, too many
+  // rows to fetch again) stays owed to the next run, whatever the schedule says.
+  const reconcilePending =
+    reconciledAt !== undefined ? null : state.reconcile !== undefined ? state.reconcile.reason : undefined;
   if (!committed(stream)) {
     commitSeq = (stream?.commitSeq ?? 0) + 1;
     // Only the lease holder can reach the cursor write, so only it writes a pointer. One written by a
@@ -122,6 +126,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
         commitSeq,
         ...(reconciledAt === undefined ? {} : { reconciledAt }),
         ...(refreshedAt === undefined ? {} : { formulaRefreshedAt: refreshedAt }),
+        ...(reconcilePending === undefined ? {} : { reconcilePending }),
       });
     } catch (error) {
       const current = error instanceof LeaseConflictError ? await deps.state.get(key) : undefined;

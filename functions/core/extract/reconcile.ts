@@ -18,8 +18,10 @@
  * merge, and a crash anywhere before the commit repeats the whole reconciliation, never half of it.
  *
  * A run reconciles when its schedule is due (`reconcileEvery`, counted from `lastReconciledAt` on the
- * stream's state), when the gap since the last run outlived the recycle bin, and when the delete log
- * could not answer for the run's window (INVALID_REPLICATION_DATE, EXCEEDED_ID_LIMIT for one minute).
+ * stream's state), when the gap since the last run outlived the recycle bin, when the delete log
+ * could not answer for the run's window (INVALID_REPLICATION_DATE, EXCEEDED_ID_LIMIT for one minute),
+ * and when an earlier run needed one but could not finish it (`reconcilePending`: the lake's table was
+ * behind its commits, more rows were missing than a run fetches again).
  */
 import { TransientError } from "../../errors";
 import { createQueryJob, deleteQueryJob, openResultsPage } from "../../salesforce/bulk-query";
@@ -63,11 +65,13 @@ export interface ReconcileDiff {
 export function reconcileAtStart(
   settings: Pick<ExtractSettings, "reconcileEveryMs">,
   mode: string,
-  stream: Pick<StreamState, "cursor" | "lastReconciledAt">,
+  stream: Pick<StreamState, "cursor" | "lastReconciledAt" | "reconcilePending">,
   serverNow: number,
 ): ReconcileReason | undefined {
   if (mode !== "incremental" || stream.cursor === undefined) return undefined;
   if (serverNow - Date.parse(stream.cursor) > RECYCLE_BIN_MS) return "gap";
+  // An earlier run needed one and could not finish it.
+  if (stream.reconcilePending !== undefined) return stream.reconcilePending as ReconcileReason;
   if (settings.reconcileEveryMs === undefined) return undefined;
   const last = stream.lastReconciledAt === undefined ? Number.NaN : Date.parse(stream.lastReconciledAt);
   if (!Number.isFinite(last) || serverNow - last >= settings.reconcileEveryMs) return "schedule";

@@ -4,14 +4,16 @@
  * (`runs/<runId>/reconcile/<Object>/diff.json`), for the run to land before its commit (see
  * core/extract/reconcile.ts). The table must hold every committed run: the run holds the stream's lease,
  * so nothing commits meanwhile, and a table merged through the last commit stays so. A table that lags
- * (its last merge failed or is still running) is not compared: the run commits without reconciling, says
- * why, and the next run reconciles again.
+ * (a run committed but its merge never ran, a merge still running) is first caught up here, by the same
+ * merge step, waited for in place for at most CATCH_UP_MS. One that still lags (its merge failed, or is
+ * slower than that) is not compared: the run commits without reconciling, says why, and the stream keeps
+ * the reconciliation owed (`reconcilePending`), so the next run reconciles whatever its schedule says.
  */
 import { ConfigurationError, describeError } from "../../errors";
 import { readStream } from "../catalog-store";
 import type { ExtractState } from "../extract/extract-state";
 import type { ReconcileDiff } from "../extract/reconcile";
-import type { LakeDeps } from "./merge";
+import { checkLakeMerge, type LakeDeps, startLakeMerge } from "./merge";
 import { buildReconcileSql } from "./reconcile-sql";
 
 /** Compare the run's Id snapshot with the table; answer the run `fetching`, to land what was found. */
@@ -30,8 +32,12 @@ export async function compareReconcile(
   }
   // The run's lease covers the comparison too (Athena may take a while).
   await deps.state.renewLease(key, state.runId, extractLeaseMs, now());
-  const item = await deps.state.get(key);
+  let item = await deps.state.get(key);
   const committed = item?.commitSeq ?? 0;
+  if ((item?.lake?.[deps.engine.watermark]?.mergedSeq ?? 0) < committed) {
+    await catchUp(deps, state, extractLeaseMs);
+    item = await deps.state.get(key);
+  }
   const merged = item?.lake?.[deps.engine.watermark]?.mergedSeq ?? 0;
   let diff: ReconcileDiff;
   if (merged !== committed || committed === 0) {
@@ -85,4 +91,39 @@ export async function compareReconcile(
     contentType: "application/json",
   });
   return { ...state, status: "fetching", phase: "land" };
+}
+
+/** How long the comparison waits for a catch-up merge (Athena runs one of a run's rows in seconds). */
+export const CATCH_UP_MS = 5 * 60_000;
+
+/**
+ * Merge the committed runs the table lacks, waiting in place (DuckDB's merge is done when it starts).
+ * A merge that fails or outlasts CATCH_UP_MS is logged and left: the comparison then says the table lags.
+ */
+async function catchUp(deps: LakeDeps, state: ExtractState, extractLeaseMs: number): Promise<void> {
+  const now = deps.now ?? Date.now;
+  const deadline = now() + CATCH_UP_MS;
+  const key = { connection: deps.connection, object: state.object };
+  try {
+    let merge = await startLakeMerge(deps, {
+      runId: state.runId,
+      object: state.object,
+      catalogKey: state.catalogKey,
+    });
+    while (merge.status === "running" && now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, merge.waitSeconds * 1000));
+      await deps.state.renewLease(key, state.runId, extractLeaseMs, now());
+      merge = await checkLakeMerge(deps, merge);
+    }
+    deps.log.info("lake: caught up before comparing Ids", {
+      object: state.object,
+      status: merge.status,
+      runs: merge.runs,
+    });
+  } catch (error) {
+    deps.log.warn("lake: could not catch up before comparing Ids", {
+      object: state.object,
+      error: describeError(error),
+    });
+  }
 }

@@ -205,6 +205,36 @@ describe("Id reconciliation", () => {
     expect(await lakeIds(h.runtime, "Contact")).toEqual([]);
   });
 
+  it("catches the table up first when the last commit was never merged, then compares", async () => {
+    // Prepare: a run committed but its merge never ran (the object failed after its commit); then
+    // hard deletes the delete log cannot vouch for.
+    const h = await start({ settings: { reconcileEvery: "never" } });
+    const org = h.emulator.org;
+    await syncAndMerge(h, ["Account"]);
+    org.clock.set(T0 + 5 * MINUTE, { frozen: true });
+    org.insert("Account", { Name: "Landed, never merged" }, "json");
+    org.clock.set(T0 + 6 * MINUTE, { frozen: true });
+    const unmerged = await driveSync(h.runtime, "never-merged", { objects: ["Account"] });
+    expect(unmerged.get("Account")?.status).toBe("succeeded");
+    const key = { connection: "test", object: "Account" };
+    const behind = await h.runtime.state.get(key);
+    expect(behind?.lake?.duckdb?.mergedSeq).toBe((behind?.commitSeq ?? 0) - 1);
+    org.clock.set(T0 + 10 * MINUTE, { frozen: true });
+    const gone = orgIds(h, "Account").slice(0, 2);
+    for (const id of gone) expect(org.hardDelete("Account", id).success).toBe(true);
+    await control(h, "recycle-bin", { empty: true, object: "Account" });
+    org.clock.set(T0 + 20 * MINUTE, { frozen: true });
+
+    // Act
+    const manifest = (await syncAndMerge(h, ["Account"])).get("Account");
+
+    // Assess: compared (nothing owed), the deletes found, and the table equals the org.
+    expect(manifest?.reconcile).toMatchObject({ reason: "getDeleted", deletes: 2 });
+    expect(manifest?.reconcile?.warning).toBeUndefined();
+    expect((await h.runtime.state.get(key))?.reconcilePending).toBeUndefined();
+    expect(await lakeIds(h.runtime, "Account")).toEqual(orgIds(h, "Account"));
+  });
+
   it("a run that crashes mid-reconciliation commits nothing; the next run reconciles whole", async () => {
     // Prepare: lost deletes, and a first attempt that dies before the lake's comparison.
     const h = await start({ settings: { reconcileEvery: "never" } });
@@ -241,11 +271,16 @@ describe("Id reconciliation", () => {
     expect(await lakeIds(h.runtime, "Account")).toEqual(orgIds(h, "Account"));
   });
 
-  it("postpones when the table is not merged through the last commit, and says so", async () => {
-    // Prepare: a first run committed but never merged.
+  it("postpones when the table cannot be caught up, says so, and owes the next run a reconciliation", async () => {
+    // Prepare: a first run committed but never merged, and its commit pointer lost, so no merge can
+    // catch the table up.
     const h = await start({ settings: { reconcileEvery: "never" } });
     await driveSync(h.runtime, "unmerged-1", { objects: ["Account"] });
+    const pointer = h.runtime.layout.commitPointer("Account", 1);
+    const saved = await h.runtime.store.get(pointer);
+    await h.runtime.store.delete(pointer);
     h.emulator.org.clock.set(T0 + 20 * DAY, { frozen: true });
+    const key = { connection: "test", object: "Account" };
 
     // Act
     const summary = (await driveSync(h.runtime, "unmerged-2", { objects: ["Account"] })).get("Account");
@@ -257,7 +292,19 @@ describe("Id reconciliation", () => {
     expect(manifest.reconcile?.reason).toBe("gap");
     expect(manifest.reconcile?.warning).toMatch(/merged through commit 0 of 1; the next run reconciles/);
     expect(manifest.warnings).toContain(manifest.reconcile?.warning);
-    const state = await h.runtime.state.get({ connection: "test", object: "Account" });
+    const state = await h.runtime.state.get(key);
     expect(state?.lastReconciledAt).toBe(new Date(T0).toISOString());
+    expect(state?.reconcilePending).toBe("gap");
+
+    // And the next run, no gap any more, reconciles all the same once the table can catch up.
+    await h.runtime.store.put(pointer, saved ?? new Uint8Array());
+    h.emulator.org.clock.set(T0 + 20 * DAY + 10 * 60_000, { frozen: true });
+    const next = (await driveSync(h.runtime, "unmerged-3", { objects: ["Account"] })).get("Account");
+    const owed = JSON.parse(
+      new TextDecoder().decode(await h.runtime.store.get(next?.manifestKey ?? "")),
+    ) as Manifest;
+    expect(owed.reconcile).toMatchObject({ reason: "gap", deletes: 0 });
+    expect(owed.reconcile?.warning).toBeUndefined();
+    expect((await h.runtime.state.get(key))?.reconcilePending).toBeUndefined();
   });
 });

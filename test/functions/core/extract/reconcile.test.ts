@@ -46,6 +46,12 @@ describe("a run reconciles from its start", () => {
     expect(reconcileAtStart({ reconcileEveryMs: undefined }, "incremental", gap, NOW)).toBe("gap");
   });
 
+  it("when an earlier run needed one and could not finish it, whatever the schedule", () => {
+    // Act & Assess
+    const owed = { cursor: iso(NOW - DAY), lastReconciledAt: iso(NOW - DAY), reconcilePending: "getDeleted" };
+    expect(reconcileAtStart({ reconcileEveryMs: undefined }, "incremental", owed, NOW)).toBe("getDeleted");
+  });
+
   it("never on a first run or a full refresh", () => {
     // Act & Assess
     expect(reconcileAtStart(weekly, "incremental", {}, NOW)).toBeUndefined();
