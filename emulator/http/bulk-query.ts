@@ -69,6 +69,8 @@ function decodeLocator(locator: string): number {
 function unsupportedReason(result: QueryResult, services: Services): string | undefined {
   const def = services.org.describe(result.object);
   if (!def.bulkQuerySupported) return `Entity '${def.name}' is not supported by the Bulk API.`;
+  // Bulk query does not support COUNT() (SALESFORCE-PROTOCOL.md): a client counts through REST.
+  if (result.countOnly) return "FeatureNotEnabled : Aggregate functions are not supported by Bulk API query";
   for (const column of result.columns) {
     if (column.field.type === "address" || column.field.type === "location") {
       return "FUNCTIONALITY_NOT_ENABLED: Selecting compound data not supported in Bulk Query";
@@ -203,11 +205,11 @@ export class BulkQueries {
     const locator = ctx.query.get("locator");
     const start = locator === null || locator === "" ? 0 : decodeLocator(locator);
     const base = `/services/data/v${ctx.version}/jobs/query/${job.id}`;
-    const resultPages: Array<{ resultLink: string }> = [];
+    const resultPages: Array<{ resultUrl: string }> = [];
     let offset = start;
     while (resultPages.length < MAX_PAGES_PER_RESPONSE && (offset < csv.rowCount || offset === 0)) {
       const locatorPart = offset === 0 ? "" : `locator=${encodeLocator(offset)}&`;
-      resultPages.push({ resultLink: `${base}/results?${locatorPart}maxRecords=${pageRows}` });
+      resultPages.push({ resultUrl: `${base}/results?${locatorPart}maxRecords=${pageRows}` });
       offset += pageRows;
     }
     const done = offset >= csv.rowCount;

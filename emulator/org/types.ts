@@ -137,6 +137,8 @@ export interface QueryResult {
   totalSize: number;
   /** Rows in result order (ORDER BY, else insertion order). Iterating twice yields the same rows. */
   rows(): Iterable<ResultRow>;
+  /** `SELECT COUNT()`: no columns and no rows, only `totalSize`. */
+  countOnly?: true;
 }
 
 export interface QueryOptions {

@@ -33,6 +33,8 @@ export interface OrderItem {
 }
 
 export interface SelectQuery {
+  /** `SELECT COUNT() FROM …`: no fields, the number of matching rows only. */
+  count: boolean;
   fields: FieldRef[];
   object: { name: string; offset: number };
   where: Condition | undefined;

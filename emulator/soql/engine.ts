@@ -46,6 +46,13 @@ export function runQuery(source: QuerySource, soql: string, options: QueryOption
 
   const project = (row: QueryRow): ResultRow => ({ id: row.id, values: readers.map((read) => read(row)) });
 
+  if (parsed.count) {
+    let counted = 0;
+    for (const row of scan()) if (where(row)) counted++;
+    const totalSize = Math.max(0, Math.min(limit, counted - skip));
+    return { object: root.name, columns, totalSize, countOnly: true, rows: () => [] };
+  }
+
   let matches = 0;
   let sorted: Keyed[] | undefined;
   if (order) {

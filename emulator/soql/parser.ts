@@ -1,5 +1,5 @@
 /**
- * A recursive-descent parser for the SOQL subset: SELECT field list, FROM, WHERE (comparisons, LIKE,
+ * A recursive-descent parser for the SOQL subset: SELECT field list (or COUNT()), FROM, WHERE (comparisons, LIKE,
  * IN / NOT IN, INCLUDES / EXCLUDES, AND / OR / NOT with parentheses), ORDER BY, LIMIT, OFFSET.
  * As in Salesforce, AND and OR cannot be mixed at one level without parentheses.
  */
@@ -78,10 +78,22 @@ class Parser {
 
   parse(): SelectQuery {
     this.expectKeyword("SELECT");
-    const fields = [this.fieldRef()];
-    while (this.peek().kind === "comma") {
+    // COUNT() alone: the number of matching rows (REST answers it as totalSize with no records).
+    const count =
+      this.isKeyword(this.peek(), "COUNT") &&
+      this.peek(1).kind === "lparen" &&
+      this.peek(2).kind === "rparen";
+    const fields: FieldRef[] = [];
+    if (count) {
       this.next();
+      this.next();
+      this.next();
+    } else {
       fields.push(this.fieldRef());
+      while (this.peek().kind === "comma") {
+        this.next();
+        fields.push(this.fieldRef());
+      }
     }
     this.expectKeyword("FROM");
     const objectToken = this.next();
@@ -120,6 +132,7 @@ class Parser {
     const end = this.next();
     if (end.kind !== "eof") this.unexpected(end);
     return {
+      count,
       fields,
       object: { name: objectToken.text, offset: objectToken.offset },
       where,

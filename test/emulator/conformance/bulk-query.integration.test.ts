@@ -144,13 +144,13 @@ describe("Bulk API 2.0 query jobs", () => {
     const total = emulator.org.count("Contact");
     // Act
     const first = await client.json<Json>(await client.get(`jobs/query/${id}/resultPages?maxRecords=40`));
-    const links = first.resultPages as Array<{ resultLink: string }>;
+    const links = first.resultPages as Array<{ resultUrl: string }>;
     const next = await client.json<Json>(await client.get(first.nextRecordsUrl as string));
-    const texts = await Promise.all(links.map(async (l) => (await client.get(l.resultLink)).text()));
+    const texts = await Promise.all(links.map(async (l) => (await client.get(l.resultUrl)).text()));
     // Assess
     expect(Object.keys(first)).toEqual(["resultPages", "nextRecordsUrl", "done"]);
     expect(links).toHaveLength(5);
-    expect(links[0]?.resultLink).toBe(`/services/data/v${API}/jobs/query/${id}/results?maxRecords=40`);
+    expect(links[0]?.resultUrl).toBe(`/services/data/v${API}/jobs/query/${id}/results?maxRecords=40`);
     expect(first.done).toBe(total <= 200);
     expect(texts.map((t) => parseCsv(t).length - 1)).toEqual([40, 40, 40, 40, 40]);
     expect((next.resultPages as unknown[]).length).toBeGreaterThan(0);
@@ -171,6 +171,7 @@ describe("Bulk API 2.0 query jobs", () => {
       "SELECT Id, BillingAddress FROM Account",
       "Selecting compound data not supported in Bulk Query",
     ],
+    ["COUNT(), which Bulk query does not support", "SELECT COUNT() FROM Account", "Aggregate functions"],
     [
       "an object Bulk query refuses",
       "SELECT Id FROM Attachment",

@@ -128,6 +128,15 @@ describe("query and queryMore", () => {
     expect(new Set(ids).size).toBe(total);
   });
 
+  it("answers SELECT COUNT() with totalSize and no records", async () => {
+    // Act
+    const body = await client.json<Json>(
+      await client.get(`query?q=${encodeURIComponent("SELECT COUNT() FROM Contact WHERE LastName != null")}`),
+    );
+    // Assess
+    expect(body).toEqual({ totalSize: emulator.org.count("Contact"), done: true, records: [] });
+  });
+
   it("defaults to 2000 records a page and re-reads a page from its locator", async () => {
     // Prepare
     emulator.org.generate("Account", 2500);

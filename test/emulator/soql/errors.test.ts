@@ -28,7 +28,7 @@ describe("query errors", () => {
   });
 
   it("reports unsupported clauses as MALFORMED_QUERY", () => {
-    expect(errorOf("SELECT COUNT() FROM Account").errorCode).toBe("MALFORMED_QUERY");
+    expect(errorOf("SELECT COUNT(Id) FROM Account").errorCode).toBe("MALFORMED_QUERY");
     expect(errorOf("SELECT Id FROM Account GROUP BY Name").errorCode).toBe("MALFORMED_QUERY");
     expect(errorOf("SELECT Id FROM Account LIMIT -1").errorCode).toBe("MALFORMED_QUERY");
   });

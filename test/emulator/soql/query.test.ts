@@ -101,6 +101,18 @@ describe("SELECT and columns", () => {
 
     expect([...result.rows()]).toEqual([...result.rows()]);
   });
+
+  it("counts with COUNT(): matching rows in totalSize, no columns, no rows; COUNT alone only", () => {
+    const { org } = fixture();
+
+    const all = run(org, "SELECT COUNT() FROM Account");
+    const banking = run(org, "select count() from Account where Industry = 'Banking'");
+
+    expect(all).toMatchObject({ object: "Account", columns: [], totalSize: 5, countOnly: true });
+    expect([...all.rows()]).toEqual([]);
+    expect(banking.totalSize).toBe(2);
+    expect(() => run(org, "SELECT COUNT(), Name FROM Account")).toThrow(/unexpected token: ','/);
+  });
 });
 
 describe("WHERE operators", () => {
