@@ -6,6 +6,7 @@ import { id18, sameValue } from "../formats/load/same-value";
 import { currentValuesSql } from "../lake/current-values-sql";
 import { lakeColumns } from "../lake/lake-names";
 import { type LoadDeps, nowOf } from "./load-deps";
+import { readLoadMarker } from "./load-marker";
 import type { LoadPlan } from "./load-plan";
 import type { DiffSource, LoadState, RowFate } from "./load-state";
 import type { SourceRow } from "./row-cursor";
@@ -24,6 +25,8 @@ import type { SourceRow } from "./row-cursor";
  * QUERY_KEYS keys each.
  */
 export const DIFF_BATCH_ROWS = 5000;
+/** A load counts as seen by the table only when it ended this long before the table's window did. */
+const LOAD_MARGIN_MS = 120_000;
 /** Keys per REST query: `WHERE key IN (…)` stays far below a URL's length. */
 const QUERY_KEYS = 200;
 
@@ -166,6 +169,16 @@ async function lakeLookup(
   const lagMinutes = (nowOf(deps) - Date.parse(item.cursor)) / 60_000;
   if (!(lagMinutes <= deps.settings.diffMaxLagMinutes)) {
     return `the current-state table of ${object} holds the org as of ${item.cursor}, ${Math.round(lagMinutes)} minutes ago (diffMaxLagMinutes: ${deps.settings.diffMaxLagMinutes})`;
+  }
+  const loaded = await readLoadMarker(deps, object);
+  if (loaded !== undefined) {
+    if (loaded.finishedAt === undefined) {
+      return `a load of ${object} (${loaded.key}, run ${loaded.runId}) has been sending since ${loaded.sendingSince} and has not ended: the table does not know its changes`;
+    }
+    // A margin for the difference between this clock and the org's, which stamps the window.
+    if (Date.parse(loaded.finishedAt) + LOAD_MARGIN_MS >= Date.parse(item.cursor)) {
+      return `a load of ${object} (${loaded.key}) ended at ${loaded.finishedAt}, after the table's window (${item.cursor}): the table does not know its changes until the next sync`;
+    }
   }
   const index = await readCatalogIndex(deps.store, deps.layout);
   const entry = index?.streams[object];

@@ -154,6 +154,8 @@ export interface LoadState {
   diffSource?: DiffSource;
   /** A dry run's rows by fate. */
   planned?: Record<RowFate, number>;
+  /** When the load marked its object as being loaded, before its first send (see load-marker.ts). */
+  markedAt?: string;
   /** Set when the whole file was rejected: summary.json says why. */
   rejected?: boolean;
   apiCalls: number;

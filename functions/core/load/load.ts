@@ -7,6 +7,7 @@ import { releaseOwnClaim } from "./claim";
 import { collectJob, collectJobs, isTerminal, pollJobs } from "./collect-results";
 import { checkpoint, latestState } from "./journal";
 import { isoNow, type LoadDeps, nowOf } from "./load-deps";
+import { markFinished, markSending } from "./load-marker";
 import type { LoadPlan } from "./load-plan";
 import type { LoadState, LoadSummary } from "./load-state";
 import { ResultSink } from "./result-sink";
@@ -156,6 +157,8 @@ export async function submitLoad(
       plan = await readPlan(deps, state);
       if (state.round > 0 && state.position === 0) await checkReserve(deps, client);
     }
+    // The lake's table will not know what this load changes: comparisons ask the org until it did.
+    await markSending(deps, state);
     // Round 0 sends the rows validation kept in memory or staged (see staged-jobs.ts); a file it did
     // neither for (a small file whose send continues in a later invocation) is read again.
     const staged = state.round === 0 ? state.staged : undefined;
@@ -236,6 +239,7 @@ export async function finishLoad(deps: LoadDeps, payload: LoadState): Promise<Lo
     deps.log.info("load: dry run planned", { runId: state.runId, planned: state.planned, counts });
     return summary;
   }
+  await markFinished(deps, state);
   const outcome = counts.succeeded + (counts.unchanged ?? 0) === counts.read ? "succeeded" : "partial";
   const summary = buildSummary(deps, state, outcome, outcomeMessage(state, outcome));
   await writeSummary(deps, summary);
@@ -373,6 +377,7 @@ export async function failLoad(
     );
   }
   state.inflight = undefined;
+  await markFinished(deps, state);
   // Before validation made a plan nothing was sent and there are no results to write.
   const plan = (await deps.store.head(planKey(state))) ? await readPlan(deps, state) : undefined;
   if (plan) {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { RouteKind } from "../../../emulator/http/route-kind";
 import { demoObjects } from "../../../emulator/org/demo-schema";
 import { createOrg } from "../../../emulator/org/org";
@@ -17,9 +17,22 @@ import { dropFile, expectFilesAgree, readResult, rowsOf } from "./load-fixtures"
 type H = Harness & { org: ReturnType<typeof createOrg> };
 let harness: H | undefined;
 
+/**
+ * How far this process's clock was moved on: the org's clock (the emulator runs here), the load's and the
+ * sync's all read Date.now, so they move together, as real time passing would move them.
+ */
+let passed = 0;
+const realNow = Date.now.bind(Date);
+
+beforeEach(() => {
+  vi.spyOn(Date, "now").mockImplementation(() => realNow() + passed);
+});
+
 afterEach(async () => {
   await harness?.stop();
   harness = undefined;
+  vi.restoreAllMocks();
+  passed = 0;
 });
 
 /** An empty demo-schema org on a running clock (the lake's freshness is measured against real time). */
@@ -55,9 +68,9 @@ function dataCalls(h: H): number {
 let syncs = 0;
 /** A sync of the object, then its merge into the current-state table, as the sync state machine runs them. */
 async function syncAndMerge(h: H, object: string, merge = true): Promise<void> {
-  // A window ends on a whole second before the org's now: rows the load just stamped are inside it
-  // once the org's clock is past their second.
-  h.org.clock.advance(2_000);
+  // Time passes before the sync: its window (ending on a whole second) holds the rows the load just
+  // stamped, and ends more than two minutes after the load did (the table's margin for clock skew).
+  passed += 200_000;
   syncs += 1;
   const runId = `sync-${syncs}`;
   const summaries = await driveSync(h.runtime, runId, { objects: [object], mode: "incremental" });
@@ -200,6 +213,28 @@ describe("loads that send only what changed", () => {
     expect(summary.counts).toMatchObject({ read: 5, succeeded: 1, unchanged: 4 });
     expect(h.org.get("Account", changed?.sf__Id ?? "")?.Name).toBe("Account 0");
     expectReconciled(summary);
+  }, 60_000);
+
+  it("asks the org after a load the table has not seen, so a value put back is sent", async () => {
+    // Prepare: v1 loaded and synced; v2 renames two records after the sync, with the table fresh.
+    const h = await start({ skipUnchanged: true });
+    await load(h, `${UPSERT}/v1.csv`, accounts(5));
+    await syncAndMerge(h, "Account");
+    const v2 = await load(h, `${UPSERT}/v2.csv`, accounts(5, new Set([0, 1])));
+
+    // Act: v1 again, which the table (still v1) would call unchanged.
+    const back = await load(h, `${UPSERT}/v1-again.csv`, accounts(5));
+
+    // Assess
+    expect(v2.diffSource?.source).toBe("lake");
+    expect(v2.counts).toMatchObject({ succeeded: 2, unchanged: 3 });
+    expect(back.diffSource?.source).toBe("org");
+    expect(back.diffSource?.reason).toMatch(/v2\.csv\) ended at .*, after the table's window/);
+    expect(back.counts).toMatchObject({ read: 5, succeeded: 2, unchanged: 3 });
+    const names = rowsOf(await readResult(h.runtime.store, back.files.success)).map(
+      (row) => h.org.get("Account", row.sf__Id ?? "")?.Name,
+    );
+    expect(names).toEqual(["Account 0", "Account 1"]);
   }, 60_000);
 
   it("compares by Salesforce type: decimals by value, datetimes by instant, multi-selects as sets", async () => {
