@@ -83,7 +83,8 @@ Each file version is loaded once: loading the same content under the same key ag
 earlier run. Results: results/<inbound key>/{summary.json,success.csv,failed.csv,unprocessed.csv,rejected.csv,unchanged.csv}.
 --dry-run with --file puts the file under inbound/<Object>/<operation>[/<F>]/dry-run/, which only plans
 it (results/…/dry-run/<file>/plan.json and plan.csv); with --key it plans that file and takes no claim,
-so the same file can be loaded for real afterwards.
+so the same file can be loaded for real afterwards. A dry run exits 0 when every row is valid, 1 when
+some are rejected (rejected.csv), 2 when the file is rejected whole.
 Before a --file is uploaded, its header is checked against the object's describe (one API call), so
 a misspelled object, field or external id never lands in inbound/. The exit status is 0 only when
 every row loaded; rows that Salesforce refused are in failed.csv (exit 1); a file rejected whole

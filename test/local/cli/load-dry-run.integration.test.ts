@@ -111,4 +111,39 @@ describe("saddledata load --dry-run and --skip-unchanged", () => {
       planned: { unchanged: 1 },
     });
   }, 120_000);
+  it("exits 1 from a dry run of a file with invalid rows, nothing sent", async () => {
+    // Prepare
+    const file = join(work, "invalid.csv");
+    await writeFile(file, "ERP_Id__c,Name,NumberOfEmployees\nCLI-X1,Dry Invalid,ten\nCLI-X2,Dry Valid,2\n");
+    const env = salesforceEnv(emulator.credentials);
+
+    // Act
+    const dry = await runCli(
+      [
+        "load",
+        "--file",
+        file,
+        "--object",
+        "Account",
+        "--operation",
+        "upsert",
+        "--external-id",
+        "ERP_Id__c",
+        "--dry-run",
+        "--state-dir",
+        join(work, "invalid"),
+        "--json",
+      ],
+      { env },
+    );
+
+    // Assess
+    expect(dry.code, dry.stderr).toBe(1);
+    expect(JSON.parse(dry.stdout) as LoadReport).toMatchObject({
+      status: "planned",
+      counts: { read: 2, rejected: 1 },
+      planned: { create: 1 },
+    });
+    expect(named("Dry Valid")).toBe(0);
+  }, 120_000);
 });
