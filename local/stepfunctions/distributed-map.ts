@@ -22,6 +22,9 @@ import { isDistributedMap } from "./history";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
+/** A Standard execution lasts at most a year; the Task standing in for a Map may take as long. */
+const MAP_TIMEOUT_SECONDS = 365 * 24 * 3600;
+
 /** The resource of the Task a Distributed Map becomes in the definition the library runs. */
 export const LOCAL_DISTRIBUTED_MAP = "arn:aws:states:::local:distributedMap";
 
@@ -76,7 +79,12 @@ export function asLocalDefinition<D extends { States: Record<string, unknown> }>
     }
     const fields = state as Record<string, unknown>;
     maps.set(name, state as DistributedMapState);
-    const task: Record<string, unknown> = { Type: "Task", Resource: LOCAL_DISTRIBUTED_MAP };
+    // A Map has no timeout of its own (the library would give a Task 60 s): a Standard execution's year.
+    const task: Record<string, unknown> = {
+      Type: "Task",
+      Resource: LOCAL_DISTRIBUTED_MAP,
+      TimeoutSeconds: MAP_TIMEOUT_SECONDS,
+    };
     for (const field of TASK_FIELDS) if (field in fields) task[field] = fields[field];
     states[name] = task;
   }

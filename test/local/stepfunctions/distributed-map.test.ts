@@ -255,6 +255,8 @@ describe("a Distributed Map carried out locally", () => {
     expect(local.definition.States.M).toEqual({
       Type: "Task",
       Resource: LOCAL_DISTRIBUTED_MAP,
+      // Not the library's 60 s default for a Task: a Map run lasts as long as its children.
+      TimeoutSeconds: 365 * 24 * 3600,
       ResultPath: "$.results",
       Next: "After",
       Catch: [{ ErrorEquals: ["States.ALL"], Next: "After" }],
