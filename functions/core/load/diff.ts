@@ -16,8 +16,9 @@ import type { SourceRow } from "./row-cursor";
  * it unchanged, or miss (no record has its key). Rows are compared with their records' current values
  * field by field, by Salesforce type (formats/load/same-value.ts). The values come from the object's
  * current-state table in the lake when the object is synced, merged through its last commit and fresh
- * enough (`diffMaxLagMinutes`), which costs no API call; otherwise from the org, by REST queries of
- * 200 keys. A record the source does not hold is never "unchanged": the row is sent.
+ * enough (`diffMaxLagMinutes`) and no load changed it since, which costs no API call; otherwise from
+ * the org, by REST queries of 200 keys, 25 to a composite/batch call. A record the source does not hold
+ * is never "unchanged": the row is sent.
  */
 
 /**
@@ -44,7 +45,11 @@ type Current = Record<string, unknown>;
 interface KeyOf {
   column: number;
   field: string;
-  /** Ids match by their 18-character form; external ids case-insensitively, as Salesforce matches them. */
+  /**
+   * Ids match by their 18-character form; external ids exactly: a case-sensitive external id takes
+   * `a-1` and `A-1` for two records, so a key in another case finds none and the row is sent (where
+   * Salesforce matches it case-insensitively, that send only repeats the values).
+   */
   normalize: (value: string) => string | undefined;
 }
 
@@ -53,7 +58,7 @@ function keyOf(plan: LoadPlan): KeyOf | undefined {
     const field = plan.externalIdField;
     const column = plan.columns.findIndex((c) => c.name === field && !c.relationship);
     if (field === "Id") return { column, field, normalize: id18 };
-    return { column, field, normalize: (value) => value.trim().toLowerCase() };
+    return { column, field, normalize: (value) => value };
   }
   if (plan.operation === "insert" || plan.idColumn < 0) return undefined;
   return { column: plan.idColumn, field: "Id", normalize: id18 };
@@ -72,7 +77,7 @@ function soqlLiteral(text: string): string {
   return `'${text.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`;
 }
 
-/** Where current values come from, decided once per load (see `chooseDiffSource`). */
+/** Where current values come from, decided by `RowDiffer.open`. */
 interface Lookup {
   source: DiffSource;
   /** Current values by normalized key; a key with two records maps to undefined (ambiguous). */
@@ -200,7 +205,7 @@ async function lakeLookup(
       const sql = currentValuesSql(
         object,
         wanted.map((field) => ({ field, column: columns.get(field) as string })),
-        { field: key.field, column: columns.get(key.field) as string, caseInsensitive: key.field !== "Id" },
+        { field: key.field, column: columns.get(key.field) as string, caseInsensitive: false },
         keys,
       );
       return indexed(await lookup(stream, mergedSeq, sql), key);

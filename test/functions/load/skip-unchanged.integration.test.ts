@@ -253,7 +253,7 @@ describe("loads that send only what changed", () => {
     await syncAndMerge(h, "Invoice__c");
     const same = [
       "ERP_Id__c,Amount__c,Due_Date__c,Paid__c,Tags__c,Issued_At__c,Notes__c",
-      "inv-1,1250.5,2026-07-01,1,Export;Priority,2026-06-01T12:00:00+02:00,one",
+      "INV-1,1250.5,2026-07-01,1,Export;Priority,2026-06-01T12:00:00+02:00,one",
       "INV-2,99.000,2026-08-15,false,#N/A,2026-06-02T06:30:00Z,#N/A",
       "INV-3,5,2026-09-01,false,,,new",
     ].join("\n");

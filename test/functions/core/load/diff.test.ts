@@ -90,7 +90,7 @@ async function differ(answer: Array<Record<string, unknown>>) {
 }
 
 describe("RowDiffer over the lake", () => {
-  it("reads Athena's lower-case columns and text values, by type", async () => {
+  it("reads Athena's lower-case columns and text values, by type; keys match exactly", async () => {
     // Prepare
     const { compared, statements, load } = await differ([
       { id: ID, erp_id__c: "E-1", name: "Acme", numberofemployees: "10", annualrevenue: "1250" },
@@ -98,8 +98,9 @@ describe("RowDiffer over the lake", () => {
 
     // Act
     const verdicts = await compared.verdicts([
-      { index: 0, line: 2, values: ["e-1", "Acme", "10", "1250.0"] },
+      { index: 0, line: 2, values: ["E-1", "Acme", "10", "1250.0"] },
       { index: 1, line: 3, values: ["E-2", "New", undefined, undefined] },
+      { index: 2, line: 4, values: ["e-1", "Acme", "10", "1250.0"] },
     ]);
     const changed = await compared.verdicts([{ index: 2, line: 4, values: ["E-1", "Acme", "11", null] }]);
 
@@ -108,10 +109,12 @@ describe("RowDiffer over the lake", () => {
     expect(verdicts).toEqual([
       { fate: "unchanged", id: ID, changed: [] },
       { fate: "create", changed: [] },
+      // Another case is another key to a case-sensitive external id: sent, never called unchanged.
+      { fate: "create", changed: [] },
     ]);
     expect(changed).toEqual([{ fate: "update", id: ID, changed: ["NumberOfEmployees", "AnnualRevenue"] }]);
     expect(statements[0]).toBe(
-      `3: SELECT "id" AS "Id", "erp_id__c" AS "ERP_Id__c", "name" AS "Name", "numberofemployees" AS "NumberOfEmployees", "annualrevenue" AS "AnnualRevenue" FROM "account" WHERE lower("erp_id__c") IN ('e-1', 'e-2')`,
+      `3: SELECT "id" AS "Id", "erp_id__c" AS "ERP_Id__c", "name" AS "Name", "numberofemployees" AS "NumberOfEmployees", "annualrevenue" AS "AnnualRevenue" FROM "account" WHERE "erp_id__c" IN ('E-1', 'E-2', 'e-1')`,
     );
   });
 
