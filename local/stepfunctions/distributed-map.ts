@@ -22,8 +22,11 @@ import { isDistributedMap } from "./history";
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
-/** A Standard execution lasts at most a year; the Task standing in for a Map may take as long. */
-const MAP_TIMEOUT_SECONDS = 365 * 24 * 3600;
+/**
+ * A Map has no timeout of its own: the Task standing in for one waits as long as a Node timer can
+ * (2^31 − 1 ms, 24.8 days; a longer one fires at once), beyond the sync's own 24 hours.
+ */
+export const MAP_TIMEOUT_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
 
 /** The resource of the Task a Distributed Map becomes in the definition the library runs. */
 export const LOCAL_DISTRIBUTED_MAP = "arn:aws:states:::local:distributedMap";
@@ -79,7 +82,7 @@ export function asLocalDefinition<D extends { States: Record<string, unknown> }>
     }
     const fields = state as Record<string, unknown>;
     maps.set(name, state as DistributedMapState);
-    // A Map has no timeout of its own (the library would give a Task 60 s): a Standard execution's year.
+    // Not the library's 60 s default for a Task.
     const task: Record<string, unknown> = {
       Type: "Task",
       Resource: LOCAL_DISTRIBUTED_MAP,

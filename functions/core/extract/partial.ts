@@ -92,8 +92,8 @@ async function addedFields(
 }
 
 /** A pass's columns: the Id, then its fields, as its SELECT names them. */
-function passColumns(stream: CatalogStream, pass: PartialPass, hashKey: string | undefined): PartColumns {
-  return partColumnsOf({ ...stream, selectFields: ["Id", ...pass.fields] }, hashKey);
+function passColumns(stream: CatalogStream, pass: PartialPass): PartColumns {
+  return partColumnsOf({ ...stream, selectFields: ["Id", ...pass.fields] });
 }
 
 function pendingIndex(state: ExtractState): number {
@@ -207,7 +207,7 @@ export async function fetchPartial(
     deps,
     state,
     key,
-    passColumns(stream, pass, deps.hashKey),
+    passColumns(stream, pass),
     pass.origin,
   );
   pass.rows += records;
@@ -244,7 +244,7 @@ async function fetchPartialRest(
     deps,
     state,
     key,
-    passColumns(stream, pass, deps.hashKey),
+    passColumns(stream, pass),
     async (sink) => {
       do {
         const page: QueryPage =

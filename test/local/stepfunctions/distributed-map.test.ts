@@ -255,8 +255,9 @@ describe("a Distributed Map carried out locally", () => {
     expect(local.definition.States.M).toEqual({
       Type: "Task",
       Resource: LOCAL_DISTRIBUTED_MAP,
-      // Not the library's 60 s default for a Task: a Map run lasts as long as its children.
-      TimeoutSeconds: 365 * 24 * 3600,
+      // Not the library's 60 s default for a Task (a Map run lasts as long as its children), and no more
+      // than a Node timer holds: 2,147,483 s (a longer one would fire at once).
+      TimeoutSeconds: 2_147_483,
       ResultPath: "$.results",
       Next: "After",
       Catch: [{ ErrorEquals: ["States.ALL"], Next: "After" }],
