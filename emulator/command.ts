@@ -6,6 +6,7 @@ import { createPublicKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { type Command, InvalidArgumentError } from "commander";
 import { startEmulator } from "./index";
+import { addExtraObjects, EXTRA_OBJECT_ROWS } from "./org/extra-objects";
 
 function integer(name: string): (value: string) => number {
   return (value) => {
@@ -22,6 +23,7 @@ interface EmulatorCommandOptions {
   apiVersion: string;
   logRequests: boolean;
   jwtPublicKey?: string;
+  extraObjects: number;
 }
 
 /** The key file's text, refused up front when it holds no certificate or public key. */
@@ -51,6 +53,12 @@ export function registerEmulatorCommand(program: Command): Command {
     .option("--api-version <version>", "newest API version served", "62.0")
     .option("--log-requests", "print one JSON line per request", false)
     .option(
+      "--extra-objects <n>",
+      `add N generated custom objects (Extra_0001__c…, a few fields and ${EXTRA_OBJECT_ROWS} rows each): a wide org to try`,
+      integer("extra-objects"),
+      0,
+    )
+    .option(
       "--jwt-public-key <file>",
       "PEM certificate or public key the JWT bearer grant verifies with (as uploaded to a connected app)",
     )
@@ -62,10 +70,11 @@ export function registerEmulatorCommand(program: Command): Command {
         logRequests: options.logRequests,
         jwtPublicKeyPem: options.jwtPublicKey === undefined ? undefined : publicKeyPem(options.jwtPublicKey),
       });
+      if (options.extraObjects > 0) addExtraObjects(emulator.org, options.extraObjects);
       const c = emulator.credentials;
       process.stdout.write(
         [
-          `Salesforce org emulator listening on ${emulator.url} (seed ${options.seed}, API v${options.apiVersion})`,
+          `Salesforce org emulator listening on ${emulator.url} (seed ${options.seed}, API v${options.apiVersion}${options.extraObjects > 0 ? `, ${options.extraObjects} extra objects` : ""})`,
           `  login URL      ${c.loginUrl}`,
           `  client id      ${c.clientId}`,
           `  client secret  ${c.clientSecret}`,

@@ -244,8 +244,11 @@ export function createOrg(options: CreateOrgOptions = {}): EmulatorOrg {
         throw new OrgError("INVALID_TYPE", `Invalid object name: ${partial.name}`);
       }
       let keyPrefix = partial.keyPrefix;
+      // Three characters, as Salesforce's: aA0… first, then on through b00…, c00… (62² a letter), so an
+      // org of thousands of custom objects still gets well-formed record Ids.
       while (!keyPrefix || byPrefix.has(keyPrefix)) {
-        keyPrefix = `a${encodeBase62(62 * 10 + customPrefixes++, 2)}`;
+        const index = 62 * 10 + customPrefixes++;
+        keyPrefix = `${String.fromCharCode(97 + Math.floor(index / 3844))}${encodeBase62(index % 3844, 2)}`;
       }
       const label = partial.label ?? partial.name.replace(/__c$/i, "").replace(/_/g, " ");
       const given = (partial.fields ?? []).map((f) => buildField(f.type, f.name, f));

@@ -54,6 +54,42 @@ describe("saddledata emulator", () => {
     expect(await exited).toBe(0);
   });
 
+  it("adds generated custom objects with --extra-objects, which describeGlobal lists and queries read", async () => {
+    // Prepare
+    child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--extra-objects", "1200"], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const match = await waitForOutput(child, /listening on (http:\/\/127\.0\.0\.1:\d+)[\s\S]*Press Ctrl-C/);
+    const url = match[1] as string;
+    const token = (await (
+      await fetch(`${url}/services/oauth2/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "password",
+          client_id: "saddledata-demo",
+          client_secret: /client secret +(\S+)/.exec(match[0])?.[1] ?? "",
+          username: "demo@saddledata.dev",
+          password: `${/password +(\S+)/.exec(match[0])?.[1] ?? ""}${/security token +(\S+)/.exec(match[0])?.[1] ?? ""}`,
+        }),
+      })
+    ).json()) as { access_token: string };
+    const get = async (path: string) =>
+      (await fetch(`${url}/services/data/v62.0/${path}`, {
+        headers: { authorization: `Bearer ${token.access_token}` },
+      }).then((response) => response.json())) as Record<string, unknown>;
+
+    // Act
+    const global = await get("sobjects/");
+    const count = await get(`query?q=${encodeURIComponent("SELECT COUNT() FROM Extra_1200__c")}`);
+
+    // Assess
+    expect(match[0]).toContain("1200 extra objects");
+    const names = (global.sobjects as Array<{ name: string }>).map((object) => object.name);
+    expect(names.filter((name) => /^Extra_\d{4}__c$/.test(name))).toHaveLength(1200);
+    expect(count.totalSize).toBe(3);
+  });
+
   it("logs one JSON line per request with --log-requests", async () => {
     // Prepare
     child = spawn(process.execPath, [cli, "emulator", "--port", "0", "--log-requests"], {
