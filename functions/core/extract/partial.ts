@@ -75,7 +75,10 @@ function newPass(origin: PartialPass["origin"], fields: string[]): PartialPass {
   return { origin, fields, rows: 0, parts: 0, apiCalls: 0, done: false };
 }
 
-/** Fields the stream selects that the last committed run's catalog version did not. */
+/**
+ * Fields the stream selects that the last committed run's catalog version did not, or did not hash
+ * the way it does now.
+ */
 async function addedFields(
   deps: Pick<ExtractDeps, "store" | "layout">,
   stream: CatalogStream,
@@ -88,7 +91,13 @@ async function addedFields(
   const pointer = JSON.parse(new TextDecoder().decode(bytes)) as CommitPointer;
   const before = await readStream(deps.store, pointer.catalogKey);
   const had = new Set(before.selectFields);
-  return stream.selectFields.filter((name) => name !== "Id" && !had.has(name));
+  // A field hashed now but landed in clear before (or the reverse: settings hashFields) is read again
+  // too, so the current-state table holds every record's value one way; the change log keeps its rows.
+  const hashedBefore = new Set(before.hashFields ?? []);
+  const hashedNow = new Set(stream.hashFields ?? []);
+  return stream.selectFields.filter(
+    (name) => name !== "Id" && (!had.has(name) || hashedBefore.has(name) !== hashedNow.has(name)),
+  );
 }
 
 /** A pass's columns: the Id, then its fields, as its SELECT names them. */
