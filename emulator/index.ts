@@ -13,6 +13,7 @@ import { type FaultController, type FaultRule, Faults } from "./http/faults";
 import { identityBody, userInfoBody } from "./http/identity";
 import { Limits } from "./http/limits";
 import { OAuthServer } from "./http/oauth";
+import { RequestLog } from "./http/request-log";
 import { EmulatorServer } from "./http/server";
 import { Sessions } from "./http/sessions";
 import { Timers } from "./http/timers";
@@ -21,6 +22,7 @@ import type { Org } from "./org/types";
 
 export type { ApiCallCounter } from "./http/call-counter";
 export type { BulkJobType, FaultAction, FaultController, FaultRule, FiredFault } from "./http/faults";
+export type { LoggedRequest, RequestLog } from "./http/request-log";
 export type { RouteKind } from "./http/route-kind";
 export { ROUTE_KINDS } from "./http/route-kind";
 
@@ -67,6 +69,8 @@ export interface Emulator {
   jwt: { privateKeyPem: string; publicKeyPem: string };
   faults: FaultController;
   calls: ApiCallCounter;
+  /** Every request received (method, path, query, the bodies that carry SOQL) and the SOQL sent. */
+  requests: RequestLog;
   limits: {
     set(name: string, remaining: number): void;
     get(name: string): { Max: number; Remaining: number };
@@ -125,6 +129,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   const faults = new Faults(seed, (ids, times) => org.lockRows(ids, times));
   for (const rule of options.faults ?? []) faults.add(rule);
   const calls = new CallCounter();
+  const requests = new RequestLog();
   const timers = new Timers();
   const services: Services = {
     org,
@@ -170,6 +175,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     oauth,
     control: controlHandler({ org, faults, calls, limits, sessions }),
     logRequests: options.logRequests ?? false,
+    requestLog: requests,
     identity: (session) => identityBody(org, url, session),
     userInfo: (session) => userInfoBody(org, url, session),
   });
@@ -184,6 +190,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     jwt: { privateKeyPem, publicKeyPem },
     faults,
     calls,
+    requests,
     limits: { set: (name, remaining) => limits.set(name, remaining), get: (name) => limits.get(name) },
     expireTokens: () => sessions.expireAll(),
     stop: () => {

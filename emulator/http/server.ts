@@ -20,6 +20,7 @@ import type { RequestContext, Services } from "./context";
 import type { FaultAction } from "./faults";
 import type { OAuthServer } from "./oauth";
 import { type BodyWriter, encodeBody, errorReply, json, type Reply } from "./reply";
+import { BODY_KINDS, type RequestLog } from "./request-log";
 import { RestCollections } from "./rest-collections";
 import { RestQueries } from "./rest-query";
 import { RestReplication } from "./rest-replication";
@@ -37,6 +38,8 @@ export interface ServerOptions {
   oauth: OAuthServer;
   control: ControlHandler;
   logRequests: boolean;
+  /** Where every request is recorded (what tests read to see the SOQL sent). */
+  requestLog?: RequestLog;
   /** Identity (`/id/{org}/{user}`) body for a session. */
   identity: (session: Session) => Record<string, unknown>;
   /** OpenID Connect UserInfo (`/services/oauth2/userinfo`) body for a session. */
@@ -129,8 +132,14 @@ export class EmulatorServer {
     const path = url.pathname.length > 1 ? url.pathname.replace(/\/+$/, "") : url.pathname;
     let kind: RouteKind | "control" = "notFound";
     let status = 0;
+    let bodyAsked = false;
+    let body: (max?: number) => Promise<Buffer> = () => Promise.resolve(Buffer.alloc(0));
     try {
-      const body = once((max) => readBody(req, max));
+      const read = once((max) => readBody(req, max));
+      body = (max) => {
+        bodyAsked = true;
+        return read(max);
+      };
       if (path === "/__emulator" || path.startsWith("/__emulator/")) {
         kind = "control";
         const reply = await this.options.control(method, path.slice("/__emulator".length), async () => {
@@ -157,6 +166,25 @@ export class EmulatorServer {
       const reply = await this.serve(resolved, method, url, path, req, token, body);
       status = await this.write(res, reply, drop);
     } finally {
+      if (this.options.requestLog !== undefined && kind !== "control") {
+        let text: string | undefined;
+        if (bodyAsked && BODY_KINDS.has(kind)) {
+          // The handler read it already (once() keeps it): no second read of the socket.
+          text = await body()
+            .then((raw) => raw.toString("utf8"))
+            .catch(() => undefined);
+        }
+        this.options.requestLog.record(
+          {
+            method,
+            path,
+            kind,
+            query: [...url.searchParams].map(([key, value]) => `${key}=${value}`).join("&"),
+            body: text,
+          },
+          url,
+        );
+      }
       if (this.options.logRequests) {
         const line = { method, path, kind, status, ms: Math.round(performance.now() - started) };
         process.stdout.write(`${JSON.stringify(line)}\n`);

@@ -60,6 +60,16 @@ export interface CatalogStream {
    * that first type. Absent when there is none (every column has its field's current type).
    */
   lakeTypes?: Record<string, string>;
+  /**
+   * Fields the settings' `blockFields` block (see core/column-controls.ts): described, but never
+   * selected, landed or in a table. Absent when none.
+   */
+  blockedFields?: string[];
+  /**
+   * Selected fields the settings' `hashFields` hash: landed only as HMAC-SHA-256 (hex) keyed by the
+   * connection's `hashKey`, in lake columns of type string. Absent when none.
+   */
+  hashFields?: string[];
 }
 
 export interface Catalog {

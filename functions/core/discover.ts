@@ -1,12 +1,6 @@
 import { ConfigurationError } from "../errors";
 import type { SalesforceClient } from "../salesforce/client";
-import {
-  type DescribeFailure,
-  type DescribeObject,
-  describeGlobal,
-  describeMany,
-  describeObject,
-} from "../salesforce/describe";
+import { type DescribeFailure, describeGlobal, describeMany, describeObject } from "../salesforce/describe";
 import {
   buildStream,
   type CatalogChanges,
@@ -24,6 +18,7 @@ import {
   writeCatalogIndex,
   writeStream,
 } from "./catalog-store";
+import { applyColumnControls, type ColumnControls } from "./column-controls";
 import { carryLakeTypes } from "./lake/lake-names";
 import type { Layout } from "./layout";
 import { ObjectFilter } from "./patterns";
@@ -40,6 +35,8 @@ export interface DiscoverDeps {
 export interface DiscoverSettings {
   include: string[];
   exclude: string[];
+  /** `blockFields` and `hashFields`, applied to every stream (unknown field names fail discover). */
+  columns?: ColumnControls;
 }
 
 export interface DiscoverResult {
@@ -96,8 +93,10 @@ export async function discover(
 
   // Each stream is compared with its last version and written when it changed: a read and maybe a write
   // per object, a few objects at a time (an org can have a thousand), recorded in the describe order.
-  const refresh = async (describe: DescribeObject) => {
-    const stream = buildStream(describe);
+  // Column controls are checked for every object before any stream is written: a typo fails the whole
+  // discover, naming the object and field, instead of leaving a catalog half of one configuration.
+  const built = described.map((describe) => applyColumnControls(buildStream(describe), settings.columns));
+  const refresh = async (stream: CatalogStream) => {
     const before = previous?.streams[stream.object];
     let diff: StreamChanges | undefined;
     if (before) {
@@ -116,7 +115,7 @@ export async function discover(
     };
   };
   for (let start = 0; start < described.length; start += STREAMS_AT_ONCE) {
-    const refreshed = await Promise.all(described.slice(start, start + STREAMS_AT_ONCE).map(refresh));
+    const refreshed = await Promise.all(built.slice(start, start + STREAMS_AT_ONCE).map(refresh));
     for (const { object, entry, added, diff } of refreshed) {
       index.streams[object] = entry;
       if (added) changes.objectsAdded.push(object);
@@ -157,9 +156,10 @@ export async function discover(
 export async function refreshStream(
   deps: DiscoverDeps,
   object: string,
+  columns?: ColumnControls,
 ): Promise<{ stream: CatalogStream; key: string; version: number }> {
   const { salesforce, store, layout } = deps;
-  const stream = buildStream(await describeObject(salesforce, object));
+  const stream = applyColumnControls(buildStream(await describeObject(salesforce, object)), columns);
   const index = await readCatalogIndex(store, layout);
   const before = index?.streams[object];
   if (before) {

@@ -1,6 +1,7 @@
 import * as z from "zod";
 import { ConfigurationError } from "../errors";
 import type { LimitReserve } from "../salesforce/limits";
+import { type ColumnControls, checkFieldRules } from "./column-controls";
 import { compilePattern } from "./patterns";
 
 /** How extract writes parts: typed Parquet (the default), or gzip JSON lines. */
@@ -50,6 +51,8 @@ export interface ExtractSettings {
    * field), so an incremental read alone leaves them stale.
    */
   formulaRefresh: Array<{ pattern: RegExp; everyMs: number | undefined }>;
+  /** `blockFields` and `hashFields`: applied when extract describes an object again (refreshStream). */
+  columnControls?: ColumnControls;
 }
 
 export const DEFAULT_EXTRACT_SETTINGS: ExtractSettings = {
@@ -109,6 +112,9 @@ const pattern = z.string().superRefine((value, context) => {
     context.addIssue({ code: "custom", message: (error as Error).message });
   }
 });
+
+/** `blockFields` / `hashFields`: `{"<object or glob>": ["<field or glob>", …]}`. */
+const fieldRules = z.record(z.string(), z.array(z.string())).default({});
 
 const syncMode = z.enum(["full_refresh", "incremental"]);
 const isoDate = z
@@ -213,10 +219,19 @@ export const ConnectorSettingsSchema = z
         z.record(z.string(), z.string().regex(RECONCILE_EVERY, { message: EVERY_MESSAGE })),
       ])
       .default("daily"),
+    /** Fields never selected, landed or in a table, per object name or glob: `{"Contact": ["Birthdate"]}`. */
+    blockFields: fieldRules,
+    /** Fields landed only as HMAC-SHA-256 keyed by the secret's `hashKey`, per object name or glob. */
+    hashFields: fieldRules,
     load: LoadSettingsSchema.default(LoadSettingsSchema.parse({})),
   })
   .strict()
   .superRefine((value, context) => {
+    for (const setting of ["blockFields", "hashFields"] as const) {
+      for (const problem of checkFieldRules(value[setting])) {
+        context.addIssue({ code: "custom", path: [setting], message: problem });
+      }
+    }
     for (const key of Object.keys(value.modes)) {
       try {
         compilePattern(key);
@@ -274,5 +289,13 @@ export function extractSettingsOf(settings: ConnectorSettings): ExtractSettings 
         ? { "*": settings.formulaRefresh }
         : settings.formulaRefresh,
     ).map(([pattern, every]) => ({ pattern: compilePattern(pattern), everyMs: reconcileEveryMs(every) })),
+    columnControls: columnControlsOf(settings),
   };
+}
+
+/** The settings' column controls (`blockFields`, `hashFields`): what discover applies to each stream. */
+export function columnControlsOf(
+  settings: Pick<ConnectorSettings, "blockFields" | "hashFields">,
+): ColumnControls {
+  return { blockFields: settings.blockFields, hashFields: settings.hashFields };
 }

@@ -1,8 +1,11 @@
 // functions/discover/: the discover Lambda: refresh the catalog, plan the run's objects
 import * as z from "zod";
+import { HASH_KEY_HELP } from "../core/column-controls";
 import { discover, selectTasks, writePlannedObjects } from "../core/discover";
 import { assertRunId } from "../core/layout";
 import { ObjectFilter } from "../core/patterns";
+import { columnControlsOf } from "../core/settings";
+import { ConfigurationError } from "../errors";
 import { defineHandler } from "../runtime/lambda";
 
 const DiscoverInput = z.object({
@@ -62,9 +65,17 @@ export const discoverHandler = defineHandler(
     // A bad pattern in the execution input is refused before any API call is spent.
     if (request.objects) new ObjectFilter(request.objects);
     const salesforce = (await runtime.salesforce()).withOwnCounter();
+    const columns = columnControlsOf(config.settings);
+    // Hashed fields are never landed in clear: without the secret's key the run is refused up front.
+    const hashed = Object.values(config.settings.hashFields).flat();
+    if (hashed.length > 0 && (await runtime.hashKey()) === undefined) {
+      throw new ConfigurationError(
+        `hashFields is set (${hashed.slice(0, 5).join(", ")}), but the connection's secret has no hashKey: ${HASH_KEY_HELP}.`,
+      );
+    }
     const result = await discover(
       { salesforce, store, layout, connection: config.connection, log },
-      { include: config.settings.include, exclude: config.settings.exclude },
+      { include: config.settings.include, exclude: config.settings.exclude, columns },
       new Date(),
     );
     const objects = request.objects ?? config.settings.objects;

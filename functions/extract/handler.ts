@@ -69,6 +69,7 @@ async function depsOf(runtime: Runtime): Promise<ExtractDeps> {
     settings: extractSettingsOf(runtime.config.settings),
     log: runtime.log,
     metrics: runtime.metrics,
+    hashKey: await runtime.hashKey(),
   };
 }
 

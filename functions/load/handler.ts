@@ -62,6 +62,7 @@ function depsOf(runtime: Runtime): LoadDeps {
     state: runtime.state,
     layout: runtime.layout,
     settings: settings.load,
+    blockFields: settings.blockFields,
     reserve: {
       dailyApiRequests: settings.reserve.dailyApiRequests,
       dailyBulkBatches: settings.reserve.dailyBulkBatches,

@@ -71,6 +71,8 @@ export interface Runtime {
   readonly metrics: Metrics;
   /** The Salesforce client for the connection's credentials (re-read when the secret changes). */
   salesforce(): Promise<SalesforceClient>;
+  /** The secret's `hashKey` for `hashFields` (undefined: none); a secret, like the credentials. */
+  hashKey(): Promise<string | undefined>;
   /** Any bucket (a load may be started for a file in another bucket). */
   storeFor(bucket: string): ObjectStore;
   /** The engine that runs the lake's SQL (built on first use, then reused). */
@@ -103,7 +105,7 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
     }
     return store;
   };
-  let cached: { fingerprint: string; client: SalesforceClient } | undefined;
+  let cached: { fingerprint: string; client: SalesforceClient; hashKey: string | undefined } | undefined;
   let lake: Promise<LakeEngine> | undefined;
   const runtime: Runtime = {
     config,
@@ -122,6 +124,7 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
         cached = {
           fingerprint,
           client: new SalesforceClient({ credentials, apiVersion: config.apiVersion }),
+          hashKey: credentials.hashKey,
         };
         const client = cached.client;
         // The access token is a secret too: scrub it from logs once known.
@@ -131,6 +134,10 @@ export function createRuntime(config: RuntimeConfig, options: RuntimeOptions = {
         );
       }
       return cached.client;
+    },
+    async hashKey() {
+      await runtime.salesforce();
+      return cached?.hashKey;
     },
     lake() {
       const athena = config.lake;

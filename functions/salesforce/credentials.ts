@@ -26,9 +26,19 @@ function hostOf(url: string): string {
   }
 }
 
+/** The hashKey's shortest length: a key anyone could guess would let them reverse hashed values. */
+export const MIN_HASH_KEY_LENGTH = 32;
+
+const HASH_KEY_MESSAGE = `hashKey must be a random string of at least ${MIN_HASH_KEY_LENGTH} characters (e.g. the output of \`openssl rand -hex 32\`)`;
+
 const base = {
   clientId: nonEmpty,
   loginUrl: loginUrl.default(DEFAULT_LOGIN_URL),
+  /**
+   * The connection's key for `hashFields` (HMAC-SHA-256): not a Salesforce credential, kept in the same
+   * secret so it is never in the settings, the bucket or a payload. Optional until hashFields is set.
+   */
+  hashKey: z.string().min(MIN_HASH_KEY_LENGTH, HASH_KEY_MESSAGE).optional(),
 };
 
 /**
@@ -96,6 +106,7 @@ export function parseCredentials(input: unknown, source: string): SalesforceCred
       return `loginUrl: ${issue.message}`;
     if (field === "loginUrl")
       return "loginUrl must be a URL such as https://login.salesforce.com, https://test.salesforce.com or your My Domain URL";
+    if (field === "hashKey") return HASH_KEY_MESSAGE;
     if (field === "audience") return "audience must be a URL such as https://test.salesforce.com";
     return `${field} is invalid (${issue.message})`;
   });
@@ -107,14 +118,18 @@ export function parseCredentials(input: unknown, source: string): SalesforceCred
 
 /** Secret values of a credentials document, so tests and log scrubbing can look for them. */
 export function secretValuesOf(credentials: SalesforceCredentials): string[] {
+  const hashKey = credentials.hashKey === undefined ? [] : [credentials.hashKey];
   switch (credentials.authFlow) {
     case "password":
-      return [credentials.clientSecret, credentials.password, credentials.securityToken ?? ""].filter(
-        Boolean,
-      );
+      return [
+        credentials.clientSecret,
+        credentials.password,
+        credentials.securityToken ?? "",
+        ...hashKey,
+      ].filter(Boolean);
     case "client_credentials":
-      return [credentials.clientSecret];
+      return [credentials.clientSecret, ...hashKey];
     case "jwt":
-      return [credentials.privateKey];
+      return [credentials.privateKey, ...hashKey];
   }
 }

@@ -18,6 +18,7 @@ export const CREDENTIAL_ENV = {
   loginUrl: "SALESFORCE_LOGIN_URL",
   authFlow: "SALESFORCE_AUTH_FLOW",
   privateKey: "SALESFORCE_PRIVATE_KEY_FILE",
+  hashKey: "SALESFORCE_HASH_KEY",
 } as const;
 
 export interface CredentialsOptions {

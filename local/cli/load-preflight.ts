@@ -39,5 +39,11 @@ export async function checkFileAgainstOrg(runtime: Runtime, path: string, target
   }
   // An empty file is the load's to reject, with its report.
   if (header.length === 0) return;
-  await buildLoadPlan(await runtime.salesforce(), target, header, format);
+  await buildLoadPlan(
+    await runtime.salesforce(),
+    target,
+    header,
+    format,
+    runtime.config.settings.blockFields,
+  );
 }

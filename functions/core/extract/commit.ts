@@ -29,7 +29,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
   // here, and can only warn where the log cannot answer.
   if (readsDeletes(state)) {
     const stream = await readStream(deps.store, state.catalogKey);
-    state = await fetchDeletes(deps, state, stream, partColumnsOf(stream));
+    state = await fetchDeletes(deps, state, stream, partColumnsOf(stream, deps.hashKey));
     state = { ...state, apiCalls: state.apiCalls + (state.deletes?.apiCalls ?? 0) };
     if (state.deletes?.lost) {
       state.warnings = [

@@ -1,7 +1,10 @@
 // What every extract action works with (ExtractDeps, built by the handler) and the helpers they share.
 import type { SalesforceClient } from "../../salesforce/client";
 import type { CatalogStream } from "../catalog";
+import { missingHashKey } from "../column-controls";
 import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
+import { fieldHasher } from "../formats/extract/field-hash";
+import type { BatchHash } from "../formats/extract/lake-batch";
 import { type LakeColumn, lakeColumns } from "../lake/lake-names";
 import type { Layout } from "../layout";
 import type { Log, Metrics, ObjectStore, StateStore, StreamKey } from "../ports";
@@ -20,6 +23,11 @@ export interface ExtractDeps {
   metrics?: Metrics;
   /** Local clock (epoch ms), for lease expiry. */
   now?: () => number;
+  /**
+   * The connection's key for hashed fields (settings `hashFields`), from its secret: a secret itself,
+   * never logged, written or put in a payload. Undefined: a stream with hashed fields is refused.
+   */
+  hashKey?: string;
 }
 
 /** An epoch-ms time as an ISO 8601 string. */
@@ -40,10 +48,27 @@ export function columnsOf(stream: CatalogStream): JsonlColumn[] {
 export interface PartColumns {
   jsonl: JsonlColumn[];
   lake: LakeColumn[];
+  /** The hashed fields among them (settings `hashFields`), for Parquet row groups. */
+  hash?: BatchHash;
 }
 
-export function partColumnsOf(stream: CatalogStream): PartColumns {
-  return { jsonl: columnsOf(stream), lake: lakeColumns(stream) };
+/**
+ * The columns of a part of `stream` (or of its selection: a partial read's, an Id snapshot's). Hashed
+ * fields among them are hashed with `hashKey`; without one they are refused, never landed in clear.
+ */
+export function partColumnsOf(stream: CatalogStream, hashKey: string | undefined): PartColumns {
+  const hashed = (stream.hashFields ?? []).filter((name) => stream.selectFields.includes(name));
+  const jsonl = columnsOf(stream);
+  const lake = lakeColumns(stream);
+  if (hashed.length === 0) return { jsonl, lake };
+  if (hashKey === undefined || hashKey === "") throw missingHashKey(stream.object, hashed);
+  const hasher = fieldHasher(hashKey);
+  const fields = new Set(hashed);
+  return {
+    jsonl: jsonl.map((column) => (fields.has(column.name) ? { ...column, hash: hasher } : column)),
+    lake,
+    hash: { fields, hasher },
+  };
 }
 
 /** Count the API calls an action spends, onto the continuation. */

@@ -144,7 +144,7 @@ async function parquetPage(
   cutShort: (error: unknown) => never,
   origin: RowOrigin | undefined,
 ): Promise<{ records: number; bytes: number }> {
-  const batch = new LakeBatch(columns.lake);
+  const batch = new LakeBatch(columns.lake, columns.hash);
   const converter = new BulkCsvToColumns(state.object, columns.lake, batch);
   const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
     const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);

@@ -30,7 +30,7 @@ export function writeRestPart(
   if (formatOf(state) === "parquet") {
     return uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
       const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);
-      const batch = new LakeBatch(columns.lake);
+      const batch = new LakeBatch(columns.lake, columns.hash);
       try {
         await fill({
           take: async (records) => {

@@ -16,7 +16,7 @@ export async function fetchExtract(
   const now = deps.now ?? Date.now;
   await deps.state.renewLease(streamKey(deps, state.object), state.runId, deps.settings.leaseMs, now());
   const stream = await readStream(deps.store, state.catalogKey);
-  const columns = partColumnsOf(stream);
+  const columns = partColumnsOf(stream, deps.hashKey);
   return counted(deps, async () => {
     let current: ExtractState = { ...state, parts: [...state.parts] };
     let slowestPageMs = 0;

@@ -101,8 +101,8 @@ async function addedFields(
 }
 
 /** A pass's columns: the Id, then its fields, as its SELECT names them. */
-function passColumns(stream: CatalogStream, pass: PartialPass): PartColumns {
-  return partColumnsOf({ ...stream, selectFields: ["Id", ...pass.fields] });
+function passColumns(stream: CatalogStream, pass: PartialPass, hashKey: string | undefined): PartColumns {
+  return partColumnsOf({ ...stream, selectFields: ["Id", ...pass.fields] }, hashKey);
 }
 
 function pendingIndex(state: ExtractState): number {
@@ -216,7 +216,7 @@ export async function fetchPartial(
     deps,
     state,
     key,
-    passColumns(stream, pass),
+    passColumns(stream, pass, deps.hashKey),
     pass.origin,
   );
   pass.rows += records;
@@ -253,7 +253,7 @@ async function fetchPartialRest(
     deps,
     state,
     key,
-    passColumns(stream, pass),
+    passColumns(stream, pass, deps.hashKey),
     async (sink) => {
       do {
         const page: QueryPage =

@@ -80,7 +80,8 @@ export function reconcileAtStart(
 
 /** The Id snapshot's parts' columns: the Id and the cursor field, typed like the stream's. */
 function snapshotColumns(stream: CatalogStream): PartColumns {
-  return partColumnsOf({ ...stream, selectFields: snapshotFields(stream) });
+  // Never a hashed field: Id and the cursor field cannot be hashed (column-controls.ts).
+  return partColumnsOf({ ...stream, selectFields: snapshotFields(stream) }, undefined);
 }
 
 /**
@@ -92,7 +93,7 @@ export async function afterQuery(deps: ExtractDeps, state: ExtractState): Promis
   if (state.status !== "ready" || state.phase !== undefined) return state;
   let next = state;
   const stream = await readStream(deps.store, state.catalogKey);
-  if (readsDeletes(next)) next = await fetchDeletes(deps, next, stream, partColumnsOf(stream));
+  if (readsDeletes(next)) next = await fetchDeletes(deps, next, stream, partColumnsOf(stream, deps.hashKey));
   const reason = next.reconcile?.reason ?? (next.deletes?.lost === undefined ? undefined : "getDeleted");
   if (reason === undefined || next.mode !== "incremental" || next.cursorBefore === undefined) return next;
   return beginIds(deps, next, stream, reason);
@@ -335,7 +336,7 @@ export async function landReconcile(deps: ExtractDeps, state: ExtractState): Pro
     return { ...state, status: "ready", reconcile, warnings };
   }
   const stream = await readStream(deps.store, state.catalogKey);
-  const columns = partColumnsOf(stream);
+  const columns = partColumnsOf(stream, deps.hashKey);
   const at = reconcile.snapshotAt ?? state.startedAt;
   const next: ExtractState = { ...state, parts: [...state.parts] };
   /** Writes the run's next part from `fill` (which returns its rows), listed in the run when it has any. */

@@ -119,7 +119,7 @@ export async function startExtract(
               api: "rest",
               apiReason: `${page.totalSize} rows (at most ${settings.restMaxRecords}): REST costs fewer API calls than a Bulk job`,
             };
-            return fetchRestPart(deps, rest, partColumnsOf(stream), remainingMs, page);
+            return fetchRestPart(deps, rest, partColumnsOf(stream, deps.hashKey), remainingMs, page);
           }
         }
         if (!limitsRead && settings.reserve.dailyBulkQueryJobs) {
@@ -143,7 +143,7 @@ export async function startExtract(
       } catch (error) {
         if (error instanceof ConfigurationError && error.code === "INVALID_FIELD") {
           // A field was removed since discover: re-describe, save the new catalog version, retry once.
-          const refreshed = await refreshStream(deps, task.object);
+          const refreshed = await refreshStream(deps, task.object, deps.settings.columnControls);
           stream = refreshed.stream;
           catalogKey = refreshed.key;
           deps.log.warn("extract: schema changed since discover, refreshed the stream", {

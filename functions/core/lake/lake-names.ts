@@ -116,7 +116,7 @@ export function lakeType(field: LakeTypedField, options: { locationComponent?: b
 }
 
 /** What lakeColumns reads from a stream. */
-export type LakeStream = Pick<CatalogStream, "fields" | "selectFields" | "lakeTypes">;
+export type LakeStream = Pick<CatalogStream, "fields" | "selectFields" | "lakeTypes" | "hashFields">;
 
 /**
  * The column of a field whose lake type is not its column's first type: `<name>__<type>`, e.g.
@@ -131,10 +131,18 @@ export function retypedColumnName(field: string, athenaType: string): string {
   return `${lakeColumnName(field)}__${tag}`;
 }
 
-function fieldTypes(stream: Pick<CatalogStream, "fields" | "selectFields">): Map<string, LakeType> {
+function fieldTypes(
+  stream: Pick<CatalogStream, "fields" | "selectFields" | "hashFields">,
+): Map<string, LakeType> {
   const byName = new Map(stream.fields.map((field) => [field.name, field]));
+  // A hashed field (settings hashFields) lands as its hash: a string, whatever its Salesforce type.
+  const hashed = new Set(stream.hashFields ?? []);
   const types = new Map<string, LakeType>();
   for (const name of stream.selectFields) {
+    if (hashed.has(name)) {
+      types.set(name, { kind: "string" });
+      continue;
+    }
     const field = byName.get(name);
     const parent = field?.compoundParent === undefined ? undefined : byName.get(field.compoundParent);
     types.set(

@@ -1,5 +1,6 @@
 import type { SalesforceClient } from "../../salesforce/client";
 import type { LimitReserve } from "../../salesforce/limits";
+import type { FieldRules } from "../column-controls";
 import type { LakeEngine } from "../lake/lake-engine";
 import type { Layout } from "../layout";
 import type { Log, Metrics, ObjectStore, StateStore } from "../ports";
@@ -16,6 +17,8 @@ export interface LoadDeps {
   state: StateStore;
   layout: Layout;
   settings: LoadSettings;
+  /** The connection's `blockFields`: a file naming a blocked field is rejected whole. */
+  blockFields?: FieldRules;
   reserve: LimitReserve;
   log: Log;
   /** The load's figures for CloudWatch (none: not published). */

@@ -2,6 +2,7 @@ import { ConfigurationError, DataError } from "../../errors";
 import type { SalesforceClient } from "../../salesforce/client";
 import { type DescribeObject, describeObject } from "../../salesforce/describe";
 import { buildStream, type CatalogField } from "../catalog";
+import { type FieldRules, fieldsMatching } from "../column-controls";
 import type { InboundFormat } from "./inbound-file";
 import type { LoadTarget } from "./load-state";
 
@@ -104,6 +105,7 @@ export async function buildLoadPlan(
   target: LoadTarget,
   header: string[],
   format: InboundFormat,
+  blockFields?: FieldRules,
 ): Promise<LoadPlan> {
   const { operation } = target;
   const describe = await describeOrReject(client, target.object, "");
@@ -256,6 +258,18 @@ export async function buildLoadPlan(
     }
     seen.set(planned.name.toLowerCase(), column);
     columns.push(planned);
+  }
+  // A field the settings' blockFields block is never written either (nor selected, landed or in a table).
+  const blocked = new Set(fieldsMatching(object, blockFields, "blockFields", false));
+  for (const [index, planned] of columns.entries()) {
+    const written = planned.relationship?.referenceField ?? planned.name;
+    if (blocked.has(written)) {
+      throw rejectFile(
+        `Column '${planned.header.trim()}' (column ${index + 1}): ${describe.name}.${written} is blocked by blockFields in the connection's settings, so SaddleData never writes it (nor reads it). Remove the column, or take the field out of blockFields.`,
+        index + 1,
+        "BLOCKED_FIELD",
+      );
+    }
   }
   const idColumn = columns.findIndex((column) => column.name === "Id");
   const needs =

@@ -58,7 +58,7 @@ async function createPlan(deps: LoadDeps, state: LoadState, client: SalesforceCl
       { line: 1, code: "NO_ROWS" },
     );
   }
-  const plan = await buildLoadPlan(client, state.target, header, format);
+  const plan = await buildLoadPlan(client, state.target, header, format, deps.blockFields);
   await savePlan(deps, state, plan);
   return plan;
 }
@@ -77,7 +77,13 @@ function growingPlan(deps: LoadDeps, state: LoadState, client: SalesforceClient,
     ) {
       return fixedPlan(holder.plan, state.file.key)(header);
     }
-    holder.plan = await buildLoadPlan(client, state.target, [...header], holder.plan.format);
+    holder.plan = await buildLoadPlan(
+      client,
+      state.target,
+      [...header],
+      holder.plan.format,
+      deps.blockFields,
+    );
     await savePlan(deps, state, holder.plan);
     return holder.plan;
   };

@@ -12,11 +12,12 @@ export const T0 = Date.parse("2026-06-01T12:00:00.000Z");
 export async function startLoadHarness(
   load: Record<string, unknown> = {},
   emulator: Record<string, unknown> = {},
+  settings: Record<string, unknown> = {},
 ): Promise<Harness & { org: Org }> {
   const org = createOrg({ seed: 5, now: T0, frozen: true, objects: demoObjects() });
   const harness = await startHarness({
     emulator: { org, ...emulator },
-    settings: { load: { retryWaitSeconds: 0, pollFirstSeconds: 1, pollMaxSeconds: 1, ...load } },
+    settings: { ...settings, load: { retryWaitSeconds: 0, pollFirstSeconds: 1, pollMaxSeconds: 1, ...load } },
   });
   return Object.assign(harness, { org });
 }

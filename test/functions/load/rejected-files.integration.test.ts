@@ -122,6 +122,44 @@ describe("load: files rejected whole", () => {
     });
   }
 
+  it("rejects a file that writes a field blockFields blocks, directly or through a relationship", async () => {
+    // Prepare
+    const h = await startLoadHarness({}, {}, { blockFields: { "Invoice*": ["Notes__c", "Account__c"] } });
+    try {
+      const before = DML_KINDS.map((kind) => h.emulator.calls.count(kind));
+      const direct = await dropFile(
+        h,
+        "inbound/Invoice__c/insert/notes.csv",
+        "ERP_Id__c,Notes__c\nA,secret\n",
+      );
+      const related = await dropFile(
+        h,
+        "inbound/Invoice__c/insert/parent.csv",
+        "ERP_Id__c,Account__r.ERP_Id__c\nB,X-1\n",
+      );
+
+      // Act
+      const runs = [await driveLoad(h.runtime, direct), await driveLoad(h.runtime, related)];
+
+      // Assess
+      for (const [run, field, column] of [
+        [runs[0], "Notes__c", 2],
+        [runs[1], "Account__c", 2],
+      ] as const) {
+        expect(run?.error?.name).toBe("DataError");
+        const summary = await readSummary(h.runtime.store, run?.summary as never);
+        expect(summary.outcome).toBe("rejected");
+        expect(summary.problem?.message).toMatch(
+          new RegExp(`Invoice__c\\.${field} is blocked by blockFields in the connection's settings`),
+        );
+        expect(summary.problem?.column).toBe(column);
+      }
+      expect(DML_KINDS.map((kind) => h.emulator.calls.count(kind))).toEqual(before);
+    } finally {
+      await h.stop();
+    }
+  });
+
   it("rejects the whole file at the first invalid row when failOnFirstError is set", async () => {
     // Prepare
     const h = await startLoadHarness({ failOnFirstError: true });

@@ -11,10 +11,13 @@
 import { isValidYmd, normalizeDateTime } from "../datetime-text";
 import { parseDecimal, toIntegerText, toJsonNumberText } from "../decimal-text";
 import { BulkCsvScanner, type BulkRowWriter, DOUBLED_QUOTES } from "./bulk-csv-scanner";
+import { type FieldHasher, fieldText } from "./field-hash";
 
 export interface JsonlColumn {
   name: string;
   sfType: string;
+  /** A hashed field (settings `hashFields`): its value lands as this hash of its text, never in clear. */
+  hash?: FieldHasher;
 }
 
 const Kind = {
@@ -24,6 +27,7 @@ const Kind = {
   Number: 3,
   DateTime: 4,
   Date: 5,
+  Hashed: 6,
 } as const;
 type Kind = (typeof Kind)[keyof typeof Kind];
 
@@ -63,6 +67,9 @@ const decoder = new TextDecoder();
 /** Output bytes a field may need at most per input byte (a control character becomes `\u00XX`). */
 const MAX_EXPANSION = 6;
 
+/** A hashed value's output: 64 hex digits between quotes. */
+const HASHED_BYTES = 66;
+
 /** Longest integer text accepted for int/long (a long has 19 digits; the rest is headroom for errors). */
 const MAX_INTEGER_DIGITS = 40;
 /** Typed values longer than this cannot be valid and are reported instead of copied. */
@@ -72,6 +79,7 @@ export class BulkCsvToJsonl implements BulkRowWriter {
   private readonly scanner: BulkCsvScanner;
   private readonly types: string[];
   private readonly kinds: Uint8Array;
+  private readonly hashes: Array<FieldHasher | undefined>;
   /**
    * Key prefixes (`{"A":` then `,"B":` …) as little-endian 32-bit words, written four bytes at a time
    * (the padding past a prefix is overwritten by the value that follows).
@@ -98,7 +106,10 @@ export class BulkCsvToJsonl implements BulkRowWriter {
       this,
     );
     this.types = columns.map((c) => c.sfType);
-    this.kinds = Uint8Array.from(columns, (c) => KIND_BY_TYPE[c.sfType] ?? Kind.String);
+    this.kinds = Uint8Array.from(columns, (c) =>
+      c.hash !== undefined ? Kind.Hashed : (KIND_BY_TYPE[c.sfType] ?? Kind.String),
+    );
+    this.hashes = columns.map((c) => c.hash);
     const parts = columns.map((c, i) => encoder.encode(`${i === 0 ? "{" : ","}${JSON.stringify(c.name)}:`));
     const wordCount = parts.reduce((n, p) => n + Math.ceil(p.length / 4), 0);
     const padded = new Uint8Array(wordCount * 4);
@@ -114,7 +125,9 @@ export class BulkCsvToJsonl implements BulkRowWriter {
     });
     const view = new DataView(padded.buffer);
     this.prefixWords = Int32Array.from({ length: wordCount }, (_, w) => view.getInt32(w * 4, true));
-    this.reserve = parts.reduce((n, p) => n + p.length + 3 + 32, 2);
+    // A hashed field writes 66 bytes (64 hex digits, quoted) whatever its length: room planned for it.
+    const hashed = columns.filter((c) => c.hash !== undefined).length;
+    this.reserve = parts.reduce((n, p) => n + p.length + 3 + 32, 2) + HASHED_BYTES * hashed;
   }
 
   /** Rows converted so far, over all pages. */
@@ -218,6 +231,13 @@ export class BulkCsvToJsonl implements BulkRowWriter {
           o += n + 1;
           out[o++] = QUOTE;
         } else o = this.text(buf, input, a, b, out, view, o);
+      } else if (kind === Kind.Hashed) {
+        // Hashed: the field's text never reaches the output, only its hash (64 hex digits, quoted).
+        const hash = this.hashes[c] as FieldHasher;
+        this.o = o;
+        o = this.writeAscii(`"${hash(fieldText(buf, a, b, ((marks[c] as number) & DOUBLED_QUOTES) !== 0))}"`);
+        out = this.out;
+        view = this.view;
       } else {
         // The usual values are copied here; anything else goes through typed() and its checks.
         let next = -1;

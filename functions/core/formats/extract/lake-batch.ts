@@ -11,6 +11,7 @@
 import { type LakeColumn, type LakeType, MAX_DECIMAL_PRECISION } from "../../lake/lake-names";
 import { daysFromCivil, isValidYmd, normalizeDateTime } from "../datetime-text";
 import { type DecimalParts, integerDigitCount, parseDecimal, toIntegerText } from "../decimal-text";
+import { type FieldHasher, fieldText } from "./field-hash";
 
 const QUOTE = 0x22;
 const DAY_MS = 86_400_000;
@@ -639,13 +640,80 @@ export function createColumn(lake: LakeColumn): BatchColumn {
   }
 }
 
+/**
+ * A hashed field's column (settings `hashFields`): each value's text goes in as its hash (64 hex
+ * digits) into a string column; the text itself is never stored.
+ */
+class HashedColumn implements BatchColumn {
+  private readonly scratch = new Uint8Array(64);
+
+  constructor(
+    private readonly inner: BatchColumn,
+    private readonly hash: FieldHasher,
+  ) {}
+
+  get lake(): LakeColumn {
+    return this.inner.lake;
+  }
+
+  get bytes(): number {
+    return this.inner.bytes;
+  }
+
+  push(bytes: Uint8Array, a: number, b: number, escaped: boolean): string | undefined {
+    if (a === b) {
+      this.inner.pushNull();
+      return undefined;
+    }
+    const hex = this.hash(fieldText(bytes, a, b, escaped));
+    for (let k = 0; k < 64; k++) this.scratch[k] = hex.charCodeAt(k);
+    return this.inner.push(this.scratch, 0, 64, false);
+  }
+
+  pushNull(): void {
+    this.inner.pushNull();
+  }
+
+  values(): ColumnValues {
+    return this.inner.values();
+  }
+
+  valuesOf(state: ColumnState): ColumnValues {
+    return this.inner.valuesOf(state);
+  }
+
+  take(spare?: ColumnState): ColumnState {
+    return this.inner.take(spare);
+  }
+
+  reset(): void {
+    this.inner.reset();
+  }
+}
+
+/** Which fields of a batch are hashed, and how (see field-hash.ts). */
+export interface BatchHash {
+  fields: ReadonlySet<string>;
+  hasher: FieldHasher;
+}
+
 /** The rows of one row group, column by column. */
 export class LakeBatch {
   readonly columns: BatchColumn[];
   private count = 0;
 
-  constructor(readonly lakeColumns: LakeColumn[]) {
-    this.columns = lakeColumns.map(createColumn);
+  /** @param hash the hashed fields (their lake columns are strings): their values go in hashed */
+  constructor(
+    readonly lakeColumns: LakeColumn[],
+    hash?: BatchHash,
+  ) {
+    this.columns = lakeColumns.map((lake) => {
+      const column = createColumn(lake);
+      if (hash === undefined || !hash.fields.has(lake.field)) return column;
+      if (lake.type.kind !== "string")
+        throw new RangeError(`hashed field ${lake.field} is not a string column`);
+      return new HashedColumn(column, hash.hasher);
+    });
   }
 
   get rows(): number {

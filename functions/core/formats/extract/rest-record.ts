@@ -88,6 +88,16 @@ function lookup(record: Record<string, unknown>, name: string): unknown {
 
 function jsonValue(value: unknown, column: JsonlColumn, record: Record<string, unknown>): string {
   if (value === null || value === undefined) return "null";
+  if (column.hash !== undefined) {
+    // Hashed (settings hashFields): the value's text as Bulk would give it; empty is null, as in Bulk.
+    const text =
+      typeof value === "string"
+        ? value
+        : typeof value === "object"
+          ? JSON.stringify(withoutAttributes(value))
+          : String(value);
+    return text === "" ? "null" : `"${column.hash(text)}"`;
+  }
   const type = column.sfType;
   if (typeof value === "object") return JSON.stringify(withoutAttributes(value));
   if (type === "boolean") {
