@@ -21,7 +21,7 @@ import {
 } from "../../local/stepfunctions/state-machine";
 
 /**
- * No secret value — password, security token, client secret, JWT private key, access token — appears
+ * No secret value — password, security token, client secret, JWT private key, hashKey, access token — appears
  * anywhere a sync or a load leaves a trace: every line the real Powertools logger writes at DEBUG, every
  * error a handler throws (message, stack, cause), every payload that crosses the state machine, every
  * execution event and output, every object written to S3 and every item in the state table. Run through
@@ -123,7 +123,10 @@ afterEach(async () => {
   else process.env.POWERTOOLS_LOG_LEVEL = previousLevel;
 });
 
-async function start(credentials: (emulator: Emulator) => Record<string, unknown>): Promise<Scenario> {
+async function start(
+  credentials: (emulator: Emulator) => Record<string, unknown>,
+  extraSettings: Record<string, unknown> = {},
+): Promise<Scenario> {
   clearSessionCache();
   process.env.POWERTOOLS_LOG_LEVEL = "DEBUG";
   const trace: Trace = { logs: [], errors: [], payloads: [] };
@@ -136,6 +139,7 @@ async function start(credentials: (emulator: Emulator) => Record<string, unknown
       lookbackSeconds: 0,
       restMaxRecords: 50,
       load: { retryWaitSeconds: 0, pollFirstSeconds: 1, pollMaxSeconds: 1 },
+      ...extraSettings,
     },
     log: createLogger(debugLogger(trace.logs)),
   });
@@ -200,7 +204,11 @@ async function corpus(s: Scenario): Promise<Array<[string, string]>> {
 describe("no secret value leaks, at DEBUG, through the synthesized state machines", () => {
   it("password flow: a sync and a load, a session expiring mid-run, a failed Bulk job and refused rows", async () => {
     // Prepare
-    const s = await start((emulator) => ({ ...emulator.credentials, loginUrl: emulator.url }));
+    // With a hashed field, so the secret's hashKey is used on every extract (and must never show).
+    const hashKey = "hash-key-3f9c2a7e5b1d4c8f9a0b6e2d7c1f4a3b";
+    const s = await start((emulator) => ({ ...emulator.credentials, loginUrl: emulator.url, hashKey }), {
+      hashFields: { Account: ["Phone"] },
+    });
     const before = issuedTokens.length;
 
     // Act
@@ -211,6 +219,7 @@ describe("no secret value leaks, at DEBUG, through the synthesized state machine
         securityToken: s.emulator.credentials.securityToken,
         "password+token": `${s.emulator.credentials.password}${s.emulator.credentials.securityToken}`,
         clientSecret: s.emulator.credentials.clientSecret,
+        hashKey,
         ...Object.fromEntries(
           issuedTokens.slice(before).map((token, index) => [`access token ${index + 1}`, token]),
         ),
