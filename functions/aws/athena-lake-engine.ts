@@ -23,7 +23,9 @@ import {
   changeLogTableInput,
   changeLogTableName,
   createCurrentTableSql,
+  createHistoryViewSql,
   currentTableName,
+  historyTableName,
   idsTableInput,
   idsTableName,
   type LakeColumnType,
@@ -80,13 +82,15 @@ export class AthenaLakeEngine implements LakeEngine {
     return `s3://${this.options.bucket}/${key}`;
   }
 
-  async ensureTables(stream: CatalogStream): Promise<void> {
+  async ensureTables(stream: CatalogStream, history?: string): Promise<void> {
     const { database, layout } = this.options;
     const columns = changeLogColumns(stream);
     const currentColumns = lakeColumns(stream).map(({ name, athenaType }) => ({ name, athenaType }));
     const location = this.s3(this.options.layout.dataFolder(stream.object));
     const changes = await this.table(changeLogTableName(stream.object));
     const tableInput = changeLogTableInput({ object: stream.object, location, columns });
+    // The history view's text follows the stream's columns: made again whenever they change.
+    let columnsChanged = !changes;
     if (!changes) {
       await this.attempt("create the change-log table", () =>
         this.options.glue.send(new CreateTableCommand({ DatabaseName: database, TableInput: tableInput })),
@@ -94,6 +98,7 @@ export class AthenaLakeEngine implements LakeEngine {
     } else {
       const added = missingColumns(changes, columns);
       if (added.length > 0) {
+        columnsChanged = true;
         // Columns are only ever added: a removed field keeps its column, so older runs still read.
         const existing = (changes.StorageDescriptor?.Columns ?? []).map((column) => ({
           name: column.Name ?? "",
@@ -124,6 +129,9 @@ export class AthenaLakeEngine implements LakeEngine {
       if (added.length > 0) {
         await this.ddl(addColumnsSql({ database, table: currentTableName(stream.object), columns: added }));
       }
+    }
+    if (history !== undefined && (columnsChanged || !(await this.table(historyTableName(stream.object))))) {
+      await this.ddl(createHistoryViewSql({ database, object: stream.object, select: history }));
     }
   }
 

@@ -120,7 +120,7 @@ export class DuckDbLakeEngine implements LakeEngine {
   }
 
   /** DuckDB builds both tables from the bucket when a statement runs: nothing to create ahead. */
-  async ensureTables(_stream: CatalogStream): Promise<void> {}
+  async ensureTables(_stream: CatalogStream, _history?: string): Promise<void> {}
 
   /** The change-log view reads the parts the runs' manifests name: nothing to register. */
   async addRun(_stream: CatalogStream, _run: { runId: string; runDate: string }): Promise<void> {}

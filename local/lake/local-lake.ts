@@ -1,14 +1,22 @@
 /**
  * The whole local lake in one DuckDB connection, for SQL by hand (`saddledata query`): every stream
- * with a committed run gets its change log `<object>_changes` (every run committed so far) and its
+ * with a committed run gets its change log `<object>_changes` (every run committed so far), its
  * current-state table `<object>` as merged through its watermark (empty before its first merge): the
- * DuckDB engine's watermark, whatever an Athena table of the same stream has merged.
+ * DuckDB engine's watermark, whatever an Athena table of the same stream has merged), and, when it has a
+ * cursor field, its history `<object>_history` (a view over the change log, the SELECT Athena's view
+ * runs: core/lake/history-sql.ts).
  */
 
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { readStream } from "../../functions/core/catalog-store";
-import { changeLogTableName, currentTableName } from "../../functions/core/lake/athena-requests";
+import {
+  changeLogTableName,
+  currentTableName,
+  historyTableName,
+} from "../../functions/core/lake/athena-requests";
 import { readCommitPointers } from "../../functions/core/lake/commit-index";
+import { buildHistorySelect } from "../../functions/core/lake/history-sql";
+import { quoteIdentifier } from "../../functions/core/lake/merge-sql";
 import type { Layout } from "../../functions/core/layout";
 import type { ObjectStore, StateStore } from "../../functions/core/ports";
 import { ConfigurationError } from "../../functions/errors";
@@ -21,6 +29,8 @@ export interface LakeTableInfo {
   /** The current-state table and the change log, by their SQL names. */
   table: string;
   changes: string;
+  /** The history view (absent for a stream without a cursor field). */
+  history?: string;
   /** Runs committed, and merged into the (DuckDB) current-state table. */
   commitSeq: number;
   mergedSeq: number;
@@ -51,6 +61,12 @@ export async function openLocalLake(input: {
       if (newest === undefined) continue;
       const stream = await readStream(input.store, newest.catalogKey);
       await createChangeLogView(db.connection, input.store, input.cache, stream, pointers);
+      const history = stream.cursorField === null ? undefined : historyTableName(item.object);
+      if (history !== undefined) {
+        await db.connection.run(
+          `CREATE OR REPLACE VIEW ${quoteIdentifier(history)} AS ${buildHistorySelect(stream)}`,
+        );
+      }
       const current = mergedSeq === 0 ? undefined : input.layout.localLakeTable(item.object, mergedSeq);
       await loadCurrentTable(db.connection, input.cache, stream, current);
       if (current !== undefined) await input.cache.drop(current);
@@ -58,6 +74,7 @@ export async function openLocalLake(input: {
         object: item.object,
         table: currentTableName(item.object),
         changes: changeLogTableName(item.object),
+        ...(history === undefined ? {} : { history }),
         commitSeq,
         mergedSeq,
       });

@@ -185,7 +185,8 @@ export function latestVersions(landed: Landed, cursorField: string): Map<string,
       for (const [id, partial] of run.found.get(origin) ?? []) {
         const current = latest.get(id);
         if (current === undefined) continue;
-        const { _origin, ...fields } = partial;
+        // Their cursor column holds the read time, not a version's stamp.
+        const { _origin, [cursorField]: _readAt, ...fields } = partial;
         latest.set(id, { ...current, ...fields });
       }
     }

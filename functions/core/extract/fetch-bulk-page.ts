@@ -33,8 +33,9 @@ export async function fetchBulkPage(
 
 /**
  * The Bulk job's next results page (from the state's locator) written as the part `key` with
- * `columns` (the query's, in its SELECT order); rows found otherwise than by the run's query carry
- * their `origin`. Answers its rows, size and the next locator (null: the last page).
+ * `columns` (the query's, in its SELECT order, then any `constants`: columns the query does not select,
+ * one value for every row, by field name); rows found otherwise than by the run's query carry their
+ * `origin`. Answers its rows, size and the next locator (null: the last page).
  */
 export async function writeBulkPage(
   deps: ExtractDeps,
@@ -42,6 +43,7 @@ export async function writeBulkPage(
   key: string,
   columns: PartColumns,
   origin?: RowOrigin,
+  constants: Record<string, string> = {},
 ): Promise<{ records: number; bytes: number; nextLocator: string | null }> {
   if (!state.jobId) throw new ConfigurationError(`No Bulk job to fetch for ${state.object}.`);
   const index = state.parts.length;
@@ -65,8 +67,8 @@ export async function writeBulkPage(
   };
   const { records, bytes } =
     formatOf(state) === "parquet"
-      ? await parquetPage(deps, state, key, page, columns, cutShort, origin)
-      : await jsonlPage(deps, state, key, page, columns, cutShort, origin);
+      ? await parquetPage(deps, state, key, page, columns, cutShort, origin, constants)
+      : await jsonlPage(deps, state, key, page, columns, cutShort, origin, constants);
   if (page.records !== undefined && page.records !== records) {
     throw new TransientError(
       `Page ${index} of Bulk job ${state.jobId} (${state.object}) held ${records} rows but Salesforce announced ${page.records}; the page is read again.`,
@@ -77,8 +79,9 @@ export async function writeBulkPage(
 }
 
 /**
- * JSON lines with `"_origin":"<origin>"` as each line's last key. Every line ends `}\n`, and no other
- * byte is a newline (JSON escapes those inside strings), so the tag goes before each line's last `}`.
+ * JSON lines with the tag (`,"<key>":<value>…`: the constants and `_origin`) as each line's last keys.
+ * Every line ends `}\n`, and no other byte is a newline (JSON escapes those inside strings), so the tag
+ * goes before each line's last `}`.
  */
 function tagLines(lines: Uint8Array, tag: Uint8Array): Uint8Array {
   let count = 0;
@@ -110,12 +113,17 @@ async function jsonlPage(
   columns: PartColumns,
   cutShort: (error: unknown) => never,
   origin: RowOrigin | undefined,
+  constants: Record<string, string>,
 ): Promise<{ records: number; bytes: number }> {
-  const converter = new BulkCsvToJsonl(columns.jsonl, state.object);
-  const tag =
-    origin === undefined
-      ? undefined
-      : new TextEncoder().encode(`,${JSON.stringify(ORIGIN_COLUMN)}:${JSON.stringify(origin)}`);
+  const converter = new BulkCsvToJsonl(
+    columns.jsonl.filter((column) => !(column.name in constants)),
+    state.object,
+  );
+  const tail = [
+    ...Object.entries(constants).map(([name, value]) => `,${JSON.stringify(name)}:${JSON.stringify(value)}`),
+    ...(origin === undefined ? [] : [`,${JSON.stringify(ORIGIN_COLUMN)}:${JSON.stringify(origin)}`]),
+  ];
+  const tag = tail.length === 0 ? undefined : new TextEncoder().encode(tail.join(""));
   const tagged = (lines: Uint8Array) => (tag === undefined ? lines : tagLines(lines, tag));
   const bytes = await writePart(deps, key, async (write) => {
     try {
@@ -143,9 +151,10 @@ async function parquetPage(
   columns: PartColumns,
   cutShort: (error: unknown) => never,
   origin: RowOrigin | undefined,
+  constants: Record<string, string>,
 ): Promise<{ records: number; bytes: number }> {
   const batch = new LakeBatch(columns.lake, columns.hash);
-  const converter = new BulkCsvToColumns(state.object, columns.lake, batch);
+  const converter = new BulkCsvToColumns(state.object, columns.lake, batch, constants);
   const bytes = await uploadPart(deps, key, "application/vnd.apache.parquet", async (send) => {
     const part = new ParquetPartWriter(columns.lake, state.runId, send, origin);
     try {

@@ -100,9 +100,27 @@ async function addedFields(
   );
 }
 
-/** A pass's columns: the Id, then its fields, as its SELECT names them. */
+/**
+ * A pass's columns: the Id, then its fields, as its SELECT names them; then the cursor field, which the
+ * SELECT does not name: partial rows carry the pass's read time there (like the delete log's rows their
+ * deleted date), so the change log dates every row (the history table orders versions by it).
+ */
 function passColumns(stream: CatalogStream, pass: PartialPass, hashKey: string | undefined): PartColumns {
-  return partColumnsOf({ ...stream, selectFields: ["Id", ...pass.fields] }, hashKey);
+  const dated = stream.cursorField !== null && !pass.fields.includes(stream.cursorField);
+  return partColumnsOf(
+    {
+      ...stream,
+      selectFields: ["Id", ...pass.fields, ...(dated ? [stream.cursorField as string] : [])],
+    },
+    hashKey,
+  );
+}
+
+/** The columns a pass's rows hold but its SELECT does not: the cursor field, holding the read time. */
+function passConstants(stream: CatalogStream, pass: PartialPass): Record<string, string> {
+  if (stream.cursorField === null || pass.fields.includes(stream.cursorField) || pass.at === undefined)
+    return {};
+  return { [stream.cursorField]: pass.at };
 }
 
 function pendingIndex(state: ExtractState): number {
@@ -218,6 +236,7 @@ export async function fetchPartial(
     key,
     passColumns(stream, pass, deps.hashKey),
     pass.origin,
+    passConstants(stream, pass),
   );
   pass.rows += records;
   pass.parts += 1;
@@ -272,7 +291,8 @@ async function fetchPartialRest(
               }));
         pending = undefined;
         pass.expected = page.totalSize;
-        if (page.records.length > 0) await sink.take(page.records);
+        const dated = passConstants(stream, pass);
+        if (page.records.length > 0) await sink.take(page.records.map((record) => ({ ...record, ...dated })));
         rows += page.records.length;
         done = page.done || !page.nextRecordsUrl;
         nextUrl = page.nextRecordsUrl;

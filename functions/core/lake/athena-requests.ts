@@ -26,6 +26,11 @@ export function currentTableName(object: string): string {
   return object.toLowerCase();
 }
 
+/** The history view of an object (see core/lake/history-sql.ts): `Invoice__c` → `invoice__c_history`. */
+export function historyTableName(object: string): string {
+  return `${object.toLowerCase()}_history`;
+}
+
 /** The change-log table of an object: `Invoice__c` → `invoice__c_changes`. */
 export function changeLogTableName(object: string): string {
   return `${object.toLowerCase()}_changes`;
@@ -117,6 +122,14 @@ export function createCurrentTableSql(input: {
     `LOCATION '${input.location}'`,
     "TBLPROPERTIES ('table_type' = 'ICEBERG', 'format' = 'parquet', 'write_compression' = 'zstd')",
   ].join("\n");
+}
+
+/**
+ * Athena DDL of a stream's history view (`<object>_history`, see core/lake/history-sql.ts: the same
+ * SELECT DuckDB runs), made again whenever the stream's columns change.
+ */
+export function createHistoryViewSql(input: { database: string; object: string; select: string }): string {
+  return `CREATE OR REPLACE VIEW "${input.database}"."${historyTableName(input.object)}" AS\n${input.select}`;
 }
 
 /** Athena DDL adding the columns of fields added since the table was created. */

@@ -27,9 +27,11 @@ export interface LakeEngine {
   readonly watermark: LakeWatermark;
   /**
    * Make the stream's two tables exist with the stream's columns: create them, or add the columns of
-   * fields added since (a removed or retyped field keeps its column). Idempotent.
+   * fields added since (a removed or retyped field keeps its column). Idempotent. `history`, the
+   * stream's history SELECT (core/lake/history-sql.ts), makes its `<object>_history` view too where the
+   * engine keeps views (Athena: again whenever the columns change; DuckDB makes it when it reads).
    */
-  ensureTables(stream: CatalogStream): Promise<void>;
+  ensureTables(stream: CatalogStream, history?: string): Promise<void>;
   /**
    * Make one committed run's change rows visible in the stream's change-log table (Glue: register the
    * run's partition; DuckDB: nothing to do, its views read the bucket). Idempotent.

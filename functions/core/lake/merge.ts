@@ -21,8 +21,14 @@ import { readStream } from "../catalog-store";
 import type { Layout } from "../layout";
 import type { Log, MergeClaim, ObjectStore, StateStore, StreamKey } from "../ports";
 import { readCommitPointers } from "./commit-index";
+import { buildHistorySelect } from "./history-sql";
 import type { LakeEngine } from "./lake-engine";
 import { buildMergeSql, MAX_RUNS_PER_MERGE } from "./merge-sql";
+
+/** The stream's history SELECT, when it has one (a stream without a cursor field has no history). */
+function historySelect(stream: CatalogStream): string | undefined {
+  return stream.cursorField === null ? undefined : buildHistorySelect(stream);
+}
 
 export interface LakeDeps {
   engine: LakeEngine;
@@ -152,9 +158,10 @@ export async function startLakeMerge(
           ? catalog
           : await readStream(deps.store, pointer.catalogKey);
       versions.set(pointer.catalogKey, version);
-      await deps.engine.ensureTables(version);
+      // The newest version also brings the history view (its SELECT follows the stream's columns).
+      await deps.engine.ensureTables(version, version === catalog ? historySelect(catalog) : undefined);
     }
-    if (versions.size === 0) await deps.engine.ensureTables(catalog);
+    if (versions.size === 0) await deps.engine.ensureTables(catalog, historySelect(catalog));
     for (const pointer of pointers) {
       const version = versions.get(pointer.catalogKey) ?? catalog;
       await deps.engine.addRun(version, { runId: pointer.runId, runDate: pointer.runDate });

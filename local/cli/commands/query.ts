@@ -8,7 +8,7 @@ import { type CommandContext, withSession } from "./command-context";
 export function queryCommand(context: CommandContext): Command {
   const command = new Command("query")
     .description(
-      "Run SQL over the local lake with embedded DuckDB: each synced object's current state (one row per live record, e.g. account) and its change log (every landed row of every run, e.g. account_changes).",
+      "Run SQL over the local lake with embedded DuckDB: each synced object's current state (one row per live record, e.g. account), its change log (every landed row of every run, e.g. account_changes) and its history (one row per version of each record, e.g. account_history).",
     )
     .argument("<sql>", "the SQL to run (DuckDB's dialect; quote it for your shell)");
   addStorageOptions(command);
@@ -22,6 +22,8 @@ Tables (names lower case):
                       records absent; columns are the fields, lower case (account.annualrevenue)
   <object>_changes    the change log: every row each committed run landed, with _run_id and the
                       partition columns dt (the run's date) and run
+  <object>_history    one row per version of each record: its fields, valid_from, valid_to (null
+                      for the current version) and is_deleted
   The current state is brought up to date after each sync; the change log reads the runs' files.
   Quote names SQL reserves: SELECT count(*) FROM "case", "user".
 
@@ -30,6 +32,7 @@ Examples:
   npx saddledata query --state-dir ./demo-state --connection demo \\
     "SELECT name, annualrevenue FROM account ORDER BY annualrevenue DESC NULLS LAST LIMIT 5"
   npx saddledata query --json "SELECT run, count(*) AS n FROM contact_changes GROUP BY run"
+  npx saddledata query "SELECT name, valid_from, valid_to FROM account_history WHERE id = '001…'"
 
 --json prints one JSON array of row objects: integers and decimals as JSON numbers with every digit,
 dates as "YYYY-MM-DD", timestamps as ISO-8601 UTC ("2024-04-16T19:00:00.000Z"), NULL as null.

@@ -263,6 +263,37 @@ describe("AthenaLakeEngine", () => {
     expect(sent.map((entry) => entry.command)).toEqual(["GetTable", "GetTable"]);
   });
 
+  it("makes the history view when it is missing or the columns changed, and leaves it otherwise", async () => {
+    // Prepare: complete tables, the view missing; then complete tables and the view there.
+    const complete = () => ({
+      Table: { StorageDescriptor: { Columns: COLUMNS.map((c) => ({ Name: c.name })) } },
+    });
+    const missingView = engineWith(
+      { GetTable: [complete, complete, notFound] },
+      {
+        StartQueryExecution: () => ({ QueryExecutionId: "q-view" }),
+        GetQueryExecution: () => ({ QueryExecution: { Status: { State: "SUCCEEDED" } } }),
+      },
+    );
+    const withView = engineWith({ GetTable: complete }, {});
+    // Act
+    await missingView.engine.ensureTables(STREAM, "SELECT 1 AS x");
+    await withView.engine.ensureTables(STREAM, "SELECT 1 AS x");
+    // Assess
+    expect(missingView.sent.map((entry) => entry.command)).toEqual([
+      "GetTable",
+      "GetTable",
+      "GetTable",
+      "StartQueryExecution",
+      "GetQueryExecution",
+    ]);
+    expect(missingView.sent[2]?.input).toMatchObject({ Name: "account_history" });
+    expect(missingView.sent[3]?.input.QueryString).toBe(
+      'CREATE OR REPLACE VIEW "saddledata_acme"."account_history" AS\nSELECT 1 AS x',
+    );
+    expect(withView.sent.map((entry) => entry.command)).toEqual(["GetTable", "GetTable", "GetTable"]);
+  });
+
   it("registers a run's partition once: a partition that exists already is fine, another error is not", async () => {
     // Prepare
     const { engine, sent } = engineWith(

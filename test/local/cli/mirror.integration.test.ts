@@ -103,6 +103,92 @@ describe("saddledata sync keeps formula fields and new fields exact", () => {
     );
   }, 180_000);
 
+  it("keeps one history version per update, formula refresh and soft delete, back to back", async () => {
+    // Prepare: an unpaid invoice overdue (its Days_Overdue__c moves with the clock), updated twice with a
+    // sync after each, its formula refreshed two days later, then soft-deleted.
+    const stateDir = join(work, "history-state");
+    const settings = join(work, "history-settings.json");
+    await writeFile(settings, JSON.stringify({ lagSeconds: 0, lookbackSeconds: 0, reconcileEvery: "never" }));
+    const env = salesforceEnv(emulator.credentials);
+    const common = ["--state-dir", stateDir, "--settings", settings];
+    const org = emulator.org;
+    const sync = async () => {
+      const run = await runCli(["sync", "--objects", "Invoice__c", ...common, "--json"], {
+        env,
+        timeoutMs: 180_000,
+      });
+      expect(run.code, run.stderr).toBe(0);
+    };
+    const stampOf = (id: string) => {
+      const [row] = [
+        ...org
+          .query(`SELECT SystemModstamp FROM Invoice__c WHERE Id = '${id}'`, { includeDeleted: true })
+          .rows(),
+      ];
+      return new Date(row?.values[0] as number).toISOString();
+    };
+    const id = org.insert(
+      "Invoice__c",
+      { ERP_Id__c: "HIST-1", Amount__c: 100, Paid__c: false, Due_Date__c: "2020-01-01" },
+      "json",
+    ).id as string;
+    const stamps = [stampOf(id)];
+    await sync();
+    for (const amount of [200, 300]) {
+      org.clock.advance(60_000);
+      expect(org.update("Invoice__c", { Id: id, Amount__c: amount }, "json").success).toBe(true);
+      stamps.push(stampOf(id));
+      org.clock.advance(60_000);
+      await sync();
+    }
+    org.clock.advance(2 * DAY);
+    await sync();
+    const [refreshed] = [
+      ...org
+        .query(`SELECT SystemModstamp FROM Invoice__c WHERE Id = '${id}'`, { includeDeleted: false })
+        .rows(),
+    ];
+    org.clock.advance(60_000);
+    expect(org.delete("Invoice__c", id).success).toBe(true);
+    stamps.push(stampOf(id));
+    org.clock.advance(60_000);
+    await sync();
+
+    // Act
+    const history = await runCli([
+      "query",
+      "--state-dir",
+      stateDir,
+      "--json",
+      `SELECT amount__c AS amount, days_overdue__c AS overdue, valid_from, valid_to, is_deleted FROM invoice__c_history WHERE id = '${id}' ORDER BY valid_from`,
+    ]);
+
+    // Assess: five versions, each valid until the next begins, the refresh dated by its read.
+    expect(history.code, history.stderr).toBe(0);
+    const versions = JSON.parse(history.stdout) as Array<{
+      amount: number;
+      overdue: number;
+      valid_from: string;
+      valid_to: string | null;
+      is_deleted: boolean;
+    }>;
+    expect(versions.map((version) => [version.amount, version.is_deleted])).toEqual([
+      [100, false],
+      [200, false],
+      [300, false],
+      [300, false],
+      [300, true],
+    ]);
+    expect(versions.map((version) => version.valid_from).filter((_, index) => index !== 3)).toEqual(stamps);
+    expect(versions[3]?.overdue).toBe((versions[2]?.overdue ?? 0) + 2);
+    expect(Date.parse(versions[3]?.valid_from ?? "")).toBeGreaterThan(Date.parse(stamps[2] ?? ""));
+    // The refresh moved no stamp: the formula changed without the record being written.
+    expect(refreshed).toBe(stamps[2]);
+    for (const [index, version] of versions.entries()) {
+      expect(version.valid_to).toBe(versions[index + 1]?.valid_from ?? null);
+    }
+  }, 900_000);
+
   it("costs nothing more when no refresh is due", async () => {
     // Prepare
     const stateDir = join(work, "state");
