@@ -65,6 +65,23 @@ export function checkFieldRules(rules: FieldRules): string[] {
   return problems;
 }
 
+/**
+ * An object name without a glob in either setting must be an object of the org (`objects`: its
+ * describeGlobal names): a typo there would leave a field unblocked or in clear without a word.
+ */
+export function checkControlObjects(controls: ColumnControls | undefined, objects: readonly string[]): void {
+  const known = new Set(objects.map((name) => name.toLowerCase()));
+  for (const setting of ["blockFields", "hashFields"] as const) {
+    for (const object of Object.keys(controls?.[setting] ?? {})) {
+      if (GLOB.test(object) || known.has(object.toLowerCase())) continue;
+      throw new ConfigurationError(
+        `${setting}: the org has no object ${object}. Check its API name (custom objects end in __c) and that the integration user can see it, or remove it from ${setting}.`,
+        { object },
+      );
+    }
+  }
+}
+
 /** Fields a compound field (address, location) stands for: itself and its components. */
 function withComponents(fields: readonly CatalogField[], name: string): string[] {
   return [name, ...fields.filter((field) => field.compoundParent === name).map((field) => field.name)];

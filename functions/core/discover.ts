@@ -18,7 +18,7 @@ import {
   writeCatalogIndex,
   writeStream,
 } from "./catalog-store";
-import { applyColumnControls, type ColumnControls } from "./column-controls";
+import { applyColumnControls, type ColumnControls, checkControlObjects } from "./column-controls";
 import { carryLakeTypes } from "./lake/lake-names";
 import type { Layout } from "./layout";
 import { ObjectFilter } from "./patterns";
@@ -72,6 +72,10 @@ export async function discover(
   const { salesforce, store, layout, log } = deps;
   const filter = new ObjectFilter(settings.include, settings.exclude);
   const globals = await describeGlobal(salesforce);
+  checkControlObjects(
+    settings.columns,
+    globals.map((object) => object.name),
+  );
   const selected = globals
     .filter((object) => object.queryable && filter.matches(object.name))
     .map((o) => o.name);

@@ -317,6 +317,16 @@ describe("column controls: blockFields and hashFields", () => {
     await expect(run).rejects.toMatchObject({ name: "ConfigurationError" });
   });
 
+  it("names an object name of either setting that the org does not have", async () => {
+    const s = await start({ ...SETTINGS, hashFields: { Contcat: ["Email"] } });
+    const run = discoverHandler.invoke(
+      { runId: "object-typo", request: { objects: ["Contact"] } },
+      s.env.runtime,
+    );
+    await expect(run).rejects.toThrow(/hashFields: the org has no object Contcat/);
+    await expect(run).rejects.toMatchObject({ name: "ConfigurationError" });
+  });
+
   it("refuses to block the cursor field, even through a glob", async () => {
     const s = await start({ ...SETTINGS, blockFields: { Contact: ["*Modstamp"] } });
     await expect(
