@@ -3,7 +3,7 @@ import type { SalesforceClient } from "../../salesforce/client";
 import type { CatalogStream } from "../catalog";
 import { missingHashKey } from "../column-controls";
 import type { JsonlColumn } from "../formats/extract/bulk-csv-to-jsonl";
-import { fieldHasher } from "../formats/extract/field-hash";
+import { fieldHasher, hashedText } from "../formats/extract/field-hash";
 import type { BatchHash } from "../formats/extract/lake-batch";
 import { type LakeColumn, lakeColumns } from "../lake/lake-names";
 import type { Layout } from "../layout";
@@ -65,7 +65,11 @@ export function partColumnsOf(stream: CatalogStream, hashKey: string | undefined
   const hasher = fieldHasher(hashKey);
   const fields = new Set(hashed);
   return {
-    jsonl: jsonl.map((column) => (fields.has(column.name) ? { ...column, hash: hasher } : column)),
+    jsonl: jsonl.map((column) =>
+      fields.has(column.name)
+        ? { ...column, hash: (text: string) => hasher(hashedText(column.sfType, text)) }
+        : column,
+    ),
     lake,
     hash: { fields, hasher },
   };

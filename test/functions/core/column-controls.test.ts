@@ -5,6 +5,7 @@ import { applyColumnControls } from "../../../functions/core/column-controls";
 import { partColumnsOf } from "../../../functions/core/extract/extract-deps";
 import { BulkCsvToColumns } from "../../../functions/core/formats/extract/bulk-csv-to-columns";
 import { BulkCsvToJsonl } from "../../../functions/core/formats/extract/bulk-csv-to-jsonl";
+import { hashedText } from "../../../functions/core/formats/extract/field-hash";
 import { LakeBatch } from "../../../functions/core/formats/extract/lake-batch";
 import { restRecordToBatch, restRecordToJson } from "../../../functions/core/formats/extract/rest-record";
 import { lakeColumns } from "../../../functions/core/lake/lake-names";
@@ -141,14 +142,24 @@ describe("column controls", () => {
       .split("\n")
       .map((line) => JSON.parse(line));
     expect(rows.map((row) => [row.Email, row.Score__c, row.MailingCity])).toEqual([
-      [hmac('a"quoted"@example.com'), hmac("12.50"), "Leeds"],
+      [hmac('a"quoted"@example.com'), hmac("12.5"), "Leeds"],
       [null, null, null],
     ]);
     expect([restLine.Email, restLine.Score__c]).toEqual([hmac("c@example.com"), hmac("7.5")]);
+    // One value, one hash, whichever API read it: Bulk's 12.50 and REST's 12.5, and both datetime forms.
+    expect(restRecordToJson({ Id: "003D", Score__c: 12.5 }, columns.jsonl)).toContain(hmac("12.5"));
+    expect(hashedText("currency", "12.50")).toBe("12.5");
+    expect(hashedText("int", "23.0")).toBe("23");
+    expect(hashedText("datetime", "2024-04-16T19:00:00.000+0000")).toBe("2024-04-16T19:00:00.000Z");
+    expect(hashedText("email", "A@Example.com ")).toBe("A@Example.com ");
     const email = batch.columns[1]
       ?.values()
       .map((value) => (value === null ? null : new TextDecoder().decode(value as Uint8Array)));
     expect(email).toEqual([hmac('a"quoted"@example.com'), null, hmac("c@example.com")]);
+    const score = batch.columns[2]
+      ?.values()
+      .map((value) => (value === null ? null : new TextDecoder().decode(value as Uint8Array)));
+    expect(score).toEqual([hmac("12.5"), null, hmac("7.5")]);
     expect(
       batch.columns[3]
         ?.values()

@@ -11,7 +11,7 @@
 import { type LakeColumn, type LakeType, MAX_DECIMAL_PRECISION } from "../../lake/lake-names";
 import { daysFromCivil, isValidYmd, normalizeDateTime } from "../datetime-text";
 import { type DecimalParts, integerDigitCount, parseDecimal, toIntegerText } from "../decimal-text";
-import { type FieldHasher, fieldText } from "./field-hash";
+import { type FieldHasher, fieldText, hashedText } from "./field-hash";
 
 const QUOTE = 0x22;
 const DAY_MS = 86_400_000;
@@ -665,7 +665,7 @@ class HashedColumn implements BatchColumn {
       this.inner.pushNull();
       return undefined;
     }
-    const hex = this.hash(fieldText(bytes, a, b, escaped));
+    const hex = this.hash(hashedText(this.inner.lake.sfType, fieldText(bytes, a, b, escaped)));
     for (let k = 0; k < 64; k++) this.scratch[k] = hex.charCodeAt(k);
     return this.inner.push(this.scratch, 0, 64, false);
   }
