@@ -1,11 +1,10 @@
 // Commit: check nothing was lost, write the manifest, advance the cursor (and the reconciliation's date).
-import { ConfigurationError, describeError, LeaseConflictError, ReconciliationError } from "../../errors";
-import { deleteQueryJob } from "../../salesforce/bulk-query";
+import { ConfigurationError, LeaseConflictError, ReconciliationError } from "../../errors";
 import { readStream } from "../catalog-store";
 import { writeCommitPointer } from "../lake/commit-index";
 import type { StreamState } from "../ports";
 import { lagSeconds, publishExtract, secondsBetween } from "../run-metrics";
-import { type ExtractDeps, iso, partColumnsOf, streamKey } from "./extract-deps";
+import { dropQueryJob, type ExtractDeps, iso, partColumnsOf, streamKey } from "./extract-deps";
 import type { ExtractState, ExtractSummary } from "./extract-state";
 import { fetchDeletes, readsDeletes } from "./fetch-deletes";
 import { buildManifest } from "./manifest";
@@ -58,17 +57,7 @@ export async function commitExtract(deps: ExtractDeps, ready: ExtractState): Pro
   const manifest = buildManifest(deps, state, cursorAfter, committedAt);
   // Delete the finished job before the manifest so its call is counted in it.
   const before = deps.salesforce.totalCalls;
-  if (state.jobId) {
-    try {
-      await deleteQueryJob(deps.salesforce, state.jobId, state.object);
-    } catch (error) {
-      deps.log.warn("extract: could not delete the finished Bulk job", {
-        object: state.object,
-        jobId: state.jobId,
-        error: describeError(error),
-      });
-    }
-  }
+  if (state.jobId) await dropQueryJob(deps, state.jobId, state.object);
   manifest.apiCalls += deps.salesforce.totalCalls - before;
   await deps.store.put(manifestKey, `${JSON.stringify(manifest, null, 2)}\n`, {
     contentType: "application/json",

@@ -1,4 +1,6 @@
 // What every extract action works with (ExtractDeps, built by the handler) and the helpers they share.
+import { describeError } from "../../errors";
+import { deleteQueryJob } from "../../salesforce/bulk-query";
 import type { SalesforceClient } from "../../salesforce/client";
 import type { CatalogStream } from "../catalog";
 import { missingHashKey } from "../column-controls";
@@ -73,6 +75,23 @@ export function partColumnsOf(stream: CatalogStream, hashKey: string | undefined
     lake,
     hash: { fields, hasher },
   };
+}
+
+/**
+ * Delete a Bulk query job whose results are read whole (or no longer wanted). A failure only costs
+ * the org a job that expires on its own, so it is logged, never thrown.
+ */
+export async function dropQueryJob(
+  deps: Pick<ExtractDeps, "salesforce" | "log">,
+  jobId: string,
+  object: string,
+  what = "the finished Bulk job",
+): Promise<void> {
+  try {
+    await deleteQueryJob(deps.salesforce, jobId, object);
+  } catch (error) {
+    deps.log.warn(`extract: could not delete ${what}`, { object, jobId, error: describeError(error) });
+  }
 }
 
 /** Count the API calls an action spends, onto the continuation. */

@@ -16,14 +16,21 @@
  * crash before the commit repeats the pass, never half of it.
  */
 import { ReconciliationError } from "../../errors";
-import { createQueryJob, deleteQueryJob } from "../../salesforce/bulk-query";
+import { createQueryJob } from "../../salesforce/bulk-query";
 import { nextRestQueryPage, type QueryPage, startRestQuery } from "../../salesforce/rest-query";
 import type { CatalogStream } from "../catalog";
 import { readStream } from "../catalog-store";
 import type { CommitPointer } from "../lake/commit-index";
 import type { StreamState } from "../ports";
 import { type ExtractSettings, formulaRefreshMs } from "../settings";
-import { type ExtractDeps, isBulkUnsupported, iso, type PartColumns, partColumnsOf } from "./extract-deps";
+import {
+  dropQueryJob,
+  type ExtractDeps,
+  isBulkUnsupported,
+  iso,
+  type PartColumns,
+  partColumnsOf,
+} from "./extract-deps";
 import { type ExtractState, type PartialCounts, type PartialPass, partKey } from "./extract-state";
 import { writeBulkPage } from "./fetch-bulk-page";
 import { writeRestPart } from "./fetch-rest-part";
@@ -158,14 +165,7 @@ async function beginPartial(
   const before = salesforce.totalCalls;
   if (state.jobId) {
     // The previous read's job is read whole; the pass's job takes its place in the continuation.
-    const jobId = state.jobId;
-    await deleteQueryJob(salesforce, jobId, state.object).catch((error: unknown) => {
-      deps.log.warn("extract: could not delete the finished Bulk job", {
-        object: state.object,
-        jobId,
-        error: String(error),
-      });
-    });
+    await dropQueryJob(deps, state.jobId, state.object);
   }
   const { passes, index, pass } = current(state);
   const stream = await readStream(deps.store, state.catalogKey);
@@ -333,14 +333,7 @@ async function passDone(
   };
   if (state.jobId) {
     const before = deps.salesforce.totalCalls;
-    const jobId = state.jobId;
-    await deleteQueryJob(deps.salesforce, jobId, state.object).catch((error: unknown) => {
-      deps.log.warn("extract: could not delete the partial read's Bulk job", {
-        object: state.object,
-        jobId,
-        error: String(error),
-      });
-    });
+    await dropQueryJob(deps, state.jobId, state.object, "the partial read's Bulk job");
     pass.apiCalls += deps.salesforce.totalCalls - before;
   }
   pass.done = true;

@@ -24,7 +24,7 @@
  * behind its commits, more rows were missing than a run fetches again).
  */
 import { TransientError } from "../../errors";
-import { createQueryJob, deleteQueryJob, openResultsPage } from "../../salesforce/bulk-query";
+import { createQueryJob, openResultsPage } from "../../salesforce/bulk-query";
 import { nextRestQueryPage, type QueryPage, startRestQuery } from "../../salesforce/rest-query";
 import type { CatalogStream } from "../catalog";
 import { readStream } from "../catalog-store";
@@ -32,7 +32,14 @@ import type { RowOrigin } from "../lake/lake-names";
 import { snapshotFields } from "../lake/reconcile-sql";
 import type { StreamState } from "../ports";
 import type { ExtractSettings } from "../settings";
-import { type ExtractDeps, isBulkUnsupported, iso, type PartColumns, partColumnsOf } from "./extract-deps";
+import {
+  dropQueryJob,
+  type ExtractDeps,
+  isBulkUnsupported,
+  iso,
+  type PartColumns,
+  partColumnsOf,
+} from "./extract-deps";
 import { type ExtractState, partKey, type ReconcileOutcome, type ReconcileReason } from "./extract-state";
 import { fetchDeletes, readsDeletes } from "./fetch-deletes";
 import { type RestPartSink, writeRestPart } from "./fetch-rest-part";
@@ -109,13 +116,7 @@ async function beginIds(
   const before = salesforce.totalCalls;
   if (state.jobId) {
     // The query's job is read whole; the snapshot's job takes its place in the continuation.
-    await deleteQueryJob(salesforce, state.jobId, state.object).catch((error: unknown) => {
-      deps.log.warn("extract: could not delete the finished Bulk job", {
-        object: state.object,
-        jobId: state.jobId,
-        error: String(error),
-      });
-    });
+    await dropQueryJob(deps, state.jobId, state.object);
   }
   const soql = `SELECT ${snapshotFields(stream).join(", ")} FROM ${state.object}`;
   const reconcile: ReconcileOutcome = {
@@ -289,16 +290,7 @@ async function snapshotDone(
       { object: state.object },
     );
   }
-  if (state.jobId) {
-    const jobId = state.jobId;
-    await deleteQueryJob(deps.salesforce, jobId, state.object).catch((error: unknown) => {
-      deps.log.warn("extract: could not delete the Id snapshot's Bulk job", {
-        object: state.object,
-        jobId,
-        error: String(error),
-      });
-    });
-  }
+  if (state.jobId) await dropQueryJob(deps, state.jobId, state.object, "the Id snapshot's Bulk job");
   return { ...state, status: "comparing", jobId: undefined, locator: undefined, nextUrl: undefined };
 }
 
